@@ -1,0 +1,3 @@
+from serialtrack.entrypoints.cli import main
+
+main()

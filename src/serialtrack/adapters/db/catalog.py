@@ -1,0 +1,192 @@
+"""Master data: users, settings, sequences, locations, partners, products, the audit trail."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, insert, select, update
+
+from serialtrack.adapters.db.tables import (
+    audit,
+    locations,
+    partners,
+    products,
+    sequences,
+    settings,
+    users,
+)
+from serialtrack.domain.model import (
+    Location,
+    LocationKind,
+    Partner,
+    Product,
+    TrackingMode,
+)
+
+
+class CatalogRepo:
+    def __init__(self, connection: Connection) -> None:
+        self.c = connection
+
+    # users and settings -------------------------------------------------------------
+    def user(self, username: str) -> RowMapping | None:
+        return self.c.execute(select(users).where(users.c.username == username)).mappings().first()
+
+    def user_by_id(self, user_id: int) -> RowMapping | None:
+        return self.c.execute(select(users).where(users.c.id == user_id)).mappings().first()
+
+    def add_user(self, username: str, role: str, password_hash: str | None, now: datetime) -> int:
+        values = {"username": username, "role": role, "password_hash": password_hash}
+        return self._insert(users, {**values, "active": True, "created_at": now})
+
+    def list_users(self) -> list[RowMapping]:
+        return list(self.c.execute(select(users).order_by(users.c.username)).mappings())
+
+    def update_user(self, user_id: int, **values: Any) -> None:
+        self.c.execute(update(users).where(users.c.id == user_id).values(**values))
+
+    def setting(self, key: str) -> str | None:
+        return self.c.execute(select(settings.c.value).where(settings.c.key == key)).scalar()
+
+    def set_setting(self, key: str, value: str) -> None:
+        done = self.c.execute(update(settings).where(settings.c.key == key).values(value=value))
+        if done.rowcount == 0:
+            self.c.execute(insert(settings).values(key=key, value=value))
+
+    def next_number(self, name: str) -> int:
+        """The next value of a named counter; the row lock serializes concurrent callers."""
+        bump = (
+            update(sequences)
+            .where(sequences.c.name == name)
+            .values(next_value=sequences.c.next_value + 1)
+            .returning(sequences.c.next_value)
+        )
+        value = self.c.execute(bump).scalar()
+        if value is None:
+            self.c.execute(insert(sequences).values(name=name, next_value=1))
+            value = self.c.execute(bump).scalar_one()
+        return int(value) - 1
+
+    def audit(
+        self,
+        *,
+        user_id: int,
+        entity: str,
+        entity_id: int,
+        action: str,
+        detail: dict[str, Any],
+        now: datetime,
+    ) -> None:
+        row = {
+            "at": now,
+            "user_id": user_id,
+            "entity": entity,
+            "entity_id": entity_id,
+            "action": action,
+        }
+        self.c.execute(
+            insert(audit).values(**row, detail=json.dumps(detail, default=str, sort_keys=True))
+        )
+
+    # locations ------------------------------------------------------------------------
+    def add_location(self, name: str, kind: LocationKind, now: datetime) -> Location:
+        new_id = self._insert(
+            locations, {"name": name, "kind": kind.value, "active": True, "created_at": now}
+        )
+        return Location(new_id, name, kind)
+
+    def location_by_name(self, name: str) -> Location | None:
+        row = self.c.execute(select(locations).where(locations.c.name == name)).mappings().first()
+        return _location(row) if row else None
+
+    def location(self, location_id: int) -> Location:
+        row = (
+            self.c.execute(select(locations).where(locations.c.id == location_id)).mappings().one()
+        )
+        return _location(row)
+
+    def virtual_location(self, kind: LocationKind) -> Location | None:
+        query = select(locations).where(locations.c.kind == kind.value).order_by(locations.c.id)
+        row = self.c.execute(query.limit(1)).mappings().first()
+        return _location(row) if row else None
+
+    def list_locations(self) -> list[Location]:
+        rows = self.c.execute(
+            select(locations).order_by(locations.c.kind != "internal", locations.c.name)
+        )
+        return [_location(r) for r in rows.mappings()]
+
+    # partners -------------------------------------------------------------------------
+    def add_partner(self, name: str, *, supplier: bool, customer: bool, now: datetime) -> Partner:
+        values = {"name": name, "is_supplier": supplier, "is_customer": customer}
+        new_id = self._insert(partners, {**values, "active": True, "created_at": now})
+        return Partner(new_id, name, supplier, customer)
+
+    def partner_by_name(self, name: str) -> Partner | None:
+        row = self.c.execute(select(partners).where(partners.c.name == name)).mappings().first()
+        return _partner(row) if row else None
+
+    def partner(self, partner_id: int) -> Partner:
+        row = self.c.execute(select(partners).where(partners.c.id == partner_id)).mappings().one()
+        return _partner(row)
+
+    def list_partners(self) -> list[Partner]:
+        rows = self.c.execute(select(partners).order_by(partners.c.name)).mappings()
+        return [_partner(r) for r in rows]
+
+    # products -------------------------------------------------------------------------
+    def add_product(self, values: dict[str, Any], now: datetime) -> Product:
+        new_id = self._insert(products, {**values, "active": True, "created_at": now})
+        return self.product(new_id)
+
+    def product(self, product_id: int) -> Product:
+        row = self.c.execute(select(products).where(products.c.id == product_id)).mappings().one()
+        return _product(row)
+
+    def product_by_sku(self, sku: str) -> Product | None:
+        row = self.c.execute(select(products).where(products.c.sku == sku)).mappings().first()
+        return _product(row) if row else None
+
+    def products_by_skus(self, skus: list[str]) -> dict[str, Product]:
+        rows = self.c.execute(select(products).where(products.c.sku.in_(set(skus)))).mappings()
+        return {r["sku"]: _product(r) for r in rows}
+
+    def product_by_gtin(self, gtin: str) -> Product | None:
+        row = self.c.execute(select(products).where(products.c.gtin == gtin)).mappings().first()
+        return _product(row) if row else None
+
+    def list_products(self) -> list[Product]:
+        return [
+            _product(r)
+            for r in self.c.execute(select(products).order_by(products.c.sku)).mappings()
+        ]
+
+    def _insert(self, table: Any, values: dict[str, Any]) -> int:
+        return int(
+            self.c.execute(insert(table).values(**values).returning(table.c.id)).scalar_one()
+        )
+
+
+def _location(row: RowMapping) -> Location:
+    return Location(row["id"], row["name"], LocationKind(row["kind"]))
+
+
+def _partner(row: RowMapping) -> Partner:
+    return Partner(row["id"], row["name"], bool(row["is_supplier"]), bool(row["is_customer"]))
+
+
+def _product(row: RowMapping) -> Product:
+    return Product(
+        id=row["id"],
+        sku=row["sku"],
+        name=row["name"],
+        tracking=TrackingMode(row["tracking"]),
+        unit=row["unit"],
+        gtin=row["gtin"],
+        expiry_required=bool(row["expiry_required"]),
+        supplier_warranty_days=row["supplier_warranty_days"],
+        customer_warranty_days=row["customer_warranty_days"],
+        serial_pattern=row["serial_pattern"],
+    )

@@ -1,0 +1,89 @@
+"""Documents, their lines and the serials a draft names."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, delete, insert, select, update
+
+from serialtrack.adapters.db.tables import documents, line_serials, lines, serials
+
+
+class DocumentRepo:
+    def __init__(self, connection: Connection) -> None:
+        self.c = connection
+
+    def insert(self, values: dict[str, Any]) -> int:
+        query = insert(documents).values(**values).returning(documents.c.id)
+        return int(self.c.execute(query).scalar_one())
+
+    def insert_lines(self, document_id: int, rows: Iterable[tuple[int, int, int]]) -> list[int]:
+        """Insert ``(line_no, product_id, quantity)`` rows; return their ids in the same order."""
+        ids = []
+        for line_no, product_id, quantity in rows:
+            values = {"document_id": document_id, "line_no": line_no, "product_id": product_id}
+            query = insert(lines).values(**values, quantity=quantity).returning(lines.c.id)
+            ids.append(int(self.c.execute(query).scalar_one()))
+        return ids
+
+    def insert_line_serials(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self.c.execute(insert(line_serials), rows)
+
+    def get(self, document_id: int) -> RowMapping | None:
+        return (
+            self.c.execute(select(documents).where(documents.c.id == document_id))
+            .mappings()
+            .first()
+        )
+
+    def by_number(self, kind: str | None, number: str) -> list[RowMapping]:
+        query = select(documents).where(documents.c.number == number)
+        if kind:
+            query = query.where(documents.c.kind == kind)
+        return list(self.c.execute(query).mappings())
+
+    def number_taken(self, kind: str, number: str) -> bool:
+        return bool(self.by_number(kind, number))
+
+    def lines(self, document_id: int) -> list[RowMapping]:
+        query = select(lines).where(lines.c.document_id == document_id).order_by(lines.c.line_no)
+        return list(self.c.execute(query).mappings())
+
+    def draft_serials(self, document_id: int) -> list[RowMapping]:
+        """The codes a draft names, line by line, in entry order."""
+        query = (
+            select(line_serials.c.line_id, line_serials.c.code, line_serials.c.serial_id)
+            .join(lines, lines.c.id == line_serials.c.line_id)
+            .where(lines.c.document_id == document_id)
+            .order_by(line_serials.c.id)
+        )
+        return list(self.c.execute(query).mappings())
+
+    def transition(self, document_id: int, old: str, new: str, values: dict[str, Any]) -> bool:
+        """Compare-and-set of a document's state: True only for the one caller who moved it."""
+        query = (
+            update(documents)
+            .where(documents.c.id == document_id, documents.c.state == old)
+            .values(state=new, **values)
+        )
+        return self.c.execute(query).rowcount == 1
+
+    def forget_draft_serials(self, document_id: int) -> None:
+        """A posted document's serials live in its moves; the draft's list is dropped."""
+        line_ids = select(lines.c.id).where(lines.c.document_id == document_id)
+        self.c.execute(delete(line_serials).where(line_serials.c.line_id.in_(line_ids)))
+
+    def delete_draft(self, document_id: int) -> None:
+        self.forget_draft_serials(document_id)
+        self.c.execute(delete(lines).where(lines.c.document_id == document_id))
+        self.c.execute(delete(documents).where(documents.c.id == document_id))
+
+    def holds(self, document_id: int) -> int:
+        query = select(serials.c.id).where(serials.c.reserved_by == document_id)
+        return len(self.c.execute(query).all())
+
+    def stamp(self, document_id: int, when: datetime, **values: Any) -> None:
+        self.c.execute(update(documents).where(documents.c.id == document_id).values(**values))

@@ -1,0 +1,284 @@
+"""The ledger's write side: serial rows, compare-and-set moves, quantities, reversals.
+
+Every method works on sets. A change of a serial's place is one ``UPDATE ... WHERE`` that
+names the state the caller expects; the row count says whether the world still agreed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, and_, false, insert, literal, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql import Select
+
+from serialtrack.adapters.db.tables import documents, locations, moves, partners, quants, serials
+from serialtrack.domain.model import LocationKind, SerialStatus
+from serialtrack.domain.posting import SerialState
+
+CHUNK = 900  # bound parameters per statement, well under SQLite's and PostgreSQL's limits
+T = TypeVar("T")
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+_holder = partners.alias("holder")
+_last = documents.alias("last_document")
+_held = documents.alias("holding_document")
+
+
+def _state_query() -> Select[Any]:
+    return (
+        select(
+            serials.c.id,
+            serials.c.product_id,
+            serials.c.code,
+            serials.c.code_key,
+            serials.c.status,
+            serials.c.location_id,
+            locations.c.name.label("location_name"),
+            locations.c.kind.label("location_kind"),
+            serials.c.reserved_by,
+            _held.c.number.label("reserved_by_number"),
+            _last.c.partner_id.label("holder_id"),
+            _holder.c.name.label("holder_name"),
+            serials.c.last_document_id,
+            _last.c.number.label("last_document_number"),
+        )
+        .join(locations, locations.c.id == serials.c.location_id)
+        .outerjoin(_last, _last.c.id == serials.c.last_document_id)
+        .outerjoin(_holder, _holder.c.id == _last.c.partner_id)
+        .outerjoin(_held, _held.c.id == serials.c.reserved_by)
+    )
+
+
+def _state(row: Any) -> SerialState:
+    return SerialState(
+        id=row.id,
+        product_id=row.product_id,
+        code=row.code,
+        status=SerialStatus(row.status),
+        location_id=row.location_id,
+        location_name=row.location_name,
+        location_kind=LocationKind(row.location_kind),
+        reserved_by=row.reserved_by,
+        reserved_by_number=row.reserved_by_number,
+        holder_id=row.holder_id,
+        holder_name=row.holder_name,
+        last_document_id=row.last_document_id,
+        last_document_number=row.last_document_number,
+    )
+
+
+def _top_of_stack() -> Any:
+    """The document whose move put the serial where it is, once cancelled ones are set aside.
+
+    A document can be cancelled only while it is on top of each of its serials' stacks, so
+    after cancelling, the top is the latest move of a document that is not cancelled.
+    """
+    latest = aliased(moves)
+    return (
+        select(latest.c.document_id)
+        .join(documents, documents.c.id == latest.c.document_id)
+        .where(
+            latest.c.serial_id == serials.c.id,
+            latest.c.reversal == false(),
+            documents.c.state != "cancelled",
+        )
+        .order_by(latest.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+class LedgerRepo:
+    def __init__(self, connection: Connection) -> None:
+        self.c = connection
+
+    # reading the state the rules need -------------------------------------------------
+    def states_by_keys(
+        self, product_id: int, keys: Sequence[str]
+    ) -> dict[tuple[int, str], SerialState]:
+        found: dict[tuple[int, str], SerialState] = {}
+        base = _state_query().where(serials.c.product_id == product_id)
+        for part in chunks(keys):
+            for row in self.c.execute(base.where(serials.c.code_key.in_(part))):
+                found[(product_id, row.code_key)] = _state(row)
+        return found
+
+    def states_by_ids(self, ids: Sequence[int]) -> list[SerialState]:
+        found = []
+        for part in chunks(ids):
+            found.extend(
+                _state(r) for r in self.c.execute(_state_query().where(serials.c.id.in_(part)))
+            )
+        return found
+
+    def states_moved_by(self, document_id: int) -> list[SerialState]:
+        moved = select(moves.c.serial_id).where(
+            moves.c.document_id == document_id,
+            moves.c.reversal == false(),
+            moves.c.serial_id.is_not(None),
+        )
+        return [_state(r) for r in self.c.execute(_state_query().where(serials.c.id.in_(moved)))]
+
+    def serial_ids_in(self, document_id: int, *, reversal: bool = False) -> set[int]:
+        query = select(moves.c.serial_id).where(
+            moves.c.document_id == document_id,
+            moves.c.reversal == reversal,
+            moves.c.serial_id.is_not(None),
+        )
+        return {r[0] for r in self.c.execute(query)}
+
+    # writing --------------------------------------------------------------------------
+    def insert_serials(self, rows: list[dict[str, Any]]) -> dict[str, int]:
+        """Create serial rows; return their ids by code key."""
+        ids: dict[str, int] = {}
+        query = insert(serials).returning(serials.c.id, serials.c.code_key)
+        for part in chunks(rows, 5000):
+            for row in self.c.execute(query, list(part)):
+                ids[row.code_key] = row.id
+        return ids
+
+    def move_serials(
+        self,
+        ids: Sequence[int],
+        *,
+        document_id: int,
+        from_location_id: int | None,
+        takes: Iterable[SerialStatus],
+        to_location_id: int,
+        status: SerialStatus,
+    ) -> int:
+        """Compare-and-set: move each serial only if it is still in a state this document takes."""
+        expect = [
+            or_(
+                serials.c.status.in_([s.value for s in takes]), serials.c.reserved_by == document_id
+            ),
+            or_(serials.c.reserved_by.is_(None), serials.c.reserved_by == document_id),
+        ]
+        if from_location_id is not None:
+            expect.append(serials.c.location_id == from_location_id)
+        values = {
+            "location_id": to_location_id,
+            "status": status.value,
+            "last_document_id": document_id,
+            "reserved_by": None,
+        }
+        done = 0
+        for part in chunks(ids):
+            query = update(serials).where(serials.c.id.in_(part), *expect).values(**values)
+            done += self.c.execute(query).rowcount
+        return done
+
+    def reserve(self, ids: Sequence[int], *, document_id: int, from_location_id: int) -> int:
+        done = 0
+        for part in chunks(ids):
+            query = (
+                update(serials)
+                .where(
+                    serials.c.id.in_(part),
+                    serials.c.location_id == from_location_id,
+                    serials.c.status == SerialStatus.IN_STOCK.value,
+                    serials.c.reserved_by.is_(None),
+                )
+                .values(reserved_by=document_id, status=SerialStatus.RESERVED.value)
+            )
+            done += self.c.execute(query).rowcount
+        return done
+
+    def release(self, document_id: int) -> None:
+        query = (
+            update(serials)
+            .where(serials.c.reserved_by == document_id)
+            .values(reserved_by=None, status=SerialStatus.IN_STOCK.value)
+        )
+        self.c.execute(query)
+
+    def insert_moves(self, rows: list[dict[str, Any]]) -> None:
+        for part in chunks(rows, 20_000):
+            self.c.execute(insert(moves), list(part))
+
+    def reverse_serials(
+        self, *, document_id: int, now_at: int, back_to: int, status: SerialStatus
+    ) -> int:
+        """Put back every serial this document moved, if it is still where the document left it."""
+        moved = select(moves.c.serial_id).where(
+            moves.c.document_id == document_id,
+            moves.c.reversal == false(),
+            moves.c.serial_id.is_not(None),
+        )
+        query = (
+            update(serials)
+            .where(
+                serials.c.id.in_(moved),
+                serials.c.last_document_id == document_id,
+                serials.c.location_id == now_at,
+                serials.c.reserved_by.is_(None),
+            )
+            .values(location_id=back_to, status=status.value, last_document_id=_top_of_stack())
+        )
+        return self.c.execute(query).rowcount
+
+    def insert_reversal_moves(self, *, document_id: int, user_id: int, now: datetime) -> None:
+        """Write the inverse of each of the document's moves, in one statement."""
+        original = select(
+            literal(now).label("at"),
+            moves.c.document_id,
+            moves.c.line_id,
+            moves.c.product_id,
+            moves.c.serial_id,
+            moves.c.quantity,
+            moves.c.to_location_id.label("from_location_id"),
+            moves.c.from_location_id.label("to_location_id"),
+            literal(user_id).label("user_id"),
+            literal(True).label("reversal"),
+        ).where(and_(moves.c.document_id == document_id, moves.c.reversal == false()))
+        columns = ["at", "document_id", "line_id", "product_id", "serial_id", "quantity"]
+        columns += ["from_location_id", "to_location_id", "user_id", "reversal"]
+        self.c.execute(insert(moves).from_select(columns, original.order_by(moves.c.id)))
+
+    def quantity_moves(self, document_id: int) -> list[Any]:
+        query = select(moves).where(
+            moves.c.document_id == document_id,
+            moves.c.reversal == false(),
+            moves.c.serial_id.is_(None),
+        )
+        return list(self.c.execute(query))
+
+    # quantity-only stock -------------------------------------------------------------
+    def add_quantity(self, product_id: int, location_id: int, delta: int, *, floor: bool) -> bool:
+        """Change on-hand quantity; with ``floor`` refuse (False) to go below zero."""
+        if floor and delta < 0:
+            query = (
+                update(quants)
+                .where(
+                    quants.c.product_id == product_id,
+                    quants.c.location_id == location_id,
+                    quants.c.quantity + delta >= 0,
+                )
+                .values(quantity=quants.c.quantity + delta)
+            )
+            return self.c.execute(query).rowcount == 1
+        dialect_insert = postgresql.insert if self.c.dialect.name == "postgresql" else sqlite.insert
+        upsert = dialect_insert(quants).values(
+            product_id=product_id, location_id=location_id, quantity=delta
+        )
+        upsert = upsert.on_conflict_do_update(
+            index_elements=[quants.c.product_id, quants.c.location_id],
+            set_={"quantity": quants.c.quantity + delta},
+        )
+        self.c.execute(upsert)
+        return True
+
+    def quantity_at(self, product_id: int, location_id: int) -> int:
+        query = select(quants.c.quantity).where(
+            quants.c.product_id == product_id, quants.c.location_id == location_id
+        )
+        return int(self.c.execute(query).scalar() or 0)

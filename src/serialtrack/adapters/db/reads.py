@@ -1,0 +1,268 @@
+"""The read side: a serial with its history, filtered lists, the serial report, stock.
+
+Lists are keyset-paginated on the serial id and the report is streamed in chunks, so a
+million rows never become a million objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, false, func, select
+from sqlalchemy.orm import aliased
+
+from serialtrack.adapters.db.ledger import _state_query
+from serialtrack.adapters.db.tables import (
+    documents,
+    lines,
+    locations,
+    moves,
+    partners,
+    products,
+    quants,
+    serials,
+    users,
+)
+
+STREAM_CHUNK = 2_000
+
+
+@dataclass(frozen=True)
+class SerialFilter:
+    product_id: int | None = None
+    status: str | None = None
+    location_id: int | None = None
+    text: str | None = None  # a prefix of the code key
+    received_from: date | None = None
+    received_to: date | None = None
+    sold_from: date | None = None
+    sold_to: date | None = None
+
+
+def _latest_document(kinds: tuple[str, ...]) -> Any:
+    """The id of the latest posted document of these kinds that moved the serial."""
+    m = aliased(moves)
+    d = aliased(documents)
+    return (
+        select(m.c.document_id)
+        .join(d, d.c.id == m.c.document_id)
+        .where(
+            m.c.serial_id == serials.c.id,
+            m.c.reversal == false(),
+            d.c.state == "posted",
+            d.c.kind.in_(kinds),
+        )
+        .order_by(m.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _report_query(f: SerialFilter) -> Any:
+    rd, sd = documents.alias("rd"), documents.alias("sd")
+    rp, sp = partners.alias("rp"), partners.alias("sp")
+    query = (
+        select(
+            serials.c.id,
+            products.c.sku,
+            products.c.name.label("product"),
+            serials.c.code.label("serial"),
+            serials.c.status,
+            locations.c.name.label("location"),
+            rp.c.name.label("supplier"),
+            rd.c.number.label("purchase_number"),
+            rd.c.reference.label("purchase_reference"),
+            rd.c.date.label("purchase_date"),
+            sp.c.name.label("customer"),
+            sd.c.number.label("sales_invoice"),
+            sd.c.date.label("sale_date"),
+        )
+        .join(products, products.c.id == serials.c.product_id)
+        .join(locations, locations.c.id == serials.c.location_id)
+        .outerjoin(rd, rd.c.id == _latest_document(("receipt", "opening_balance")))
+        .outerjoin(rp, rp.c.id == rd.c.partner_id)
+        .outerjoin(sd, sd.c.id == _latest_document(("sale",)))
+        .outerjoin(sp, sp.c.id == sd.c.partner_id)
+    )
+    return _filtered(query, f, rd, sd).order_by(serials.c.id)
+
+
+def _filtered(query: Any, f: SerialFilter, rd: Any, sd: Any) -> Any:
+    conditions = [
+        (f.product_id, lambda v: serials.c.product_id == v),
+        (f.status, lambda v: serials.c.status == v),
+        (f.location_id, lambda v: serials.c.location_id == v),
+        (f.text, lambda v: serials.c.code_key.startswith(v.strip().casefold(), autoescape=True)),
+        (f.received_from, lambda v: rd.c.date >= v),
+        (f.received_to, lambda v: rd.c.date <= v),
+        (f.sold_from, lambda v: sd.c.date >= v),
+        (f.sold_to, lambda v: sd.c.date <= v),
+    ]
+    for value, condition in conditions:
+        if value is not None:
+            query = query.where(condition(value))
+    return query
+
+
+class ReadRepo:
+    def __init__(self, connection: Connection) -> None:
+        self.c = connection
+
+    def serial_id(self, product_id: int, key: str) -> int | None:
+        query = select(serials.c.id).where(
+            serials.c.product_id == product_id, serials.c.code_key == key
+        )
+        return self.c.execute(query).scalar()
+
+    def serial_state(self, serial_id: int) -> Any:
+        return self.c.execute(_state_query().where(serials.c.id == serial_id)).one()
+
+    def serial_extra(self, serial_id: int) -> Any:
+        query = select(serials.c.expiry, serials.c.notes, products.c.sku).join(
+            products, products.c.id == serials.c.product_id
+        )
+        return self.c.execute(query.where(serials.c.id == serial_id)).one()
+
+    def history(self, serial_id: int) -> list[Any]:
+        return list(
+            self.c.execute(
+                _moves_query().where(moves.c.serial_id == serial_id).order_by(moves.c.id)
+            )
+        )
+
+    def document_moves(self, document_id: int) -> list[Any]:
+        query = _moves_query().where(moves.c.document_id == document_id).order_by(moves.c.id)
+        return list(self.c.execute(query))
+
+    def list_serials(self, f: SerialFilter, *, after_id: int = 0, limit: int = 100) -> list[Any]:
+        query = _report_query(f).where(serials.c.id > after_id).limit(limit)
+        return list(self.c.execute(query))
+
+    def stream_report(self, f: SerialFilter) -> Iterator[Any]:
+        """Every row of the serial report, fetched in keyset pages of ``STREAM_CHUNK``."""
+        after = 0
+        while True:
+            page = self.list_serials(f, after_id=after, limit=STREAM_CHUNK)
+            yield from page
+            if len(page) < STREAM_CHUNK:
+                return
+            after = page[-1].id
+
+    def documents(self, kind: str | None, state: str | None, limit: int) -> list[Any]:
+        query = _documents_query()
+        if kind:
+            query = query.where(documents.c.kind == kind)
+        if state:
+            query = query.where(documents.c.state == state)
+        return list(self.c.execute(query.order_by(documents.c.id.desc()).limit(limit)))
+
+    def document(self, document_id: int) -> Any:
+        return self.c.execute(_documents_query().where(documents.c.id == document_id)).first()
+
+    def document_lines(self, document_id: int) -> list[Any]:
+        query = (
+            select(lines.c.id, lines.c.line_no, lines.c.quantity, products.c.sku, products.c.name)
+            .join(products, products.c.id == lines.c.product_id)
+            .where(lines.c.document_id == document_id)
+            .order_by(lines.c.line_no)
+        )
+        return list(self.c.execute(query))
+
+    def stock(self, product_id: int | None, location_id: int | None) -> list[Any]:
+        """On-hand quantity per product and internal location (serials counted, others summed)."""
+        counted = (
+            select(serials.c.product_id, serials.c.location_id, func.count().label("quantity"))
+            .where(serials.c.status.in_(("in_stock", "reserved")))
+            .group_by(serials.c.product_id, serials.c.location_id)
+        )
+        summed = select(quants.c.product_id, quants.c.location_id, quants.c.quantity).where(
+            quants.c.quantity != 0
+        )
+        both = counted.union_all(summed).subquery()
+        query = (
+            select(
+                products.c.sku, products.c.name, locations.c.name.label("location"), both.c.quantity
+            )
+            .join(products, products.c.id == both.c.product_id)
+            .join(locations, locations.c.id == both.c.location_id)
+            .where(locations.c.kind == "internal")
+            .order_by(products.c.sku, locations.c.name)
+        )
+        if product_id is not None:
+            query = query.where(both.c.product_id == product_id)
+        if location_id is not None:
+            query = query.where(both.c.location_id == location_id)
+        return list(self.c.execute(query))
+
+    def ledger_positions(self) -> Iterator[tuple[int, int]]:
+        """``(serial_id, to_location_id)`` of every serial move in ledger order (for replay)."""
+        query = select(moves.c.serial_id, moves.c.to_location_id).where(
+            moves.c.serial_id.is_not(None)
+        )
+        for row in self.c.execute(query.order_by(moves.c.id)):
+            yield row.serial_id, row.to_location_id
+
+    def serial_positions(self) -> Iterator[tuple[int, int]]:
+        for row in self.c.execute(select(serials.c.id, serials.c.location_id)):
+            yield row.id, row.location_id
+
+    def counts(self) -> dict[str, int]:
+        tables = {
+            "documents": documents,
+            "lines": lines,
+            "serials": serials,
+            "moves": moves,
+            "quants": quants,
+        }
+        return {
+            name: int(self.c.execute(select(func.count()).select_from(t)).scalar_one())
+            for name, t in tables.items()
+        }
+
+
+def _moves_query() -> Any:
+    src, dst = locations.alias("src"), locations.alias("dst")
+    return (
+        select(
+            moves.c.id,
+            moves.c.at,
+            documents.c.kind,
+            documents.c.number,
+            products.c.sku,
+            serials.c.code,
+            moves.c.quantity,
+            src.c.name.label("from_location"),
+            dst.c.name.label("to_location"),
+            users.c.username,
+            moves.c.reversal,
+        )
+        .join(documents, documents.c.id == moves.c.document_id)
+        .join(products, products.c.id == moves.c.product_id)
+        .outerjoin(serials, serials.c.id == moves.c.serial_id)
+        .join(src, src.c.id == moves.c.from_location_id)
+        .join(dst, dst.c.id == moves.c.to_location_id)
+        .join(users, users.c.id == moves.c.user_id)
+    )
+
+
+def _documents_query() -> Any:
+    src, dst = locations.alias("src"), locations.alias("dst")
+    origin = documents.alias("origin")
+    return (
+        select(
+            documents,
+            partners.c.name.label("partner"),
+            src.c.name.label("from_location"),
+            dst.c.name.label("to_location"),
+            origin.c.number.label("origin_number"),
+            users.c.username.label("created_by_name"),
+        )
+        .outerjoin(partners, partners.c.id == documents.c.partner_id)
+        .join(src, src.c.id == documents.c.from_location_id)
+        .join(dst, dst.c.id == documents.c.to_location_id)
+        .outerjoin(origin, origin.c.id == documents.c.origin_document_id)
+        .join(users, users.c.id == documents.c.created_by)
+    )

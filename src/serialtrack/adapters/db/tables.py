@@ -1,0 +1,203 @@
+"""Table definitions. Alembic migrations create them; ``tests`` check the two agree."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# 64-bit ids on PostgreSQL; SQLite wants INTEGER PRIMARY KEY (its rowid), which is 64-bit anyway.
+Id = BigInteger().with_variant(Integer, "sqlite")
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("username", String(80), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", Text),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime, nullable=False),
+)
+
+settings = Table(
+    "settings",
+    metadata,
+    Column("key", String(80), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+sequences = Table(
+    "sequences",
+    metadata,
+    Column("name", String(80), primary_key=True),
+    Column("next_value", Integer, nullable=False),
+)
+
+locations = Table(
+    "locations",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("name", String(120), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime, nullable=False),
+)
+
+partners = Table(
+    "partners",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("is_supplier", Boolean, nullable=False, default=False),
+    Column("is_customer", Boolean, nullable=False, default=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime, nullable=False),
+)
+
+products = Table(
+    "products",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("sku", String(80), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("unit", String(20), nullable=False, default="pcs"),
+    Column("tracking", String(10), nullable=False),
+    Column("gtin", String(14), unique=True),
+    Column("expiry_required", Boolean, nullable=False, default=False),
+    Column("supplier_warranty_days", Integer),
+    Column("customer_warranty_days", Integer),
+    Column("serial_pattern", String(120)),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime, nullable=False),
+)
+
+documents = Table(
+    "documents",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("kind", String(24), nullable=False),
+    Column("number", String(60), nullable=False),
+    Column("state", String(12), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("partner_id", ForeignKey("partners.id")),
+    Column("from_location_id", ForeignKey("locations.id"), nullable=False),
+    Column("to_location_id", ForeignKey("locations.id"), nullable=False),
+    Column("reference", String(120)),
+    Column("origin_document_id", ForeignKey("documents.id")),
+    Column("note", Text),
+    Column("created_by", ForeignKey("users.id"), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("posted_by", ForeignKey("users.id")),
+    Column("posted_at", DateTime),
+    Column("cancelled_by", ForeignKey("users.id")),
+    Column("cancelled_at", DateTime),
+    UniqueConstraint("kind", "number", name="uq_documents_kind_number"),
+    Index("ix_documents_state_kind", "state", "kind"),
+    Index("ix_documents_partner", "partner_id"),
+)
+
+lines = Table(
+    "lines",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("document_id", ForeignKey("documents.id", ondelete="CASCADE"), nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("product_id", ForeignKey("products.id"), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    UniqueConstraint("document_id", "line_no", name="uq_lines_document_line_no"),
+)
+
+serials = Table(
+    "serials",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("product_id", ForeignKey("products.id"), nullable=False),
+    Column("code", String(100), nullable=False),
+    Column("code_key", String(100), nullable=False),
+    Column("location_id", ForeignKey("locations.id"), nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("last_document_id", ForeignKey("documents.id")),
+    Column("reserved_by", ForeignKey("documents.id")),
+    Column("created_document_id", ForeignKey("documents.id")),
+    Column("expiry", Date),
+    Column("notes", Text),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("product_id", "code_key", name="uq_serials_product_code_key"),
+    Index("ix_serials_code_key", "code_key"),
+    Index("ix_serials_location_status", "location_id", "status"),
+    Index("ix_serials_product_status", "product_id", "status"),
+    Index("ix_serials_reserved_by", "reserved_by"),
+)
+
+line_serials = Table(
+    "line_serials",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("line_id", ForeignKey("lines.id", ondelete="CASCADE"), nullable=False),
+    Column("serial_id", ForeignKey("serials.id")),
+    Column("code", String(100), nullable=False),
+    Column("code_key", String(100), nullable=False),
+    Index("ix_line_serials_line", "line_id"),
+    Index("ix_line_serials_serial", "serial_id"),
+)
+
+moves = Table(
+    "moves",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("at", DateTime, nullable=False),
+    Column("document_id", ForeignKey("documents.id"), nullable=False),
+    Column("line_id", ForeignKey("lines.id"), nullable=False),
+    Column("product_id", ForeignKey("products.id"), nullable=False),
+    Column("serial_id", ForeignKey("serials.id")),
+    Column("quantity", Integer, nullable=False),
+    Column("from_location_id", ForeignKey("locations.id"), nullable=False),
+    Column("to_location_id", ForeignKey("locations.id"), nullable=False),
+    Column("user_id", ForeignKey("users.id"), nullable=False),
+    Column("reversal", Boolean, nullable=False, default=False),
+    Index("ix_moves_serial", "serial_id", "id"),
+    Index("ix_moves_document", "document_id"),
+    Index("ix_moves_product_at", "product_id", "at"),
+)
+
+quants = Table(
+    "quants",
+    metadata,
+    Column("product_id", ForeignKey("products.id"), primary_key=True),
+    Column("location_id", ForeignKey("locations.id"), primary_key=True),
+    Column("quantity", Integer, nullable=False),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("at", DateTime, nullable=False),
+    Column("user_id", ForeignKey("users.id"), nullable=False),
+    Column("entity", String(24), nullable=False),
+    Column("entity_id", Integer, nullable=False),
+    Column("action", String(24), nullable=False),
+    Column("detail", Text),
+)

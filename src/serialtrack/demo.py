@@ -1,0 +1,50 @@
+"""Demo data: a small phone shop, enough to click through every screen."""
+
+from __future__ import annotations
+
+from serialtrack.inventory import Inventory
+
+
+def load_demo(inv: Inventory) -> str:
+    """Fill an empty inventory with a shop's worth of products, partners and documents."""
+    if inv.products():
+        return "demo data skipped: the inventory already has products"
+    inv.add_location("Main store")
+    inv.add_location("Warehouse")
+    inv.add_partner("Acme Distribution", supplier=True)
+    inv.add_partner("Northwind Parts", supplier=True)
+    inv.add_partner("Jane Doe", customer=True)
+    inv.add_partner("Corner Café", customer=True)
+    inv.add_product(
+        "PHN-X1", "Phone X1 128GB", "serial", gtin="09506000134352", customer_warranty_days=365
+    )
+    inv.add_product(
+        "LAP-14", "Laptop 14in", "serial", supplier_warranty_days=730, customer_warranty_days=365
+    )
+    inv.add_product("CBL-USB", "USB-C cable", "none")
+    phones = [f"X1-{n:05d}" for n in range(1, 21)]
+    laptops = [f"LP14-{n:04d}" for n in range(1, 11)]
+    receipt = inv.receive(
+        supplier="Acme Distribution",
+        location="Main store",
+        reference="ACME-INV-2041",
+        lines=[("PHN-X1", phones), ("CBL-USB", 50)],
+    )
+    inv.receive(supplier="Northwind Parts", location="Warehouse", lines=[("LAP-14", laptops)])
+    sale = inv.sell(
+        customer="Jane Doe", location="Main store", lines=[("PHN-X1", phones[:3]), ("CBL-USB", 3)]
+    )
+    inv.sell(customer="Corner Café", location="Warehouse", lines=[("LAP-14", laptops[:2])])
+    inv.return_from_customer(
+        customer="Jane Doe",
+        location="Main store",
+        invoice=sale.number,
+        lines=[("PHN-X1", phones[:1])],
+    )
+    inv.return_to_supplier(
+        supplier="Acme Distribution",
+        location="Main store",
+        receipt=receipt.number,
+        lines=[("PHN-X1", phones[-1:])],
+    )
+    return "demo data loaded: 3 products, 2 stores, 4 partners, 6 documents"

@@ -1,0 +1,195 @@
+"""The words of the product as plain Python values.
+
+Nothing here touches a database or a clock: these are the shapes that the rules in
+``posting.py`` reason about and that the services hand to every interface.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class TrackingMode(StrEnum):
+    NONE = "none"  # quantity only
+    SERIAL = "serial"  # one unique code per unit
+    BATCH = "batch"  # a code shared by a quantity of units
+
+
+class LocationKind(StrEnum):
+    INTERNAL = "internal"
+    SUPPLIER = "supplier"
+    CUSTOMER = "customer"
+    TRANSIT = "transit"
+    SCRAP = "scrap"
+    ADJUSTMENT = "adjustment"
+
+    @property
+    def is_virtual(self) -> bool:
+        return self is not LocationKind.INTERNAL
+
+
+class SerialStatus(StrEnum):
+    IN_STOCK = "in_stock"
+    RESERVED = "reserved"
+    IN_TRANSIT = "in_transit"
+    SOLD = "sold"
+    RETURNED_TO_SUPPLIER = "returned_to_supplier"
+    WRITTEN_OFF = "written_off"
+    ADJUSTED_OUT = "adjusted_out"
+
+
+_STATUS_BY_LOCATION = {
+    LocationKind.INTERNAL: SerialStatus.IN_STOCK,
+    LocationKind.TRANSIT: SerialStatus.IN_TRANSIT,
+    LocationKind.CUSTOMER: SerialStatus.SOLD,
+    LocationKind.SUPPLIER: SerialStatus.RETURNED_TO_SUPPLIER,
+    LocationKind.SCRAP: SerialStatus.WRITTEN_OFF,
+    LocationKind.ADJUSTMENT: SerialStatus.ADJUSTED_OUT,
+}
+
+
+def status_for(location_kind: LocationKind, *, reserved: bool = False) -> SerialStatus:
+    """A serial's status is a function of where it is and whether a draft holds it."""
+    if reserved and location_kind is LocationKind.INTERNAL:
+        return SerialStatus.RESERVED
+    return _STATUS_BY_LOCATION[location_kind]
+
+
+class DocumentKind(StrEnum):
+    OPENING_BALANCE = "opening_balance"
+    RECEIPT = "receipt"
+    PURCHASE_RETURN = "purchase_return"
+    SALE = "sale"
+    SALES_RETURN = "sales_return"
+
+
+class DocumentState(StrEnum):
+    DRAFT = "draft"
+    POSTED = "posted"
+    CANCELLED = "cancelled"
+
+
+class PartnerRole(StrEnum):
+    SUPPLIER = "supplier"
+    CUSTOMER = "customer"
+
+
+class Role(StrEnum):
+    VIEWER = "viewer"
+    CLERK = "clerk"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Product:
+    id: int
+    sku: str
+    name: str
+    tracking: TrackingMode
+    unit: str = "pcs"
+    gtin: str | None = None
+    expiry_required: bool = False
+    supplier_warranty_days: int | None = None
+    customer_warranty_days: int | None = None
+    serial_pattern: str | None = None
+
+
+@dataclass(frozen=True)
+class Location:
+    id: int
+    name: str
+    kind: LocationKind
+
+
+@dataclass(frozen=True)
+class Partner:
+    id: int
+    name: str
+    is_supplier: bool
+    is_customer: bool
+
+    def has_role(self, role: PartnerRole) -> bool:
+        return self.is_supplier if role is PartnerRole.SUPPLIER else self.is_customer
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: every move and change of master data records it."""
+
+    user_id: int
+    username: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class LineInput:
+    """A document line as a person or a program gives it."""
+
+    sku: str
+    quantity: int | None = None
+    serials: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DocumentLine:
+    id: int
+    line_no: int
+    product: Product
+    quantity: int
+    serials: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Document:
+    id: int
+    kind: DocumentKind
+    number: str
+    state: DocumentState
+    date: date
+    partner: Partner | None
+    from_location: Location
+    to_location: Location
+    reference: str | None = None
+    origin_number: str | None = None
+    note: str | None = None
+    lines: tuple[DocumentLine, ...] = ()
+    created_by: str | None = None
+    posted_at: datetime | None = None
+    cancelled_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class MoveView:
+    """One ledger row as people read it."""
+
+    id: int
+    at: datetime
+    document_kind: DocumentKind
+    document_number: str
+    product_sku: str
+    serial: str | None
+    quantity: int
+    from_location: str
+    to_location: str
+    user: str
+    reversal: bool = False
+
+
+@dataclass(frozen=True)
+class SerialView:
+    """Where a serial is now, what state it is in, and (when asked) how it got there."""
+
+    id: int
+    sku: str
+    code: str
+    status: SerialStatus
+    location: str
+    location_kind: LocationKind
+    holder: str | None = None  # the supplier or customer who has it, when outside
+    reserved_by: str | None = None  # number of the draft document holding it
+    last_document: str | None = None
+    expiry: date | None = None
+    history: tuple[MoveView, ...] = field(default=())

@@ -1,0 +1,53 @@
+"""Who may do what. Checked in the service layer, so every interface enforces the same."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from serialtrack.domain.errors import Forbidden
+from serialtrack.domain.model import Actor, DocumentKind, Role
+
+
+class Permission(StrEnum):
+    READ = "read"
+    POST_DOCUMENT = "post_document"  # receipts, sales, returns (and later transfers, counts)
+    OPENING_BALANCE = "opening_balance"
+    CANCEL_DOCUMENT = "cancel_document"
+    MANAGE_CATALOG = "manage_catalog"  # products, locations, partners
+    MANAGE_SETTINGS = "manage_settings"
+    MANAGE_USERS = "manage_users"
+
+
+_VIEWER = {Permission.READ}
+_CLERK = _VIEWER | {Permission.POST_DOCUMENT}
+_MANAGER = _CLERK | {
+    Permission.OPENING_BALANCE,
+    Permission.CANCEL_DOCUMENT,
+    Permission.MANAGE_CATALOG,
+    Permission.MANAGE_SETTINGS,
+}
+_ADMIN = _MANAGER | {Permission.MANAGE_USERS}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.VIEWER: frozenset(_VIEWER),
+    Role.CLERK: frozenset(_CLERK),
+    Role.MANAGER: frozenset(_MANAGER),
+    Role.ADMIN: frozenset(_ADMIN),
+}
+
+
+def allowed(actor: Actor, permission: Permission) -> bool:
+    return permission in ROLE_PERMISSIONS[actor.role]
+
+
+def require(actor: Actor, permission: Permission) -> None:
+    if not allowed(actor, permission):
+        raise Forbidden(
+            f"{actor.username} ({actor.role.value}) may not {permission.value.replace('_', ' ')}"
+        )
+
+
+def document_permission(kind: DocumentKind) -> Permission:
+    if kind is DocumentKind.OPENING_BALANCE:
+        return Permission.OPENING_BALANCE
+    return Permission.POST_DOCUMENT

@@ -1,0 +1,230 @@
+"""The rules of posting and cancelling, as pure functions over plain values.
+
+The services read the current state of the serials a document names, ask these functions
+what is wrong, and only then write; the write itself is a compare-and-set, so a state that
+changed in between is caught again there and explained with the same words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from serialtrack.domain.codes import code_key, code_problem
+from serialtrack.domain.errors import Problem
+from serialtrack.domain.model import (
+    LineInput,
+    LocationKind,
+    Product,
+    SerialStatus,
+    TrackingMode,
+)
+from serialtrack.domain.rules import KindRule
+
+MAX_LINES = 10_000
+MAX_QUANTITY = 10_000_000
+
+
+@dataclass(frozen=True)
+class PlannedLine:
+    """A line that passed every check that needs no database state."""
+
+    line_no: int
+    product: Product
+    quantity: int
+    codes: tuple[str, ...]  # cleaned, in input order; empty for quantity-only lines
+    line_id: int = 0  # set once the line is stored
+
+    @property
+    def keys(self) -> list[str]:
+        return [code_key(c) for c in self.codes]
+
+
+@dataclass(frozen=True)
+class SerialState:
+    """What the books say about one existing serial, as the rules need it."""
+
+    id: int
+    product_id: int
+    code: str
+    status: SerialStatus
+    location_id: int
+    location_name: str
+    location_kind: LocationKind
+    reserved_by: int | None = None
+    reserved_by_number: str | None = None
+    holder_id: int | None = None
+    holder_name: str | None = None
+    last_document_id: int | None = None
+    last_document_number: str | None = None
+
+
+def describe(state: SerialState) -> str:
+    """Where a serial is, in the words a clerk needs to go and find it."""
+    by = f" by {state.last_document_number}" if state.last_document_number else ""
+    if state.status is SerialStatus.RESERVED:
+        return f"reserved by draft {state.reserved_by_number} at {state.location_name}"
+    if state.status is SerialStatus.IN_STOCK:
+        return f"in stock at {state.location_name}"
+    if state.status is SerialStatus.SOLD:
+        to = f" to {state.holder_name}" if state.holder_name else ""
+        return f"sold{to}{by.replace(' by ', ' on ')}"
+    if state.status is SerialStatus.RETURNED_TO_SUPPLIER:
+        to = f" {state.holder_name}" if state.holder_name else ""
+        return f"returned to supplier{to}{by}"
+    return f"{state.status.value.replace('_', ' ')} at {state.location_name}{by}"
+
+
+def plan_lines(
+    rule: KindRule, products: Mapping[str, Product], lines: Sequence[LineInput]
+) -> tuple[list[PlannedLine], list[Problem]]:
+    """Check lines against everything that needs no stock state; return all problems found."""
+    problems: list[Problem] = []
+    planned: list[PlannedLine] = []
+    if not lines:
+        problems.append(Problem("lines", "a document needs at least one line"))
+    if len(lines) > MAX_LINES:
+        problems.append(Problem("lines", f"a document has at most {MAX_LINES} lines"))
+        return [], problems
+    seen: dict[tuple[int, str], str] = {}
+    for index, line in enumerate(lines):
+        where = f"lines[{index}]"
+        product = products.get(line.sku)
+        if product is None:
+            problems.append(Problem(f"{where}.sku", f"no product with SKU {line.sku!r}"))
+            continue
+        line_problems, codes, quantity = _check_line(rule, product, line, where, seen)
+        problems.extend(line_problems)
+        if not line_problems:
+            planned.append(PlannedLine(index + 1, product, quantity, codes))
+    return planned, problems
+
+
+def _check_line(
+    rule: KindRule,
+    product: Product,
+    line: LineInput,
+    where: str,
+    seen: dict[tuple[int, str], str],
+) -> tuple[list[Problem], tuple[str, ...], int]:
+    if product.tracking is TrackingMode.BATCH:
+        return (
+            [Problem(where, f"{product.sku} is batch-tracked; batch lines are not supported yet")],
+            (),
+            0,
+        )
+    if product.tracking is TrackingMode.NONE:
+        return _check_quantity_line(product, line, where), (), line.quantity or 0
+    problems: list[Problem] = []
+    codes: list[str] = []
+    for position, raw in enumerate(line.serials):
+        at = f"{where}.serials[{position}]"
+        problem = code_problem(raw, at)
+        if problem:
+            problems.append(problem)
+            continue
+        code = raw.strip()
+        key = (product.id, code_key(code))
+        if key in seen:
+            problems.append(Problem(at, f"{code} is entered twice (first at {seen[key]})"))
+            continue
+        seen[key] = at
+        codes.append(code)
+    quantity = line.quantity if line.quantity is not None else len(line.serials)
+    if not line.serials:
+        problems.append(
+            Problem(
+                f"{where}.serials", f"{product.sku} is serial-tracked: list one serial per unit"
+            )
+        )
+    elif quantity != len(line.serials):
+        problems.append(
+            Problem(
+                f"{where}.quantity",
+                f"quantity {quantity} but {len(line.serials)} serials: one serial per unit",
+            )
+        )
+    return problems, tuple(codes), quantity
+
+
+def _check_quantity_line(product: Product, line: LineInput, where: str) -> list[Problem]:
+    if line.serials:
+        return [
+            Problem(
+                f"{where}.serials", f"{product.sku} is not serial-tracked; give a quantity only"
+            )
+        ]
+    q = line.quantity
+    if not isinstance(q, int) or isinstance(q, bool) or q <= 0:
+        return [Problem(f"{where}.quantity", "quantity must be a whole number above zero")]
+    if q > MAX_QUANTITY:
+        return [Problem(f"{where}.quantity", f"quantity must be at most {MAX_QUANTITY}")]
+    return []
+
+
+def serial_problems(
+    rule: KindRule,
+    *,
+    document_id: int | None,
+    partner_id: int | None,
+    from_location_id: int,
+    lines: Iterable[PlannedLine],
+    states: Mapping[tuple[int, str], SerialState],
+) -> list[Problem]:
+    """Which serials this document may not move, each with where it is now."""
+    problems: list[Problem] = []
+    for line in lines:
+        for position, code in enumerate(line.codes):
+            state = states.get((line.product.id, code_key(code)))
+            where = f"lines[{line.line_no - 1}].serials[{position}]"
+            reason = _refusal(rule, state, document_id, partner_id, from_location_id)
+            if reason:
+                problems.append(Problem(where, f"{line.product.sku} {code}: {reason}", "serial"))
+    return problems
+
+
+def _refusal(
+    rule: KindRule,
+    state: SerialState | None,
+    document_id: int | None,
+    partner_id: int | None,
+    from_location_id: int,
+) -> str | None:
+    if state is None:
+        return None if rule.creates_serials else "no such serial (it was never received)"
+    held_here = state.reserved_by is not None and state.reserved_by == document_id
+    status = SerialStatus.IN_STOCK if held_here else state.status
+    if status not in rule.takes:
+        if rule.creates_serials:
+            return f"already known: {describe(state)}"
+        return f"not available: {describe(state)}"
+    if rule.outgoing_from_internal and state.location_id != from_location_id:
+        return f"not at the source location: {describe(state)}"
+    # A serial whose last document was cancelled away has no holder: anyone may take it back.
+    if rule.holder_must_match and state.last_document_id and state.holder_id != partner_id:
+        return f"not held by this partner: {describe(state)}"
+    return None
+
+
+def cancel_problems(
+    *, document_id: int, to_location_id: int, states: Iterable[SerialState]
+) -> list[Problem]:
+    """Serials that have moved on since the document put them where they are."""
+    problems = []
+    for state in states:
+        moved = state.last_document_id != document_id or state.location_id != to_location_id
+        if moved or state.reserved_by is not None:
+            later = state.last_document_number if state.last_document_id != document_id else None
+            where_now = describe(state)
+            by = f", moved there by {later}" if later and later not in where_now else ""
+            message = f"{state.code} is now {where_now}{by}"
+            problems.append(Problem(f"serials.{state.code}", message, "serial"))
+    return problems
+
+
+def replay(moves: Iterable[tuple[int, int]]) -> dict[int, int]:
+    """Current location of every serial from its moves ``(serial_id, to_location_id)`` in order."""
+    where: dict[int, int] = {}
+    for serial_id, to_location_id in moves:
+        where[serial_id] = to_location_id
+    return where

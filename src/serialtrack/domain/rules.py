@@ -1,0 +1,115 @@
+"""What each document kind does: from where, to where, with whom, and which serials it takes.
+
+One ``KindRule`` per document kind is the whole table of PRODUCT.md's "What each document
+does"; the services execute it set-wise against the database, the tests read it directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from serialtrack.domain.model import (
+    DocumentKind,
+    LocationKind,
+    PartnerRole,
+    SerialStatus,
+)
+
+S = SerialStatus
+
+
+@dataclass(frozen=True)
+class KindRule:
+    kind: DocumentKind
+    prefix: str  # document numbers: RC-000001
+    from_kind: LocationKind
+    to_kind: LocationKind
+    partner_role: PartnerRole | None
+    partner_required: bool
+    # Incoming kinds may name codes never seen before: they create the serial.
+    creates_serials: bool
+    # A serial must be in one of these statuses for this kind to move it.
+    takes: frozenset[SerialStatus]
+    # Drafts of outgoing kinds hold (reserve) their serials.
+    reserves: bool
+    # The kind of document this one may name as its origin (a return names its receipt).
+    origin_kind: DocumentKind | None = None
+    # The serial must be held by this document's partner (sales return: sold to this customer).
+    holder_must_match: bool = False
+    label: str = ""
+
+    @property
+    def outgoing_from_internal(self) -> bool:
+        return self.from_kind is LocationKind.INTERNAL
+
+
+RULES: dict[DocumentKind, KindRule] = {
+    DocumentKind.OPENING_BALANCE: KindRule(
+        kind=DocumentKind.OPENING_BALANCE,
+        prefix="OB",
+        from_kind=LocationKind.ADJUSTMENT,
+        to_kind=LocationKind.INTERNAL,
+        partner_role=None,
+        partner_required=False,
+        creates_serials=True,
+        takes=frozenset({S.ADJUSTED_OUT}),
+        reserves=False,
+        label="opening balance",
+    ),
+    DocumentKind.RECEIPT: KindRule(
+        kind=DocumentKind.RECEIPT,
+        prefix="RC",
+        from_kind=LocationKind.SUPPLIER,
+        to_kind=LocationKind.INTERNAL,
+        partner_role=PartnerRole.SUPPLIER,
+        partner_required=True,
+        creates_serials=True,
+        takes=frozenset({S.RETURNED_TO_SUPPLIER}),
+        reserves=False,
+        holder_must_match=True,
+        label="receipt",
+    ),
+    DocumentKind.PURCHASE_RETURN: KindRule(
+        kind=DocumentKind.PURCHASE_RETURN,
+        prefix="PR",
+        from_kind=LocationKind.INTERNAL,
+        to_kind=LocationKind.SUPPLIER,
+        partner_role=PartnerRole.SUPPLIER,
+        partner_required=True,
+        creates_serials=False,
+        takes=frozenset({S.IN_STOCK}),
+        reserves=True,
+        origin_kind=DocumentKind.RECEIPT,
+        label="purchase return",
+    ),
+    DocumentKind.SALE: KindRule(
+        kind=DocumentKind.SALE,
+        prefix="SO",
+        from_kind=LocationKind.INTERNAL,
+        to_kind=LocationKind.CUSTOMER,
+        partner_role=PartnerRole.CUSTOMER,
+        partner_required=False,
+        creates_serials=False,
+        takes=frozenset({S.IN_STOCK}),
+        reserves=True,
+        label="sale",
+    ),
+    DocumentKind.SALES_RETURN: KindRule(
+        kind=DocumentKind.SALES_RETURN,
+        prefix="SR",
+        from_kind=LocationKind.CUSTOMER,
+        to_kind=LocationKind.INTERNAL,
+        partner_role=PartnerRole.CUSTOMER,
+        partner_required=False,
+        creates_serials=False,
+        takes=frozenset({S.SOLD}),
+        reserves=False,
+        origin_kind=DocumentKind.SALE,
+        holder_must_match=True,
+        label="sales return",
+    ),
+}
+
+
+def rule_for(kind: DocumentKind) -> KindRule:
+    return RULES[kind]

@@ -1,0 +1,1 @@
+"""Interfaces: CLI, REST API, web UI. Thin: parse, call Inventory, present."""

@@ -1,0 +1,222 @@
+"""The operator's command line: parse, call ``Inventory``, print; errors are one clear line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+import serialtrack
+from serialtrack.config import Settings
+from serialtrack.domain.errors import SerialtrackError
+from serialtrack.inventory import Inventory
+
+app = typer.Typer(
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    help="serialtrack: track every unit by its serial number.",
+)
+product_app = typer.Typer(
+    no_args_is_help=True, pretty_exceptions_show_locals=False, help="Products: add, list."
+)
+location_app = typer.Typer(
+    no_args_is_help=True, pretty_exceptions_show_locals=False, help="Locations: add, list."
+)
+partner_app = typer.Typer(
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    help="Suppliers and customers: add, list.",
+)
+report_app = typer.Typer(no_args_is_help=True, pretty_exceptions_show_locals=False, help="Reports.")
+setting_app = typer.Typer(
+    no_args_is_help=True, pretty_exceptions_show_locals=False, help="Inventory settings."
+)
+app.add_typer(product_app, name="product")
+app.add_typer(location_app, name="location")
+app.add_typer(partner_app, name="partner")
+app.add_typer(report_app, name="report")
+app.add_typer(setting_app, name="setting")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="Database URL (default: $SERIALTRACK_DATABASE_URL or ./serialtrack.db)."
+    ),
+]
+UserOption = Annotated[
+    str | None,
+    typer.Option("--user", help="Act as this user (default: $SERIALTRACK_USER or admin)."),
+]
+
+
+class Context:
+    def __init__(self) -> None:
+        self.settings = Settings.from_env()
+
+
+state = Context()
+
+
+@app.callback()
+def _options(db: DbOption = None, user: UserOption = None) -> None:
+    state.settings = Settings.from_env(db, user)
+
+
+@contextmanager
+def inventory() -> Iterator[Inventory]:
+    """Open the inventory; turn every refusal into one line on stderr and exit code 1."""
+    try:
+        inv = serialtrack.open(state.settings.database_url, user=state.settings.user)
+    except SerialtrackError as error:
+        _fail(error)
+    try:
+        yield inv
+    except SerialtrackError as error:
+        _fail(error)
+    finally:
+        inv.close()
+
+
+def _fail(error: SerialtrackError) -> None:
+    err.print(f"error: {error.message}", markup=False)
+    for problem in error.problems[:50]:
+        err.print(f"  {problem}", markup=False)
+    if len(error.problems) > 50:
+        err.print(f"  ... and {len(error.problems) - 50} more", markup=False)
+    raise typer.Exit(1)
+
+
+def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
+    table = Table(title=title, show_lines=False)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*["" if v is None else str(v) for v in row])
+    out.print(table)
+
+
+# setup --------------------------------------------------------------------------------
+@app.command()
+def init(demo: Annotated[bool, typer.Option(help="Also load demo data.")] = False) -> None:
+    """Create or upgrade the database and its first admin (password printed once)."""
+    from serialtrack.adapters.db.engine import make_engine
+    from serialtrack.adapters.db.store import Store
+    from serialtrack.inventory import utc_now
+    from serialtrack.services import setup
+
+    store = Store(make_engine(state.settings.database_url))
+    try:
+        password = setup.initialize(store, now=utc_now())
+    finally:
+        store.dispose()
+    out.print(f"database ready: {state.settings.database_url}")
+    if password:
+        out.print(f"created user admin with password {password} (shown once)")
+    if demo:
+        from serialtrack.demo import load_demo
+
+        with inventory() as inv:
+            out.print(load_demo(inv))
+
+
+@app.command()
+def check() -> None:
+    """Replay the ledger and compare it with the current state of every serial."""
+    with inventory() as inv:
+        problems = inv.check()
+    for line in problems:
+        err.print(line, markup=False)
+    if problems:
+        raise typer.Exit(1)
+    out.print("ledger and current state agree")
+
+
+# master data --------------------------------------------------------------------------
+@product_app.command("add")
+def product_add(
+    sku: str,
+    name: str,
+    tracking: Annotated[str, typer.Option(help="none, serial or batch")] = "serial",
+    unit: str = "pcs",
+    gtin: str | None = None,
+    supplier_warranty_days: int | None = None,
+    customer_warranty_days: int | None = None,
+    expiry_required: bool = False,
+) -> None:
+    """Add a product."""
+    fields = {"unit": unit, "gtin": gtin, "expiry_required": expiry_required}
+    fields |= {
+        "supplier_warranty_days": supplier_warranty_days,
+        "customer_warranty_days": customer_warranty_days,
+    }
+    with inventory() as inv:
+        product = inv.add_product(sku, name, tracking, **fields)
+    out.print(f"product {product.sku} added ({product.tracking.value} tracking)")
+
+
+@product_app.command("list")
+def product_list() -> None:
+    """List products."""
+    with inventory() as inv:
+        rows = [[p.sku, p.name, p.tracking.value, p.unit, p.gtin] for p in inv.products()]
+    _table("Products", ["SKU", "name", "tracking", "unit", "GTIN"], rows)
+
+
+@location_app.command("add")
+def location_add(
+    name: str, kind: Annotated[str, typer.Option(help="internal or a virtual kind")] = "internal"
+) -> None:
+    """Add a location (a store, warehouse or bin)."""
+    with inventory() as inv:
+        location = inv.add_location(name, kind)
+    out.print(f"location {location.name} added ({location.kind.value})")
+
+
+@location_app.command("list")
+def location_list() -> None:
+    """List locations."""
+    with inventory() as inv:
+        _table("Locations", ["name", "kind"], [[x.name, x.kind.value] for x in inv.locations()])
+
+
+@partner_app.command("add")
+def partner_add(name: str, supplier: bool = False, customer: bool = False) -> None:
+    """Add a supplier, a customer, or both."""
+    with inventory() as inv:
+        partner = inv.add_partner(name, supplier=supplier, customer=customer)
+    out.print(f"partner {partner.name} added")
+
+
+@partner_app.command("list")
+def partner_list() -> None:
+    """List partners."""
+    with inventory() as inv:
+        rows = [
+            [p.name, "yes" if p.is_supplier else "", "yes" if p.is_customer else ""]
+            for p in inv.partners()
+        ]
+    _table("Partners", ["name", "supplier", "customer"], rows)
+
+
+@setting_app.command("set")
+def setting_set(key: str, value: str) -> None:
+    """Change an inventory setting (e.g. allow_negative_stock true)."""
+    with inventory() as inv:
+        inv.set_setting(key, value)
+    out.print(f"{key} = {value}")
+
+
+from serialtrack.entrypoints import cli_admin, cli_documents  # noqa: E402  (register commands)
+
+__all__ = ["app", "cli_admin", "cli_documents", "main"]
+
+
+def main() -> None:
+    app()

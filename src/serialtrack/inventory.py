@@ -1,0 +1,294 @@
+"""``Inventory``: one method per use case, the only door into serialtrack.
+
+Every interface (this library, the CLI, the REST API, the web UI) goes through here, so a
+rule checked once is checked for all of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from serialtrack.adapters.db.engine import make_engine
+from serialtrack.adapters.db.store import Store
+from serialtrack.domain.errors import Invalid, Problem
+from serialtrack.domain.model import (
+    DocumentKind,
+    LineInput,
+    Location,
+    Partner,
+    Product,
+    Role,
+    SerialView,
+)
+from serialtrack.inventory_admin import AdminMixin
+from serialtrack.services import catalog, documents, queries, setup
+from serialtrack.services.header import HeaderInput
+from serialtrack.services.queries import DocumentView
+
+LineLike = LineInput | Mapping[str, Any] | tuple[Any, ...]
+DocumentRef = int | str | DocumentView
+
+
+def utc_now() -> datetime:
+    """Timestamps are stored as naive UTC."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def open(
+    url: str | None = None, *, user: str = setup.ADMIN, clock: Callable[[], datetime] = utc_now
+) -> Inventory:
+    """Open (creating or upgrading if needed) the inventory at ``url`` and act as ``user``."""
+    from serialtrack.config import Settings
+
+    store = Store(make_engine(url or Settings.from_env().database_url))
+    setup.initialize(store, now=clock())
+    return Inventory(store, user=user, clock=clock)
+
+
+class Inventory(AdminMixin):
+    def __init__(
+        self, store: Store, *, user: str = setup.ADMIN, clock: Callable[[], datetime] = utc_now
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        with store.transaction(write=False) as tx:
+            self.actor = setup.actor(tx, user)
+
+    def close(self) -> None:
+        self.store.dispose()
+
+    def __enter__(self) -> Inventory:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def as_user(self, username: str) -> Inventory:
+        """The same inventory acting as another user."""
+        return Inventory(self.store, user=username, clock=self.clock)
+
+    # master data ----------------------------------------------------------------------
+    def add_product(self, sku: str, name: str, tracking: str = "serial", **fields: Any) -> Product:
+        with self.store.transaction() as tx:
+            values = {"sku": sku, "name": name, "tracking": tracking, **fields}
+            return catalog.add_product(tx, self.actor, values, now=self.clock())
+
+    def add_location(self, name: str, kind: str = "internal") -> Location:
+        with self.store.transaction() as tx:
+            return catalog.add_location(tx, self.actor, name, kind, now=self.clock())
+
+    def add_partner(self, name: str, *, supplier: bool = False, customer: bool = False) -> Partner:
+        with self.store.transaction() as tx:
+            return catalog.add_partner(
+                tx, self.actor, name, supplier=supplier, customer=customer, now=self.clock()
+            )
+
+    def add_user(self, username: str, role: str, password: str | None = None) -> None:
+        from serialtrack.domain.permissions import Permission, require
+
+        require(self.actor, Permission.MANAGE_USERS)
+        with self.store.transaction() as tx:
+            setup.add_user(tx, username, Role(role), password, now=self.clock())
+
+    def products(self) -> list[Product]:
+        with self.store.transaction(write=False) as tx:
+            return tx.catalog.list_products()
+
+    def locations(self) -> list[Location]:
+        with self.store.transaction(write=False) as tx:
+            return tx.catalog.list_locations()
+
+    def partners(self) -> list[Partner]:
+        with self.store.transaction(write=False) as tx:
+            return tx.catalog.list_partners()
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self.store.transaction() as tx:
+            catalog.set_setting(tx, self.actor, key, value, now=self.clock())
+
+    # documents ------------------------------------------------------------------------
+    def create_document(
+        self,
+        kind: str | DocumentKind,
+        lines: Iterable[LineLike],
+        *,
+        location: str | None = None,
+        partner: str | None = None,
+        number: str | None = None,
+        date: date | None = None,
+        reference: str | None = None,
+        origin: str | None = None,
+        note: str | None = None,
+        post: bool = True,
+    ) -> DocumentView:
+        header = HeaderInput(_kind(kind), location, partner, number, date, reference, origin, note)
+        given = [_line(x, i) for i, x in enumerate(lines)]
+        with self.store.transaction() as tx:
+            document_id = documents.create(
+                tx, self.actor, header, given, post=post, now=self.clock()
+            )
+            return queries.document(tx, self.actor, document_id)
+
+    def receive(
+        self, *, supplier: str, location: str, lines: Iterable[LineLike], **header: Any
+    ) -> DocumentView:
+        """A purchase receipt: serials come in from ``supplier`` to ``location``."""
+        return self.create_document(
+            DocumentKind.RECEIPT, lines, location=location, partner=supplier, **header
+        )
+
+    def opening_balance(
+        self, *, location: str, lines: Iterable[LineLike], **header: Any
+    ) -> DocumentView:
+        return self.create_document(
+            DocumentKind.OPENING_BALANCE, lines, location=location, **header
+        )
+
+    def sell(
+        self,
+        *,
+        location: str,
+        lines: Iterable[LineLike],
+        customer: str | None = None,
+        **header: Any,
+    ) -> DocumentView:
+        return self.create_document(
+            DocumentKind.SALE, lines, location=location, partner=customer, **header
+        )
+
+    def return_to_supplier(
+        self,
+        *,
+        supplier: str,
+        location: str,
+        lines: Iterable[LineLike],
+        receipt: str | None = None,
+        **header: Any,
+    ) -> DocumentView:
+        """A purchase return (debit note), optionally only of serials of ``receipt``."""
+        return self.create_document(
+            DocumentKind.PURCHASE_RETURN,
+            lines,
+            location=location,
+            partner=supplier,
+            origin=receipt,
+            **header,
+        )
+
+    def return_from_customer(
+        self,
+        *,
+        location: str,
+        lines: Iterable[LineLike],
+        customer: str | None = None,
+        invoice: str | None = None,
+        **header: Any,
+    ) -> DocumentView:
+        """A sales return (credit note), optionally only of serials sold on ``invoice``."""
+        return self.create_document(
+            DocumentKind.SALES_RETURN,
+            lines,
+            location=location,
+            partner=customer,
+            origin=invoice,
+            **header,
+        )
+
+    def post(self, document: DocumentRef) -> DocumentView:
+        with self.store.transaction() as tx:
+            document_id = self._id(tx, document)
+            documents.post(tx, self.actor, document_id, now=self.clock())
+            return queries.document(tx, self.actor, document_id)
+
+    def cancel(self, document: DocumentRef) -> DocumentView:
+        with self.store.transaction() as tx:
+            document_id = self._id(tx, document)
+            documents.cancel(tx, self.actor, document_id, now=self.clock())
+            return queries.document(tx, self.actor, document_id)
+
+    def delete_draft(self, document: DocumentRef) -> None:
+        with self.store.transaction() as tx:
+            documents.delete_draft(tx, self.actor, self._id(tx, document))
+
+    def document(self, document: DocumentRef) -> DocumentView:
+        with self.store.transaction(write=False) as tx:
+            return queries.document(tx, self.actor, self._id(tx, document))
+
+    def documents(
+        self, *, kind: str | None = None, state: str | None = None, limit: int = 100
+    ) -> list[dict[str, Any]]:
+        with self.store.transaction(write=False) as tx:
+            return queries.documents(tx, self.actor, kind=kind, state=state, limit=limit)
+
+    def _id(self, tx: Any, document: DocumentRef) -> int:
+        if isinstance(document, DocumentView):
+            return document.id
+        if isinstance(document, int) and not isinstance(document, bool):
+            return document
+        return queries.find_document(tx, self.actor, str(document))
+
+    # queries --------------------------------------------------------------------------
+    def serial(self, sku: str, code: str, *, history: bool = True) -> SerialView:
+        with self.store.transaction(write=False) as tx:
+            return queries.serial(tx, self.actor, sku, code, history=history)
+
+    def serials(
+        self, *, after_id: int = 0, limit: int = 100, **filters: Any
+    ) -> list[dict[str, Any]]:
+        """One page of serials (keyset: pass the last row's ``id`` as ``after_id``)."""
+        with self.store.transaction(write=False) as tx:
+            f = queries.serial_filter(tx, **filters)
+            return queries.serials(tx, self.actor, f, after_id=after_id, limit=limit)
+
+    def report(self, **filters: Any) -> Iterator[tuple[Any, ...]]:
+        """The product serial number report, streamed row by row (see ``REPORT_COLUMNS``)."""
+        with self.store.transaction(write=False) as tx:
+            f = queries.serial_filter(tx, **filters)
+            yield from queries.report(tx, self.actor, f)
+
+    def stock(self, *, sku: str | None = None, location: str | None = None) -> list[dict[str, Any]]:
+        with self.store.transaction(write=False) as tx:
+            return queries.stock(tx, self.actor, sku=sku, location=location)
+
+    def check(self) -> list[str]:
+        """Replay the ledger and compare with the current state; return every disagreement."""
+        with self.store.transaction(write=False) as tx:
+            return queries.check(tx, self.actor)
+
+
+def _kind(kind: str | DocumentKind) -> DocumentKind:
+    try:
+        return DocumentKind(kind)
+    except ValueError:
+        kinds = ", ".join(k.value for k in DocumentKind)
+        raise Invalid(
+            f"no document kind {kind!r}; kinds are {kinds}", [Problem("kind", str(kind))]
+        ) from None
+
+
+def _line(value: LineLike, index: int) -> LineInput:
+    """Accept ``LineInput``, ``{"sku", "quantity", "serials"}`` or ``(sku, serials | quantity)``."""
+    if isinstance(value, LineInput):
+        return value
+    if isinstance(value, Mapping):
+        serials = value.get("serials") or ()
+        return LineInput(str(value.get("sku", "")), value.get("quantity"), _codes(serials, index))
+    if isinstance(value, tuple) and len(value) == 2:
+        sku, what = value
+        if isinstance(what, int):
+            return LineInput(sku, what)
+        return LineInput(sku, None, _codes(what, index))
+    raise Invalid(
+        "a line is a Line, a mapping or (sku, serials | quantity)",
+        [Problem(f"lines[{index}]", repr(value)[:80])],
+    )
+
+
+def _codes(serials: Any, index: int) -> tuple[str, ...]:
+    if isinstance(serials, str) or not isinstance(serials, Sequence | set | frozenset):
+        raise Invalid(
+            "serials are a list of codes", [Problem(f"lines[{index}].serials", "not a list")]
+        )
+    return tuple(serials)

@@ -1,0 +1,1 @@
+"""Use cases: (tx, actor, primitives) -> result. Roles are checked here."""

@@ -1,0 +1,160 @@
+"""Products, locations, partners and settings: checked, audited master data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from serialtrack.adapters.db.store import Tx
+from serialtrack.domain.errors import Conflict, Invalid, NotFound, Problem
+from serialtrack.domain.model import Actor, Location, LocationKind, Partner, Product, TrackingMode
+from serialtrack.domain.permissions import Permission, require
+
+SETTINGS = {
+    "allow_negative_stock": ("false", ("true", "false")),
+}
+VIRTUAL_LOCATIONS = {
+    LocationKind.SUPPLIER: "Suppliers",
+    LocationKind.CUSTOMER: "Customers",
+    LocationKind.TRANSIT: "Transit",
+    LocationKind.SCRAP: "Scrap",
+    LocationKind.ADJUSTMENT: "Inventory adjustment",
+}
+
+
+def _name(field: str, value: object, limit: int, problems: list[Problem]) -> str:
+    if not isinstance(value, str) or not value.strip():
+        problems.append(Problem(field, f"{field} is required"))
+        return ""
+    value = value.strip()
+    if len(value) > limit:
+        problems.append(Problem(field, f"{field} is longer than {limit} characters"))
+    return value
+
+
+def _days(field: str, value: object, problems: list[Problem]) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 36_500:
+        problems.append(Problem(field, f"{field} must be a whole number of days from 0 to 36500"))
+        return None
+    return value
+
+
+def add_product(tx: Tx, actor: Actor, fields: dict[str, Any], *, now: datetime) -> Product:
+    require(actor, Permission.MANAGE_CATALOG)
+    problems: list[Problem] = []
+    values: dict[str, Any] = {
+        "sku": _name("sku", fields.get("sku"), 80, problems),
+        "name": _name("name", fields.get("name"), 200, problems),
+        "unit": _name("unit", fields.get("unit", "pcs"), 20, problems),
+        "supplier_warranty_days": _days(
+            "supplier_warranty_days", fields.get("supplier_warranty_days"), problems
+        ),
+        "customer_warranty_days": _days(
+            "customer_warranty_days", fields.get("customer_warranty_days"), problems
+        ),
+        "expiry_required": bool(fields.get("expiry_required", False)),
+        "gtin": fields.get("gtin") or None,
+        "serial_pattern": fields.get("serial_pattern") or None,
+    }
+    try:
+        values["tracking"] = TrackingMode(fields.get("tracking", "serial")).value
+    except ValueError:
+        problems.append(Problem("tracking", "tracking is one of none, serial, batch"))
+    unknown = set(fields) - set(values)
+    problems += [Problem(k, f"unknown product field {k!r}") for k in sorted(unknown)]
+    if problems:
+        raise Invalid("the product is not valid", problems)
+    if tx.catalog.product_by_sku(values["sku"]):
+        raise Conflict(
+            f"a product with SKU {values['sku']} already exists", [Problem("sku", "taken")]
+        )
+    product = tx.catalog.add_product(values, now)
+    tx.catalog.audit(
+        user_id=actor.user_id,
+        entity="product",
+        entity_id=product.id,
+        action="create",
+        detail=values,
+        now=now,
+    )
+    return product
+
+
+def add_location(
+    tx: Tx, actor: Actor, name: str, kind: str = "internal", *, now: datetime
+) -> Location:
+    require(actor, Permission.MANAGE_CATALOG)
+    problems: list[Problem] = []
+    name = _name("name", name, 120, problems)
+    try:
+        location_kind = LocationKind(kind)
+    except ValueError:
+        problems.append(
+            Problem("kind", f"kind is one of {', '.join(k.value for k in LocationKind)}")
+        )
+    if problems:
+        raise Invalid("the location is not valid", problems)
+    if tx.catalog.location_by_name(name):
+        raise Conflict(f"a location named {name} already exists", [Problem("name", "taken")])
+    location = tx.catalog.add_location(name, location_kind, now)
+    detail = {"name": name, "kind": location_kind.value}
+    tx.catalog.audit(
+        user_id=actor.user_id,
+        entity="location",
+        entity_id=location.id,
+        action="create",
+        detail=detail,
+        now=now,
+    )
+    return location
+
+
+def add_partner(
+    tx: Tx, actor: Actor, name: str, *, supplier: bool, customer: bool, now: datetime
+) -> Partner:
+    require(actor, Permission.MANAGE_CATALOG)
+    problems: list[Problem] = []
+    name = _name("name", name, 200, problems)
+    if not (supplier or customer):
+        problems.append(Problem("role", "a partner is a supplier, a customer, or both"))
+    if problems:
+        raise Invalid("the partner is not valid", problems)
+    if tx.catalog.partner_by_name(name):
+        raise Conflict(f"a partner named {name} already exists", [Problem("name", "taken")])
+    partner = tx.catalog.add_partner(name, supplier=supplier, customer=customer, now=now)
+    detail = {"name": name, "supplier": supplier, "customer": customer}
+    tx.catalog.audit(
+        user_id=actor.user_id,
+        entity="partner",
+        entity_id=partner.id,
+        action="create",
+        detail=detail,
+        now=now,
+    )
+    return partner
+
+
+def set_setting(tx: Tx, actor: Actor, key: str, value: str, *, now: datetime) -> None:
+    require(actor, Permission.MANAGE_SETTINGS)
+    if key not in SETTINGS:
+        raise NotFound(f"no setting {key!r}; settings are {', '.join(sorted(SETTINGS))}")
+    allowed = SETTINGS[key][1]
+    if value not in allowed:
+        raise Invalid(f"{key} is one of {', '.join(allowed)}", [Problem(key, f"not {value!r}")])
+    tx.catalog.set_setting(key, value)
+    tx.catalog.audit(
+        user_id=actor.user_id,
+        entity="setting",
+        entity_id=0,
+        action="set",
+        detail={key: value},
+        now=now,
+    )
+
+
+def ensure_virtual_locations(tx: Tx, now: datetime) -> None:
+    for kind, name in VIRTUAL_LOCATIONS.items():
+        if tx.catalog.virtual_location(kind) is None:
+            tx.catalog.add_location(name, kind, now)

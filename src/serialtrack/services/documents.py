@@ -1,0 +1,227 @@
+"""Documents: create (as a draft or posted at once), post, cancel, delete a draft."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+
+from serialtrack.adapters.db.store import Tx
+from serialtrack.domain.codes import code_key
+from serialtrack.domain.errors import Conflict, Invalid, NotFound, Problem
+from serialtrack.domain.model import (
+    Actor,
+    DocumentKind,
+    DocumentState,
+    LineInput,
+    TrackingMode,
+)
+from serialtrack.domain.permissions import Permission, document_permission, require
+from serialtrack.domain.posting import PlannedLine, SerialState, plan_lines, serial_problems
+from serialtrack.domain.rules import KindRule, rule_for
+from serialtrack.services import execution
+from serialtrack.services.header import Header, HeaderInput, next_number, resolve_header
+
+
+def create(
+    tx: Tx,
+    actor: Actor,
+    given: HeaderInput,
+    lines: Sequence[LineInput],
+    *,
+    post: bool,
+    now: datetime,
+) -> int:
+    """Create a document; with ``post`` it is posted in the same transaction. Returns its id."""
+    rule = rule_for(given.kind)
+    require(actor, document_permission(rule.kind))
+    header, problems = resolve_header(tx, rule, given, now.date())
+    products = tx.catalog.products_by_skus([line.sku for line in lines])
+    planned, line_problems = plan_lines(rule, products, lines)
+    problems += line_problems
+    if problems or header is None:
+        raise Invalid(f"the {rule.label} is not valid", problems)
+    states = _states(tx, planned)
+    _check_serials(tx, rule, header, planned, states, document_id=None)
+    document_id, planned = _insert(tx, actor, header, planned, now)
+    if post:
+        execution.post(tx, actor, document_id, header, planned, states, now=now)
+    elif rule.reserves:
+        _hold(tx, document_id, header, planned, states)
+    else:
+        _keep_codes(tx, document_id, planned, states)
+    return document_id
+
+
+def post(tx: Tx, actor: Actor, document_id: int, *, now: datetime) -> None:
+    row = _document(tx, document_id)
+    rule = rule_for(DocumentKind(row["kind"]))
+    require(actor, document_permission(rule.kind))
+    if row["state"] != DocumentState.DRAFT.value:
+        raise Conflict(f"{row['number']} is {row['state']}; only a draft can be posted")
+    header = _header_of(tx, rule, row)
+    planned = _planned_of(tx, document_id)
+    states = _states(tx, planned)
+    _check_serials(tx, rule, header, planned, states, document_id=document_id)
+    tx.documents.forget_draft_serials(document_id)
+    execution.post(tx, actor, document_id, header, planned, states, now=now)
+
+
+def cancel(tx: Tx, actor: Actor, document_id: int, *, now: datetime) -> None:
+    require(actor, Permission.CANCEL_DOCUMENT)
+    row = _document(tx, document_id)
+    if row["state"] != DocumentState.POSTED.value:
+        raise Conflict(
+            f"{row['number']} is {row['state']}; only a posted document can be cancelled"
+        )
+    execution.cancel(tx, actor, row, now=now)
+
+
+def delete_draft(tx: Tx, actor: Actor, document_id: int) -> None:
+    row = _document(tx, document_id)
+    require(actor, document_permission(DocumentKind(row["kind"])))
+    if row["state"] != DocumentState.DRAFT.value:
+        raise Conflict(
+            f"{row['number']} is {row['state']}; only a draft can be deleted (cancel it instead)"
+        )
+    tx.ledger.release(document_id)
+    tx.documents.delete_draft(document_id)
+
+
+def _document(tx: Tx, document_id: int):  # type: ignore[no-untyped-def]
+    row = tx.documents.get(document_id)
+    if row is None:
+        raise NotFound(f"no document with id {document_id}")
+    return row
+
+
+def _states(tx: Tx, planned: Sequence[PlannedLine]) -> dict[tuple[int, str], SerialState]:
+    states: dict[tuple[int, str], SerialState] = {}
+    for line in planned:
+        if line.codes:
+            states.update(tx.ledger.states_by_keys(line.product.id, line.keys))
+    return states
+
+
+def _check_serials(
+    tx: Tx,
+    rule: KindRule,
+    header: Header,
+    planned: Sequence[PlannedLine],
+    states: dict[tuple[int, str], SerialState],
+    *,
+    document_id: int | None,
+) -> None:
+    problems = serial_problems(
+        rule,
+        document_id=document_id,
+        partner_id=header.partner.id if header.partner else None,
+        from_location_id=header.from_location.id,
+        lines=planned,
+        states=states,
+    )
+    if header.origin_id is not None and not problems:
+        problems = _origin_problems(tx, rule, header.origin_id, planned, states)
+    if problems:
+        raise Conflict(f"the {rule.label} names serials it cannot move", problems)
+
+
+def _origin_problems(
+    tx: Tx,
+    rule: KindRule,
+    origin_id: int,
+    planned: Sequence[PlannedLine],
+    states: dict[tuple[int, str], SerialState],
+) -> list[Problem]:
+    origin_ids = tx.ledger.serial_ids_in(origin_id)
+    number = tx.documents.get(origin_id)["number"]  # type: ignore[index]
+    problems = []
+    for line in planned:
+        for position, key in enumerate(line.keys):
+            state = states.get((line.product.id, key))
+            if state is not None and state.id not in origin_ids:
+                where = f"lines[{line.line_no - 1}].serials[{position}]"
+                problems.append(
+                    Problem(where, f"{line.product.sku} {state.code} is not on {number}", "serial")
+                )
+    return problems
+
+
+def _insert(
+    tx: Tx, actor: Actor, header: Header, planned: Sequence[PlannedLine], now: datetime
+) -> tuple[int, list[PlannedLine]]:
+    document_id = tx.documents.insert(
+        {
+            "kind": header.rule.kind.value,
+            "number": header.number or next_number(tx, header.rule),
+            "state": DocumentState.DRAFT.value,
+            "date": header.date,
+            "partner_id": header.partner.id if header.partner else None,
+            "from_location_id": header.from_location.id,
+            "to_location_id": header.to_location.id,
+            "reference": header.reference,
+            "origin_document_id": header.origin_id,
+            "note": header.note,
+            "created_by": actor.user_id,
+            "created_at": now,
+        }
+    )
+    line_ids = tx.documents.insert_lines(
+        document_id, [(p.line_no, p.product.id, p.quantity) for p in planned]
+    )
+    return document_id, [replace(p, line_id=i) for p, i in zip(planned, line_ids, strict=True)]
+
+
+def _hold(tx: Tx, document_id: int, header: Header, planned: Sequence[PlannedLine], states) -> None:  # type: ignore[no-untyped-def]
+    ids = [states[(p.product.id, k)].id for p in planned for k in p.keys]
+    if tx.ledger.reserve(
+        ids, document_id=document_id, from_location_id=header.from_location.id
+    ) != len(ids):
+        fresh = {(s.product_id, code_key(s.code)): s for s in tx.ledger.states_by_ids(ids)}
+        _check_serials(tx, header.rule, header, planned, fresh, document_id=None)
+        raise Conflict("another document took some of these serials at the same moment; try again")
+    _keep_codes(tx, document_id, planned, states)
+
+
+def _keep_codes(tx: Tx, document_id: int, planned: Sequence[PlannedLine], states) -> None:  # type: ignore[no-untyped-def]
+    rows = []
+    for line in planned:
+        for code, key in zip(line.codes, line.keys, strict=True):
+            state = states.get((line.product.id, key))
+            rows.append(
+                {
+                    "line_id": line.line_id,
+                    "serial_id": state.id if state else None,
+                    "code": code,
+                    "code_key": key,
+                }
+            )
+    tx.documents.insert_line_serials(rows)
+
+
+def _header_of(tx: Tx, rule: KindRule, row) -> Header:  # type: ignore[no-untyped-def]
+    return Header(
+        rule=rule,
+        number=row["number"],
+        date=row["date"],
+        partner=tx.catalog.partner(row["partner_id"]) if row["partner_id"] else None,
+        from_location=tx.catalog.location(row["from_location_id"]),
+        to_location=tx.catalog.location(row["to_location_id"]),
+        origin_id=row["origin_document_id"],
+        reference=row["reference"],
+        note=row["note"],
+    )
+
+
+def _planned_of(tx: Tx, document_id: int) -> list[PlannedLine]:
+    codes: dict[int, list[str]] = {}
+    for row in tx.documents.draft_serials(document_id):
+        codes.setdefault(row["line_id"], []).append(row["code"])
+    planned = []
+    for row in tx.documents.lines(document_id):
+        product = tx.catalog.product(row["product_id"])
+        line_codes = (
+            tuple(codes.get(row["id"], ())) if product.tracking is not TrackingMode.NONE else ()
+        )
+        planned.append(PlannedLine(row["line_no"], product, row["quantity"], line_codes, row["id"]))
+    return planned

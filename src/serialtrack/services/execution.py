@@ -1,0 +1,157 @@
+"""Executing a checked document against the ledger: post it, or cancel it exactly."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from serialtrack.adapters.db.store import Tx
+from serialtrack.domain.codes import code_key
+from serialtrack.domain.errors import Conflict
+from serialtrack.domain.model import Actor, DocumentState, Location, LocationKind, status_for
+from serialtrack.domain.posting import PlannedLine, SerialState, cancel_problems, serial_problems
+from serialtrack.services.header import Header
+
+ALLOW_NEGATIVE_STOCK = "allow_negative_stock"
+
+
+def post(
+    tx: Tx,
+    actor: Actor,
+    document_id: int,
+    header: Header,
+    planned: Sequence[PlannedLine],
+    states: Mapping[tuple[int, str], SerialState],
+    *,
+    now: datetime,
+) -> None:
+    stamp = {"posted_by": actor.user_id, "posted_at": now}
+    if not tx.documents.transition(document_id, DocumentState.DRAFT, DocumentState.POSTED, stamp):
+        raise Conflict("the document was posted or deleted by someone else at the same moment")
+    allow_negative = tx.catalog.setting(ALLOW_NEGATIVE_STOCK) == "true"
+    rows: list[dict[str, Any]] = []
+    for line in planned:
+        base = {
+            "at": now,
+            "document_id": document_id,
+            "line_id": line.line_id,
+            "product_id": line.product.id,
+            "from_location_id": header.from_location.id,
+            "to_location_id": header.to_location.id,
+            "user_id": actor.user_id,
+            "reversal": False,
+        }
+        if not line.codes:
+            _move_quantity(tx, header.from_location, header.to_location, line, allow_negative)
+            rows.append({**base, "serial_id": None, "quantity": line.quantity})
+            continue
+        for serial_id in _move_serials(tx, document_id, header, line, states, now):
+            rows.append({**base, "serial_id": serial_id, "quantity": 1})
+    tx.ledger.insert_moves(rows)
+
+
+def _move_serials(
+    tx: Tx,
+    document_id: int,
+    header: Header,
+    line: PlannedLine,
+    states: Mapping[tuple[int, str], SerialState],
+    now: datetime,
+) -> list[int]:
+    """Move (or create) the line's serials; return their ids in the line's order."""
+    status = status_for(header.to_location.kind)
+    keys = line.keys
+    known = {k: states[(line.product.id, k)].id for k in keys if (line.product.id, k) in states}
+    fresh = [
+        {
+            "product_id": line.product.id,
+            "code": code,
+            "code_key": key,
+            "location_id": header.to_location.id,
+            "status": status.value,
+            "last_document_id": document_id,
+            "created_document_id": document_id,
+            "created_at": now,
+        }
+        for code, key in zip(line.codes, keys, strict=True)
+        if key not in known
+    ]
+    created = tx.ledger.insert_serials(fresh) if fresh else {}
+    if known:
+        outgoing = header.from_location.kind is LocationKind.INTERNAL
+        moved = tx.ledger.move_serials(
+            list(known.values()),
+            document_id=document_id,
+            from_location_id=header.from_location.id if outgoing else None,
+            takes=header.rule.takes,
+            to_location_id=header.to_location.id,
+            status=status,
+        )
+        if moved != len(known):
+            _explain(tx, document_id, header, line, list(known.values()))
+    return [known.get(k) or created[k] for k in keys]
+
+
+def _explain(tx: Tx, document_id: int, header: Header, line: PlannedLine, ids: list[int]) -> None:
+    fresh = {(s.product_id, code_key(s.code)): s for s in tx.ledger.states_by_ids(ids)}
+    problems = serial_problems(
+        header.rule,
+        document_id=document_id,
+        partner_id=header.partner.id if header.partner else None,
+        from_location_id=header.from_location.id,
+        lines=[line],
+        states=fresh,
+    )
+    raise Conflict("another document moved some of these serials at the same moment", problems)
+
+
+def _move_quantity(
+    tx: Tx, source: Location, target: Location, line: PlannedLine, allow_negative: bool
+) -> None:
+    floor = source.kind is LocationKind.INTERNAL and not allow_negative
+    if not tx.ledger.add_quantity(line.product.id, source.id, -line.quantity, floor=floor):
+        have = tx.ledger.quantity_at(line.product.id, source.id)
+        raise Conflict(
+            f"not enough {line.product.sku} at {source.name}: "
+            f"{have} on hand, {line.quantity} asked",
+        )
+    tx.ledger.add_quantity(line.product.id, target.id, line.quantity, floor=False)
+
+
+def cancel(tx: Tx, actor: Actor, row: Mapping[str, Any], *, now: datetime) -> None:
+    """Write the inverse of every move of a posted document, if nothing has moved on since."""
+    document_id = row["id"]
+    source = tx.catalog.location(row["from_location_id"])
+    target = tx.catalog.location(row["to_location_id"])
+    problems = cancel_problems(
+        document_id=document_id,
+        to_location_id=target.id,
+        states=tx.ledger.states_moved_by(document_id),
+    )
+    if problems:
+        raise Conflict(
+            f"{row['number']} cannot be cancelled: serials have moved on since", problems
+        )
+    stamp = {"cancelled_by": actor.user_id, "cancelled_at": now}
+    if not tx.documents.transition(
+        document_id, DocumentState.POSTED, DocumentState.CANCELLED, stamp
+    ):
+        raise Conflict(f"{row['number']} was cancelled by someone else at the same moment")
+    expected = len(tx.ledger.serial_ids_in(document_id))
+    done = tx.ledger.reverse_serials(
+        document_id=document_id, now_at=target.id, back_to=source.id, status=status_for(source.kind)
+    )
+    if done != expected:
+        raise Conflict(
+            f"serials of {row['number']} moved at the same moment; nothing was cancelled, try again"
+        )
+    allow_negative = tx.catalog.setting(ALLOW_NEGATIVE_STOCK) == "true"
+    for move in tx.ledger.quantity_moves(document_id):
+        floor = target.kind is LocationKind.INTERNAL and not allow_negative
+        if not tx.ledger.add_quantity(move.product_id, target.id, -move.quantity, floor=floor):
+            raise Conflict(
+                f"{row['number']} cannot be cancelled: its goods are no longer at {target.name}"
+            )
+        tx.ledger.add_quantity(move.product_id, source.id, move.quantity, floor=False)
+    tx.ledger.insert_reversal_moves(document_id=document_id, user_id=actor.user_id, now=now)

@@ -1,0 +1,216 @@
+"""Read use cases: a serial and its history, lists, the serial report, documents, stock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from serialtrack.adapters.db.reads import SerialFilter
+from serialtrack.adapters.db.store import Tx
+from serialtrack.domain.codes import code_key
+from serialtrack.domain.errors import Invalid, NotFound, Problem
+from serialtrack.domain.model import (
+    Actor,
+    DocumentKind,
+    DocumentState,
+    LocationKind,
+    MoveView,
+    SerialStatus,
+    SerialView,
+)
+from serialtrack.domain.permissions import Permission, require
+
+REPORT_COLUMNS = (
+    "sku",
+    "product",
+    "serial",
+    "status",
+    "location",
+    "supplier",
+    "purchase_number",
+    "purchase_reference",
+    "purchase_date",
+    "customer",
+    "sales_invoice",
+    "sale_date",
+)
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    id: int
+    kind: DocumentKind
+    number: str
+    state: DocumentState
+    date: date
+    partner: str | None
+    from_location: str
+    to_location: str
+    reference: str | None
+    origin: str | None
+    created_by: str
+    lines: tuple[dict[str, Any], ...]
+    moves: tuple[MoveView, ...]
+
+
+def serial(tx: Tx, actor: Actor, sku: str, code: str, *, history: bool = True) -> SerialView:
+    require(actor, Permission.READ)
+    product = tx.catalog.product_by_sku(sku)
+    if product is None:
+        raise NotFound(f"no product with SKU {sku!r}")
+    serial_id = tx.reads.serial_id(product.id, code_key(code))
+    if serial_id is None:
+        raise NotFound(f"no serial {code.strip()!r} of {sku}")
+    state = tx.reads.serial_state(serial_id)
+    extra = tx.reads.serial_extra(serial_id)
+    moves = tuple(_move(r) for r in tx.reads.history(serial_id)) if history else ()
+    return SerialView(
+        id=serial_id,
+        sku=extra.sku,
+        code=state.code,
+        status=SerialStatus(state.status),
+        location=state.location_name,
+        location_kind=LocationKind(state.location_kind),
+        holder=state.holder_name if state.location_kind != "internal" else None,
+        reserved_by=state.reserved_by_number,
+        last_document=state.last_document_number,
+        expiry=extra.expiry,
+        history=moves,
+    )
+
+
+def _move(row: Any) -> MoveView:
+    return MoveView(
+        id=row.id,
+        at=row.at,
+        document_kind=DocumentKind(row.kind),
+        document_number=row.number,
+        product_sku=row.sku,
+        serial=row.code,
+        quantity=row.quantity,
+        from_location=row.from_location,
+        to_location=row.to_location,
+        user=row.username,
+        reversal=bool(row.reversal),
+    )
+
+
+def serial_filter(tx: Tx, **given: Any) -> SerialFilter:
+    """Names (SKU, location name, status word) to ids, with every unknown name reported."""
+    problems: list[Problem] = []
+    product_id = location_id = None
+    if given.get("sku"):
+        product = tx.catalog.product_by_sku(given["sku"])
+        product_id = product.id if product else None
+        if product is None:
+            problems.append(Problem("sku", f"no product with SKU {given['sku']!r}"))
+    if given.get("location"):
+        location = tx.catalog.location_by_name(given["location"])
+        location_id = location.id if location else None
+        if location is None:
+            problems.append(Problem("location", f"no location named {given['location']!r}"))
+    status = given.get("status")
+    if status and status not in {s.value for s in SerialStatus}:
+        problems.append(
+            Problem("status", f"status is one of {', '.join(s.value for s in SerialStatus)}")
+        )
+    if problems:
+        raise Invalid("the filter is not valid", problems)
+    dates = {k: given.get(k) for k in ("received_from", "received_to", "sold_from", "sold_to")}
+    return SerialFilter(product_id, status or None, location_id, given.get("text") or None, **dates)
+
+
+def serials(
+    tx: Tx, actor: Actor, f: SerialFilter, *, after_id: int = 0, limit: int = 100
+) -> list[dict[str, Any]]:
+    require(actor, Permission.READ)
+    if not 1 <= limit <= 1000:
+        raise Invalid("limit is from 1 to 1000", [Problem("limit", f"not {limit}")])
+    return [dict(r._mapping) for r in tx.reads.list_serials(f, after_id=after_id, limit=limit)]
+
+
+def report(tx: Tx, actor: Actor, f: SerialFilter) -> Iterator[tuple[Any, ...]]:
+    """The product serial number report (seed 000), one tuple per serial, streamed."""
+    require(actor, Permission.READ)
+    for row in tx.reads.stream_report(f):
+        yield tuple(getattr(row, c) for c in REPORT_COLUMNS)
+
+
+def document(tx: Tx, actor: Actor, document_id: int) -> DocumentView:
+    require(actor, Permission.READ)
+    row = tx.reads.document(document_id)
+    if row is None:
+        raise NotFound(f"no document with id {document_id}")
+    moves = tuple(_move(r) for r in tx.reads.document_moves(document_id))
+    drafted: dict[int, list[str]] = {}
+    for s in tx.documents.draft_serials(document_id):
+        drafted.setdefault(s["line_id"], []).append(s["code"])
+    lines = []
+    for line in tx.reads.document_lines(document_id):
+        codes = drafted.get(line.id) or [
+            m.serial for m in moves if not m.reversal and m.serial and m.product_sku == line.sku
+        ]
+        lines.append(
+            {"line_no": line.line_no, "sku": line.sku, "quantity": line.quantity, "serials": codes}
+        )
+    return DocumentView(
+        id=row.id,
+        kind=DocumentKind(row.kind),
+        number=row.number,
+        state=DocumentState(row.state),
+        date=row.date,
+        partner=row.partner,
+        from_location=row.from_location,
+        to_location=row.to_location,
+        reference=row.reference,
+        origin=row.origin_number,
+        created_by=row.created_by_name,
+        lines=tuple(lines),
+        moves=moves,
+    )
+
+
+def find_document(tx: Tx, actor: Actor, number: str, kind: str | None = None) -> int:
+    require(actor, Permission.READ)
+    found = tx.documents.by_number(kind, number)
+    if not found:
+        raise NotFound(f"no document numbered {number!r}")
+    if len(found) > 1:
+        kinds = ", ".join(r["kind"] for r in found)
+        raise Invalid(f"{number} names several documents ({kinds}); say which kind")
+    return int(found[0]["id"])
+
+
+def documents(
+    tx: Tx, actor: Actor, *, kind: str | None = None, state: str | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
+    require(actor, Permission.READ)
+    return [dict(r._mapping) for r in tx.reads.documents(kind, state, limit)]
+
+
+def stock(
+    tx: Tx, actor: Actor, *, sku: str | None = None, location: str | None = None
+) -> list[dict[str, Any]]:
+    require(actor, Permission.READ)
+    f = serial_filter(tx, sku=sku, location=location)
+    return [dict(r._mapping) for r in tx.reads.stock(f.product_id, f.location_id)]
+
+
+def check(tx: Tx, actor: Actor) -> list[str]:
+    """Every serial whose stored place differs from the place the ledger replay gives."""
+    from serialtrack.domain.posting import replay
+
+    require(actor, Permission.READ)
+    replayed = replay(tx.reads.ledger_positions())
+    stored = dict(tx.reads.serial_positions())
+    problems = []
+    for serial_id, location_id in stored.items():
+        expected = replayed.get(serial_id)
+        if expected is not None and expected != location_id:
+            problems.append(
+                f"serial {serial_id}: stored at location {location_id}, ledger says {expected}"
+            )
+    problems += [f"serial {s}: in the ledger but missing" for s in replayed.keys() - stored.keys()]
+    return problems
