@@ -7,30 +7,13 @@ exit code. Extra arguments go to pytest.
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
-import venv
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-VENV = ROOT / ".venv"
-BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
-
-
-def run(*command: str | Path) -> None:
-    print("+", " ".join(str(c) for c in command), flush=True)
-    code = subprocess.call([str(c) for c in command], cwd=ROOT)
-    if code != 0:
-        sys.exit(code)
+from bootstrap import ensure_venv, run
 
 
 def main() -> None:
-    if not (BIN / "python").exists():
-        venv.EnvBuilder(with_pip=True).create(VENV)
-    python = BIN / "python"
-    run(python, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
-    run(python, "-m", "pip", "install", "--quiet", "-e", ".[dev]")
+    python = ensure_venv("[dev]")
     run(python, "-m", "ruff", "check", "src", "tests", "bench", "scripts")
     run(python, "-m", "ruff", "format", "--check", "src", "tests", "bench", "scripts")
     run(python, "-m", "pytest", *sys.argv[1:])

@@ -220,3 +220,18 @@ __all__ = ["app", "cli_admin", "cli_documents", "main"]
 
 def main() -> None:
     app()
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+) -> None:
+    """Serve the web UI and the JSON API on the database (read-only until logins exist)."""
+    import uvicorn
+
+    from serialtrack.entrypoints.web import create_app
+
+    app_ = create_app(state.settings.database_url, user=state.settings.user)
+    out.print(f"serving {state.settings.database_url} on http://{host}:{port}/")
+    uvicorn.run(app_, host=host, port=port, log_level="info")

@@ -8,7 +8,7 @@ from typing import Any
 
 from serialtrack.adapters.db.store import Tx
 from serialtrack.domain.codes import code_key
-from serialtrack.domain.errors import Conflict
+from serialtrack.domain.errors import Conflict, Problem
 from serialtrack.domain.model import Actor, DocumentState, Location, LocationKind, status_for
 from serialtrack.domain.posting import PlannedLine, SerialState, cancel_problems, serial_problems
 from serialtrack.services.header import Header
@@ -78,6 +78,8 @@ def _move_serials(
         if key not in known
     ]
     created = tx.ledger.insert_serials(fresh) if fresh else {}
+    if len(created) != len(fresh):
+        _taken_meanwhile(line, [row["code_key"] for row in fresh if row["code_key"] not in created])
     if known:
         outgoing = header.from_location.kind is LocationKind.INTERNAL
         moved = tx.ledger.move_serials(
@@ -91,6 +93,20 @@ def _move_serials(
         if moved != len(known):
             _explain(tx, document_id, header, line, list(known.values()))
     return [known.get(k) or created[k] for k in keys]
+
+
+def _taken_meanwhile(line: PlannedLine, keys: list[str]) -> None:
+    position = {key: i for i, key in enumerate(line.keys)}
+    code_of = dict(zip(line.keys, line.codes, strict=True))
+    problems = [
+        Problem(
+            f"lines[{line.line_no - 1}].serials[{position[key]}]",
+            f"{code_of[key]} of {line.product.sku} was entered by another document at the same "
+            "moment; reload and try again",
+        )
+        for key in keys
+    ]
+    raise Conflict(f"{len(keys)} serial(s) were taken by another document meanwhile", problems)
 
 
 def _explain(tx: Tx, document_id: int, header: Header, line: PlannedLine, ids: list[int]) -> None:

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from serialtrack.adapters.db.tables import (
     audit,
@@ -56,18 +57,22 @@ class CatalogRepo:
             self.c.execute(insert(settings).values(key=key, value=value))
 
     def next_number(self, name: str) -> int:
-        """The next value of a named counter; the row lock serializes concurrent callers."""
+        """The next value of a named counter, from 1; the row lock serializes concurrent callers.
+
+        One upsert, so two transactions asking for a counter's first value at once don't
+        both try to create it.
+        """
+        dialect_insert = postgresql.insert if self.c.dialect.name == "postgresql" else sqlite.insert
         bump = (
-            update(sequences)
-            .where(sequences.c.name == name)
-            .values(next_value=sequences.c.next_value + 1)
+            dialect_insert(sequences)
+            .values(name=name, next_value=2)
+            .on_conflict_do_update(
+                index_elements=[sequences.c.name],
+                set_={"next_value": sequences.c.next_value + 1},
+            )
             .returning(sequences.c.next_value)
         )
-        value = self.c.execute(bump).scalar()
-        if value is None:
-            self.c.execute(insert(sequences).values(name=name, next_value=1))
-            value = self.c.execute(bump).scalar_one()
-        return int(value) - 1
+        return int(self.c.execute(bump).scalar_one()) - 1
 
     def audit(
         self,

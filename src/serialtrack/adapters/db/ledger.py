@@ -28,6 +28,11 @@ def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
         yield items[start : start + size]
 
 
+def _dialect_insert(connection: Connection) -> Any:
+    """``INSERT`` with ``ON CONFLICT`` for this connection's database."""
+    return postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+
+
 _holder = partners.alias("holder")
 _last = documents.alias("last_document")
 _held = documents.alias("holding_document")
@@ -138,9 +143,17 @@ class LedgerRepo:
 
     # writing --------------------------------------------------------------------------
     def insert_serials(self, rows: list[dict[str, Any]]) -> dict[str, int]:
-        """Create serial rows; return their ids by code key."""
+        """Create serial rows; return their ids by code key.
+
+        A code that another transaction created meanwhile is skipped, not an error here: its
+        key is missing from the result and the caller names it in the conflict it raises.
+        """
         ids: dict[str, int] = {}
-        query = insert(serials).returning(serials.c.id, serials.c.code_key)
+        query = (
+            _dialect_insert(self.c)(serials)
+            .on_conflict_do_nothing(index_elements=[serials.c.product_id, serials.c.code_key])
+            .returning(serials.c.id, serials.c.code_key)
+        )
         for part in chunks(rows, 5000):
             for row in self.c.execute(query, list(part)):
                 ids[row.code_key] = row.id
@@ -266,8 +279,7 @@ class LedgerRepo:
                 .values(quantity=quants.c.quantity + delta)
             )
             return self.c.execute(query).rowcount == 1
-        dialect_insert = postgresql.insert if self.c.dialect.name == "postgresql" else sqlite.insert
-        upsert = dialect_insert(quants).values(
+        upsert = _dialect_insert(self.c)(quants).values(
             product_id=product_id, location_id=location_id, quantity=delta
         )
         upsert = upsert.on_conflict_do_update(

@@ -1,0 +1,104 @@
+"""The operator's CLI end to end on a real database file: seed 000 by command line."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from serialtrack.entrypoints.cli import app
+
+
+@pytest.fixture
+def cli(tmp_path: Path):  # type: ignore[no-untyped-def]
+    runner = CliRunner()
+    db = f"sqlite:///{tmp_path / 'shop.db'}"
+
+    def run(*args: str, ok: bool = True) -> str:
+        result = runner.invoke(app, ["--db", db, *args])
+        output = result.stdout + result.stderr
+        if ok:
+            assert result.exit_code == 0, output
+        else:
+            assert result.exit_code == 1, output
+        return output
+
+    return run
+
+
+def test_seed_000_by_command_line(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert "created user admin with password" in cli("init")
+    cli("location", "add", "Store")
+    cli("partner", "add", "Acme", "--supplier")
+    cli("partner", "add", "Alice", "--customer")
+    cli("product", "add", "PHONE", "Phone X", "--tracking", "serial")
+    assert "PHONE" in cli("product", "list")
+
+    out = cli(
+        "receive", "--supplier", "Acme", "--location", "Store", "--sku", "PHONE",
+        "--reference", "ACME-77", "SN1", "SN2", "SN3",
+    )  # fmt: skip
+    assert "RC-000001" in out
+    assert "SO-000001" in cli(
+        "sell", "--customer", "Alice", "--location", "Store", "--sku", "PHONE", "SN2"
+    )
+    shown = cli("serial", "PHONE", "SN2")
+    assert "sold" in shown
+    assert "RC-000001" in shown
+    assert "SO-000001" in shown
+
+    listed = cli("serials", "--sku", "PHONE", "--status", "in_stock")
+    assert "SN1" in listed
+    assert "SN3" in listed
+    assert "SN2" not in listed
+
+    report = tmp_path / "report.csv"
+    cli("report", "serials", "--csv", str(report))
+    rows = list(csv.DictReader(report.read_text(encoding="utf-8").splitlines()))
+    by_serial = {r["serial"]: r for r in rows}
+    assert by_serial["SN2"]["customer"] == "Alice"
+    assert by_serial["SN2"]["sales_invoice"] == "SO-000001"
+    assert by_serial["SN1"]["purchase_reference"] == "ACME-77"
+
+    cli("cancel", "SO-000001")
+    assert "in_stock" in cli("serial", "PHONE", "SN2")
+    assert "agree" in cli("check")
+
+
+def test_refusals_are_one_clear_line_and_exit_1(cli) -> None:  # type: ignore[no-untyped-def]
+    cli("init")
+    cli("location", "add", "Store")
+    cli("partner", "add", "Acme", "--supplier")
+    cli("product", "add", "PHONE", "Phone X")
+    cli("receive", "--supplier", "Acme", "--location", "Store", "--sku", "PHONE", "SN1")
+
+    again = cli(
+        "receive", "--supplier", "Acme", "--location", "Store", "--sku", "PHONE", "SN1", ok=False
+    )
+    assert again.startswith("error:")
+    assert "SN1" in again
+    assert "Traceback" not in again
+
+    missing = cli("sell", "--location", "Store", "--sku", "PHONE", "NOPE", ok=False)
+    assert "NOPE" in missing
+    assert "no product with SKU 'GHOST'" in cli("serial", "GHOST", "X", ok=False)
+
+
+def test_report_csv_cells_cannot_run_formulas(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    cli("init")
+    cli("location", "add", "Store")
+    cli("partner", "add", '=HYPERLINK("http://x")', "--supplier")
+    cli("product", "add", "PHONE", "Phone")
+    cli(
+        "receive", "--supplier", '=HYPERLINK("http://x")', "--location", "Store",
+        "--sku", "PHONE", "--", "-1+1", "@SUM(A1)",
+    )  # fmt: skip
+    report = tmp_path / "r.csv"
+    cli("report", "serials", "--csv", str(report))
+    cells = [c for row in csv.reader(report.read_text(encoding="utf-8").splitlines()) for c in row]
+    assert "'-1+1" in cells
+    assert "'@SUM(A1)" in cells
+    assert '\'=HYPERLINK("http://x")' in cells
+    assert not any(c[:1] in "=+-@" for c in cells if c)

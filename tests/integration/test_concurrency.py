@@ -1,0 +1,164 @@
+"""Two clerks, one unit: of two postings that take the same serial at once, exactly one wins.
+
+Threads race real connections (SQLite serializes writers with BEGIN IMMEDIATE; PostgreSQL runs
+them truly in parallel). A deterministic test then forces the worst interleaving on PostgreSQL:
+another document takes the unit and commits after this sale has checked the serial but before
+it moves it, so only the compare-and-set in the UPDATE can catch it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+import serialtrack
+from builders import codes, shop
+from serialtrack import Conflict, SerialStatus
+from serialtrack.adapters.db.ledger import LedgerRepo
+
+ROUNDS = 15
+
+
+def race(actions: list[Callable[[], Any]]) -> list[object]:
+    """Run ``actions`` at the same moment on threads; return each result or exception."""
+    barrier = threading.Barrier(len(actions))
+    results: list[object] = [None] * len(actions)
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = actions[i]()
+        except Exception as error:
+            results[i] = error
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(actions))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results
+
+
+def test_two_clerks_selling_the_same_unit_one_wins(db_url: str) -> None:
+    sn = codes("U", ROUNDS)
+    with shop(serialtrack.open(db_url)) as setup:
+        setup.receive(supplier="Acme", location="Store", lines=[("PHONE", sn)])
+    clerks = [serialtrack.open(db_url), serialtrack.open(db_url)]
+    try:
+        for code in sn:
+            results = race(
+                [
+                    lambda c=clerk, customer=customer, code=code: c.sell(
+                        customer=customer, location="Store", lines=[("PHONE", [code])]
+                    )
+                    for clerk, customer in zip(clerks, ["Alice", "Bob"], strict=True)
+                ]
+            )
+            losers = [r for r in results if isinstance(r, Exception)]
+            assert len(losers) == 1, f"{code}: {results}"
+            assert isinstance(losers[0], Conflict), repr(losers[0])
+            assert code in str(losers[0].problems) + losers[0].message
+        sales = clerks[0].documents(kind="sale", limit=1000)
+        assert len(sales) == ROUNDS
+        assert all(clerks[0].serial("PHONE", c).status is SerialStatus.SOLD for c in sn)
+        assert clerks[0].check() == []
+    finally:
+        for clerk in clerks:
+            clerk.close()
+
+
+def test_two_receipts_of_the_same_new_code_one_wins(db_url: str) -> None:
+    with shop(serialtrack.open(db_url)):
+        pass
+    clerks = [serialtrack.open(db_url), serialtrack.open(db_url)]
+    try:
+        for code in codes("NEW", 5):
+            results = race(
+                [
+                    lambda c=clerk, s=supplier, code=code: c.receive(
+                        supplier=s, location="Store", lines=[("PHONE", [code])]
+                    )
+                    for clerk, supplier in zip(clerks, ["Acme", "Globex"], strict=True)
+                ]
+            )
+            losers = [r for r in results if isinstance(r, Exception)]
+            assert len(losers) == 1, f"{code}: {results}"
+            assert isinstance(losers[0], Conflict), repr(losers[0])
+            assert code in str(losers[0].problems) + losers[0].message
+        assert len(clerks[0].documents(kind="receipt")) == 5
+        assert clerks[0].check() == []
+    finally:
+        for clerk in clerks:
+            clerk.close()
+
+
+@pytest.mark.postgres
+def test_sale_committed_between_check_and_move_is_caught_by_the_cas(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with shop(serialtrack.open(postgres_url)) as setup:
+        setup.receive(supplier="Acme", location="Store", lines=[("PHONE", ["RACE-1"])])
+    me, other = serialtrack.open(postgres_url), serialtrack.open(postgres_url)
+    real_move = LedgerRepo.move_serials
+    interleaved: list[Any] = []
+
+    def move_after_the_other_clerk(self: LedgerRepo, *args: Any, **kwargs: Any) -> int:
+        if not interleaved:
+            interleaved.append(None)
+            # another kind, so it does not wait on this sale's document number
+            interleaved[0] = other.return_to_supplier(
+                supplier="Acme", location="Store", lines=[("PHONE", ["RACE-1"])]
+            )
+        return real_move(self, *args, **kwargs)
+
+    monkeypatch.setattr(LedgerRepo, "move_serials", move_after_the_other_clerk)
+    try:
+        with pytest.raises(Conflict) as refused:
+            me.sell(customer="Alice", location="Store", lines=[("PHONE", ["RACE-1"])])
+        assert "RACE-1" in str(refused.value.problems) + refused.value.message
+        monkeypatch.undo()
+        unit = me.serial("PHONE", "RACE-1")
+        assert (unit.status, unit.holder) == (SerialStatus.RETURNED_TO_SUPPLIER, "Acme")
+        assert unit.last_document == interleaved[0].number
+        assert me.documents(kind="sale") == []
+        assert me.check() == []
+    finally:
+        me.close()
+        other.close()
+
+
+def _sell_in_process(url: str, customer: str, code: str, start: Any, out: Any) -> None:
+    with serialtrack.open(url) as clerk:
+        start.wait()
+        try:
+            clerk.sell(customer=customer, location="Store", lines=[("PHONE", [code])])
+            out.put((customer, "sold"))
+        except Conflict as error:
+            out.put((customer, f"conflict: {error.message} {error.problems}"))
+
+
+@pytest.mark.postgres
+def test_two_processes_selling_the_same_unit_one_wins(postgres_url: str) -> None:
+    with shop(serialtrack.open(postgres_url)) as setup:
+        setup.receive(supplier="Acme", location="Store", lines=[("PHONE", ["PROC-1"])])
+    ctx = multiprocessing.get_context("spawn")
+    start, out = ctx.Barrier(2), ctx.Queue()
+    workers = [
+        ctx.Process(target=_sell_in_process, args=(postgres_url, name, "PROC-1", start, out))
+        for name in ("Alice", "Bob")
+    ]
+    for worker in workers:
+        worker.start()
+    results = dict(out.get(timeout=120) for _ in workers)
+    for worker in workers:
+        worker.join(timeout=60)
+    outcomes = sorted(v.split(":")[0] for v in results.values())
+    assert outcomes == ["conflict", "sold"], results
+    assert "PROC-1" in next(v for v in results.values() if v.startswith("conflict"))
+    with serialtrack.open(postgres_url) as inv:
+        winner = next(k for k, v in results.items() if v == "sold")
+        assert inv.serial("PHONE", "PROC-1").holder == winner

@@ -1,0 +1,36 @@
+"""The migrations are the schema: upgrading an empty database gives exactly the tables in code."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from serialtrack.adapters.db import migrate
+from serialtrack.adapters.db.engine import make_engine
+from serialtrack.adapters.db.tables import metadata
+
+
+def test_migrations_match_the_tables_in_code(db_url: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        migrate.upgrade(engine)
+        assert migrate.current_revision(engine) == migrate.head_revision()
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            differences = compare_metadata(context, metadata)
+        assert differences == [], "write a migration for: " + repr(differences)
+    finally:
+        engine.dispose()
+
+
+def test_upgrading_twice_changes_nothing(db_url: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        migrate.upgrade(engine)
+        tables = sorted(inspect(engine).get_table_names())
+        migrate.upgrade(engine)
+        assert sorted(inspect(engine).get_table_names()) == tables
+        assert {"serials", "moves", "documents", "alembic_version"} <= set(tables)
+    finally:
+        engine.dispose()
