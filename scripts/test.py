@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import sys
 
-from bootstrap import ensure_venv, run
+from bootstrap import ROOT, ensure_venv, run
+
+LINTED = [d for d in ("src", "tests", "bench", "scripts") if (ROOT / d).is_dir()]
 
 
 def main() -> None:
     python = ensure_venv("[dev]")
-    run(python, "-m", "ruff", "check", "src", "tests", "bench", "scripts")
-    run(python, "-m", "ruff", "format", "--check", "src", "tests", "bench", "scripts")
+    run(python, "-m", "ruff", "check", *LINTED)
+    run(python, "-m", "ruff", "format", "--check", *LINTED)
     run(python, "-m", "pytest", *sys.argv[1:])
 
 
