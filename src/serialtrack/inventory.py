@@ -12,6 +12,7 @@ from typing import Any
 
 from serialtrack.adapters.db.engine import make_engine
 from serialtrack.adapters.db.store import Store
+from serialtrack.domain.entry import parse_entry
 from serialtrack.domain.errors import Invalid, Problem
 from serialtrack.domain.model import (
     DocumentKind,
@@ -24,6 +25,7 @@ from serialtrack.domain.model import (
 )
 from serialtrack.inventory_admin import AdminMixin
 from serialtrack.services import catalog, documents, queries, setup
+from serialtrack.services import serials as serial_entry
 from serialtrack.services.header import HeaderInput
 from serialtrack.services.queries import DocumentView
 
@@ -252,6 +254,16 @@ class Inventory(AdminMixin):
         with self.store.transaction(write=False) as tx:
             return queries.stock(tx, self.actor, sku=sku, location=location)
 
+    def generate_serials(self, sku: str, count: int) -> list[str]:
+        """``count`` new codes from the product's serial pattern (never handed out twice)."""
+        with self.store.transaction() as tx:
+            return serial_entry.generate(tx, self.actor, sku, count, now=self.clock())
+
+    def scan(self, text: str) -> serial_entry.ScanResult:
+        """Resolve a scanned code (plain, GS1 element string or Digital Link) to product + unit."""
+        with self.store.transaction(write=False) as tx:
+            return serial_entry.scan(tx, self.actor, text)
+
     def check(self) -> list[str]:
         """Replay the ledger and compare with the current state; return every disagreement."""
         with self.store.transaction(write=False) as tx:
@@ -287,7 +299,10 @@ def _line(value: LineLike, index: int) -> LineInput:
 
 
 def _codes(serials: Any, index: int) -> tuple[str, ...]:
-    if isinstance(serials, str) or not isinstance(serials, Sequence | set | frozenset):
+    """A list of codes as given, or typed/pasted text: codes and ``A..B`` ranges."""
+    if isinstance(serials, str):
+        return parse_entry(serials, where=f"lines[{index}].serials").codes
+    if not isinstance(serials, Sequence | set | frozenset):
         raise Invalid(
             "serials are a list of codes", [Problem(f"lines[{index}].serials", "not a list")]
         )

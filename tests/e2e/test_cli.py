@@ -102,3 +102,34 @@ def test_report_csv_cells_cannot_run_formulas(cli, tmp_path: Path) -> None:  # t
     assert "'@SUM(A1)" in cells
     assert '\'=HYPERLINK("http://x")' in cells
     assert not any(c[:1] in "=+-@" for c in cells if c)
+
+
+def test_every_way_to_enter_serials(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    cli("init")
+    cli("location", "add", "Store")
+    cli("partner", "add", "Acme", "--supplier")
+    cli("product", "add", "PHONE", "Phone", "--gtin", "9506000134352")
+    listing = tmp_path / "codes.txt"
+    listing.write_bytes("\ufeffF-1\r\nF-2; F-3\nF-10..F-12\n".encode())
+    cli(
+        "receive", "--supplier", "Acme", "--location", "Store", "--sku", "PHONE",
+        "A-1", "B-01..B-03", "--range", "C-8..C-10", "--rule", "prefix=R,start=5,count=2,width=3",
+        "--generate", "2", "--from-file", str(listing),
+    )  # fmt: skip
+    shown = cli("document", "RC-000001")
+    for code in ("A-1", "B-01 B-02 B-03", "C-8 C-9 C-10", "R005 R006", "PHONE-000001 PHONE-000002",
+                 "F-1 F-2 F-3 F-10 F-11 F-12"):  # fmt: skip
+        assert code in shown
+    assert "x 17" in shown  # 1 + 3 + 3 + 2 + 2 + 6
+
+    scanned = cli("scan", "(01)09506000134352(21)B-02")
+    assert "product: PHONE" in scanned
+    assert "serial: B-02" in scanned
+    assert "status: in_stock" in scanned
+
+    bad = cli("sell", "--location", "Store", "--sku", "PHONE", "--range", "C-12..C-09", ok=False)
+    assert "C-12..C-09" in bad
+    assert "backwards" in bad or "runs" in bad
+    again = cli("sell", "--location", "Store", "--sku", "PHONE", "A-1", "a-1", ok=False)
+    assert "twice" in again
+    assert cli("scan", "(01)09506000134353(21)X", ok=False).startswith("error:")

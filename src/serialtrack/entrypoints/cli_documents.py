@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import csv
 import sys
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
+from serialtrack.domain.entry import parse_entry, rule_codes
 from serialtrack.domain.model import LineInput
 from serialtrack.entrypoints.cli import _table, app, inventory, out, report_app
+from serialtrack.inventory import Inventory
 from serialtrack.services.queries import REPORT_COLUMNS, DocumentView
 
 Sku = Annotated[str, typer.Option("--sku", help="The product's SKU.")]
@@ -34,8 +37,91 @@ Draft = Annotated[
 ]
 
 
-def _line(sku: str, serials: list[str] | None, quantity: int | None) -> LineInput:
-    return LineInput(sku, quantity, tuple(serials or ()))
+Ranges = Annotated[
+    list[str] | None,
+    typer.Option("--range", help="Codes START..END, e.g. SN-0001..SN-0100 (repeatable)."),
+]
+Rule = Annotated[
+    str | None,
+    typer.Option(
+        "--rule", help="A numbering rule: prefix=SN-,start=1,count=10[,increment=1,width=4,suffix=]"
+    ),
+]
+Generate = Annotated[
+    int | None, typer.Option("--generate", help="N new codes from the product's serial pattern.")
+]
+FromFile = Annotated[
+    Path | None,
+    typer.Option("--from-file", help="A text file of codes and ranges, one per line or pasted."),
+]
+RULE_FIELDS = {
+    "prefix": str,
+    "suffix": str,
+    "start": int,
+    "increment": int,
+    "count": int,
+    "width": int,
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """Every way a serial can be given on the command line, gathered for one line."""
+
+    serials: list[str] | None = None
+    ranges: list[str] | None = None
+    rule: str | None = None
+    generate: int | None = None
+    from_file: Path | None = None
+
+    def codes(self, inv: Inventory, sku: str) -> tuple[str, ...]:
+        codes: list[str] = []
+        given = [*(self.serials or ()), *(self.ranges or ())]
+        if given:
+            codes += parse_entry(given, where="serials").codes
+        if self.from_file is not None:
+            codes += parse_entry(read_text(self.from_file), where=str(self.from_file)).codes
+        if self.rule:
+            codes += rule_codes(**_rule_fields(self.rule), where="--rule")
+        if self.generate:
+            codes += inv.generate_serials(sku, self.generate)
+        return tuple(codes)
+
+
+def _rule_fields(text: str) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key, sep, value = part.partition("=")
+        key = key.strip().lower()
+        if not sep or key not in RULE_FIELDS:
+            raise typer.BadParameter(
+                f"{part!r}: write field=value with fields {', '.join(RULE_FIELDS)}",
+                param_hint="--rule",
+            )
+        try:
+            fields[key] = RULE_FIELDS[key](value)
+        except ValueError:
+            raise typer.BadParameter(f"{key} must be a whole number", param_hint="--rule") from None
+    missing = [k for k in ("start", "count") if k not in fields]
+    if missing:
+        raise typer.BadParameter(f"missing {', '.join(missing)}", param_hint="--rule")
+    return {"prefix": "", "increment": 1, **fields}
+
+
+def read_text(path: Path) -> str:
+    """A text file as typed: UTF-8 (with or without BOM), else Latin-1 from older tools."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise typer.BadParameter(f"cannot read {path}: {error.strerror}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _line(inv: Inventory, sku: str, entry: Entry, quantity: int | None) -> LineInput:
+    return LineInput(sku, quantity, entry.codes(inv, sku))
 
 
 def _date(text: str | None) -> date | None:
@@ -64,6 +150,10 @@ def receive(
     location: Location,
     serials: Serials = None,
     quantity: Quantity = None,
+    ranges: Ranges = None,
+    rule: Rule = None,
+    generate: Generate = None,
+    from_file: FromFile = None,
     number: Number = None,
     reference: Reference = None,
     when: When = None,
@@ -71,15 +161,10 @@ def receive(
 ) -> None:
     """Receive goods from a supplier (a purchase receipt)."""
     header = {"number": number, "reference": reference, "date": _date(when), "post": not draft}
+    entry = Entry(serials, ranges, rule, generate, from_file)
     with inventory() as inv:
-        _done(
-            inv.receive(
-                supplier=supplier,
-                location=location,
-                lines=[_line(sku, serials, quantity)],
-                **header,
-            )
-        )
+        line = _line(inv, sku, entry, quantity)
+        _done(inv.receive(supplier=supplier, location=location, lines=[line], **header))
 
 
 @app.command()
@@ -89,21 +174,19 @@ def sell(
     serials: Serials = None,
     quantity: Quantity = None,
     customer: Annotated[str | None, typer.Option(help="The customer.")] = None,
+    ranges: Ranges = None,
+    rule: Rule = None,
+    from_file: FromFile = None,
     number: Number = None,
     when: When = None,
     draft: Draft = False,
 ) -> None:
     """Sell units from a location (an invoice or POS sale)."""
     header = {"number": number, "date": _date(when), "post": not draft}
+    entry = Entry(serials, ranges, rule, None, from_file)
     with inventory() as inv:
-        _done(
-            inv.sell(
-                customer=customer,
-                location=location,
-                lines=[_line(sku, serials, quantity)],
-                **header,
-            )
-        )
+        line = _line(inv, sku, entry, quantity)
+        _done(inv.sell(customer=customer, location=location, lines=[line], **header))
 
 
 @app.command("return")
@@ -114,12 +197,16 @@ def return_(
     quantity: Quantity = None,
     customer: Annotated[str | None, typer.Option(help="The customer returning the goods.")] = None,
     invoice: Annotated[str | None, typer.Option(help="Only serials sold on this sale.")] = None,
+    ranges: Ranges = None,
+    rule: Rule = None,
+    from_file: FromFile = None,
     number: Number = None,
     when: When = None,
 ) -> None:
     """Take goods back from a customer (a sales return / credit note)."""
-    lines = [_line(sku, serials, quantity)]
+    entry = Entry(serials, ranges, rule, None, from_file)
     with inventory() as inv:
+        lines = [_line(inv, sku, entry, quantity)]
         document = inv.return_from_customer(
             customer=customer,
             location=location,
@@ -139,12 +226,16 @@ def return_to_supplier(
     serials: Serials = None,
     quantity: Quantity = None,
     receipt: Annotated[str | None, typer.Option(help="Only serials of this receipt.")] = None,
+    ranges: Ranges = None,
+    rule: Rule = None,
+    from_file: FromFile = None,
     number: Number = None,
     when: When = None,
 ) -> None:
     """Send goods back to a supplier (a purchase return / debit note)."""
-    lines = [_line(sku, serials, quantity)]
+    entry = Entry(serials, ranges, rule, None, from_file)
     with inventory() as inv:
+        lines = [_line(inv, sku, entry, quantity)]
         document = inv.return_to_supplier(
             supplier=supplier,
             location=location,
@@ -154,6 +245,25 @@ def return_to_supplier(
             date=_date(when),
         )
         _done(document)
+
+
+@app.command()
+def scan(text: str) -> None:
+    """Read a scanned code (plain, GS1 element string or Digital Link): product and unit."""
+    with inventory() as inv:
+        found = inv.scan(text)
+    details = [
+        f"{name}: {value}"
+        for name, value in (
+            ("product", found.sku), ("serial", found.serial), ("batch", found.batch),
+            ("expiry", found.expiry), ("GTIN", found.gtin), ("status", found.status),
+            ("location", found.location),
+        )
+        if value is not None
+    ]  # fmt: skip
+    out.print(f"{found.kind} scan · " + " · ".join(details), markup=False)
+    if found.message:
+        out.print(found.message, markup=False)
 
 
 @app.command()

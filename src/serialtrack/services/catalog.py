@@ -6,12 +6,16 @@ from datetime import datetime
 from typing import Any
 
 from serialtrack.adapters.db.store import Tx
+from serialtrack.domain.entry import pattern_problem
 from serialtrack.domain.errors import Conflict, Invalid, NotFound, Problem
+from serialtrack.domain.gtin import normalize_gtin
 from serialtrack.domain.model import Actor, Location, LocationKind, Partner, Product, TrackingMode
 from serialtrack.domain.permissions import Permission, require
 
 SETTINGS = {
     "allow_negative_stock": ("false", ("true", "false")),
+    # per product (default): two products may each have a unit SN-1; global: one SN-1 in all
+    "serial_uniqueness": ("product", ("product", "global")),
 }
 VIRTUAL_LOCATIONS = {
     LocationKind.SUPPLIER: "Suppliers",
@@ -41,6 +45,26 @@ def _days(field: str, value: object, problems: list[Problem]) -> int | None:
     return value
 
 
+def _gtin(value: object, problems: list[Problem]) -> str | None:
+    if value in (None, ""):
+        return None
+    try:
+        return normalize_gtin(value)  # type: ignore[arg-type]
+    except Invalid as error:
+        problems.extend(error.problems)
+        return None
+
+
+def _pattern(value: object, problems: list[Problem]) -> str | None:
+    if value in (None, ""):
+        return None
+    problem = pattern_problem(value, "serial_pattern")
+    if problem:
+        problems.append(problem)
+        return None
+    return str(value)
+
+
 def add_product(tx: Tx, actor: Actor, fields: dict[str, Any], *, now: datetime) -> Product:
     require(actor, Permission.MANAGE_CATALOG)
     problems: list[Problem] = []
@@ -55,8 +79,8 @@ def add_product(tx: Tx, actor: Actor, fields: dict[str, Any], *, now: datetime) 
             "customer_warranty_days", fields.get("customer_warranty_days"), problems
         ),
         "expiry_required": bool(fields.get("expiry_required", False)),
-        "gtin": fields.get("gtin") or None,
-        "serial_pattern": fields.get("serial_pattern") or None,
+        "gtin": _gtin(fields.get("gtin"), problems),
+        "serial_pattern": _pattern(fields.get("serial_pattern"), problems),
     }
     try:
         values["tracking"] = TrackingMode(fields.get("tracking", "serial")).value
@@ -69,6 +93,10 @@ def add_product(tx: Tx, actor: Actor, fields: dict[str, Any], *, now: datetime) 
     if tx.catalog.product_by_sku(values["sku"]):
         raise Conflict(
             f"a product with SKU {values['sku']} already exists", [Problem("sku", "taken")]
+        )
+    if values["gtin"] and (owner := tx.catalog.product_by_gtin(values["gtin"])):
+        raise Conflict(
+            f"GTIN {values['gtin']} belongs to {owner.sku} already", [Problem("gtin", "taken")]
         )
     product = tx.catalog.add_product(values, now)
     tx.catalog.audit(

@@ -19,7 +19,7 @@ from serialtrack.domain.model import (
 from serialtrack.domain.permissions import Permission, document_permission, require
 from serialtrack.domain.posting import PlannedLine, SerialState, plan_lines, serial_problems
 from serialtrack.domain.rules import KindRule, rule_for
-from serialtrack.services import execution
+from serialtrack.services import execution, serials
 from serialtrack.services.header import Header, HeaderInput, next_number, resolve_header
 
 
@@ -122,6 +122,8 @@ def _check_serials(
     )
     if header.origin_id is not None and not problems:
         problems = _origin_problems(tx, rule, header.origin_id, planned, states)
+    if rule.creates_serials and not problems:
+        problems = serials.global_uniqueness_problems(tx, planned)
     if problems:
         raise Conflict(f"the {rule.label} names serials it cannot move", problems)
 

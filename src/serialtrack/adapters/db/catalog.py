@@ -56,6 +56,27 @@ class CatalogRepo:
         if done.rowcount == 0:
             self.c.execute(insert(settings).values(key=key, value=value))
 
+    def reserve_numbers(self, name: str, count: int, *, at_least: int = 1) -> int:
+        """Take ``count`` consecutive values of a counter, none below ``at_least``; return the 1st.
+
+        The upsert locks the counter's row until commit, so concurrent callers get disjoint
+        blocks.
+        """
+        dialect_insert = postgresql.insert if self.c.dialect.name == "postgresql" else sqlite.insert
+        first = (
+            dialect_insert(sequences)
+            .values(name=name, next_value=1)
+            .on_conflict_do_update(
+                index_elements=[sequences.c.name], set_={"next_value": sequences.c.next_value}
+            )
+            .returning(sequences.c.next_value)
+        )
+        start = max(int(self.c.execute(first).scalar_one()), at_least)
+        self.c.execute(
+            update(sequences).where(sequences.c.name == name).values(next_value=start + count)
+        )
+        return start
+
     def next_number(self, name: str) -> int:
         """The next value of a named counter, from 1; the row lock serializes concurrent callers.
 

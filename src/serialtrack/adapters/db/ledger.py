@@ -15,7 +15,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
 
-from serialtrack.adapters.db.tables import documents, locations, moves, partners, quants, serials
+from serialtrack.adapters.db.tables import (
+    documents,
+    locations,
+    moves,
+    partners,
+    products,
+    quants,
+    serials,
+)
 from serialtrack.domain.model import LocationKind, SerialStatus
 from serialtrack.domain.posting import SerialState
 
@@ -116,6 +124,32 @@ class LedgerRepo:
             for row in self.c.execute(base.where(serials.c.code_key.in_(part))):
                 found[(product_id, row.code_key)] = _state(row)
         return found
+
+    def states_of_other_products(
+        self, product_id: int, keys: Sequence[str]
+    ) -> dict[str, tuple[str, SerialState]]:
+        """For global uniqueness: serials of *other* products with these keys, with their SKU."""
+        found: dict[str, tuple[str, SerialState]] = {}
+        base = (
+            _state_query()
+            .add_columns(products.c.sku)
+            .join(products, products.c.id == serials.c.product_id)
+            .where(serials.c.product_id != product_id)
+        )
+        for part in chunks(keys):
+            for row in self.c.execute(base.where(serials.c.code_key.in_(part))):
+                found.setdefault(row.code_key, (row.sku, _state(row)))
+        return found
+
+    def codes_starting(self, product_id: int, key_prefix: str) -> Iterator[str]:
+        """Codes of a product whose key starts with ``key_prefix`` (streamed)."""
+        escaped = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = select(serials.c.code).where(
+            serials.c.product_id == product_id,
+            serials.c.code_key.like(escaped + "%", escape="\\"),
+        )
+        for row in self.c.execute(query, execution_options={"yield_per": 10_000}):
+            yield row.code
 
     def states_by_ids(self, ids: Sequence[int]) -> list[SerialState]:
         found = []

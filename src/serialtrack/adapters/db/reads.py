@@ -117,6 +117,16 @@ class ReadRepo:
         )
         return self.c.execute(query).scalar()
 
+    def serials_by_key(self, key: str, limit: int = 20) -> list[tuple[str, int]]:
+        """(SKU, serial id) of every product's serial with this code key."""
+        query = (
+            select(products.c.sku, serials.c.id)
+            .join(products, products.c.id == serials.c.product_id)
+            .where(serials.c.code_key == key)
+            .limit(limit)
+        )
+        return [(r.sku, r.id) for r in self.c.execute(query)]
+
     def serial_state(self, serial_id: int) -> Any:
         return self.c.execute(_state_query().where(serials.c.id == serial_id)).one()
 

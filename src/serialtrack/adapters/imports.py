@@ -1,0 +1,539 @@
+"""Bulk serial import, the file half: a CSV or XLSX file read into checked rows.
+
+The downloadable template (``template_csv``, ``template_xlsx``) has the columns::
+
+    sku, product name, location, serial, expiry, quantity
+
+``read_rows`` reads such a file whole and returns a ``FileRead``: the good rows, every problem
+found (each naming its row as a spreadsheet shows it, ``row 7`` or ``row 7, expiry``), warnings
+that do not stop the import, and the columns recognised. It needs no database: whether a SKU
+exists, a location exists, a serial is already known, or a serial product's quantity is 1, is
+for the caller to check against storage, with the rows' numbers to name.
+
+Reading rules:
+
+- **Format.** XLSX when the bytes start with the zip signature ``PK\\x03\\x04`` or the name ends
+  in ``.xlsx``/``.xlsm``; otherwise CSV. An old binary ``.xls`` is refused with advice.
+- **CSV text.** UTF-8 with or without a BOM; UTF-16 with a BOM (Excel's "Unicode text");
+  anything else is read as Windows-1252 (Latin-1 where that fails) with a warning. The
+  separator is the most frequent of ``,`` ``;`` and tab in the header line (``,`` when none).
+- **XLSX.** The first worksheet, cell values (cached results of formulas).
+- **Header.** The first row that is not blank. Names match ignoring case, surrounding space and
+  ``_``/space differences (``Product_Name`` is ``product name``); ``serial number``,
+  ``expiry date`` and ``qty`` are accepted too. ``sku`` and ``serial`` are required; ``location``
+  may be missing when the caller names one location for the whole file. Unknown columns are
+  ignored and named in a warning.
+- **Rows.** Numbered as a spreadsheet shows them (the header is row 1, so the first data row is
+  row 2); fully blank rows are skipped. Text is trimmed; a leading apostrophe that our own
+  exports put before formula-like text (see ``files.safe_cell``) is taken off again.
+- **Serial.** Checked by ``code_problem``; an integral number cell (``12345.0``) reads as
+  ``12345``. A number of 16 or more digits is refused: Excel keeps only 15, so it may already
+  be rounded. Two rows with the same SKU and the same serial (by ``code_key``) are a problem
+  naming both rows.
+- **Expiry.** A date cell; an Excel date number (``45678``) in an XLSX; or text in one of
+  ``YYYY-MM-DD`` (optionally followed by a time, which is ignored), ``DD.MM.YYYY`` or
+  ``DD/MM/YYYY`` (day first: ``03/04/2025`` is 3 April, and ``12/31/2025`` is refused with a
+  hint). Anything else is refused with the accepted forms.
+- **Quantity.** Empty, or a whole number from 1 to ``MAX_QUANTITY``.
+
+A row with any problem is left out of ``FileRead.rows``; since an import goes in whole or not at
+all, a caller refuses the file when ``FileRead.problems`` is not empty. At most ``MAX_ROWS``
+data rows are read; more is a problem and reading stops there. Limiting the file's size in
+bytes is the caller's job.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import openpyxl
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import from_excel
+
+from serialtrack.adapters.files import FORMULA_STARTS
+from serialtrack.domain.codes import code_key, code_problem
+from serialtrack.domain.errors import Problem
+from serialtrack.domain.posting import MAX_QUANTITY
+
+COLUMNS = ("sku", "product name", "location", "serial", "expiry", "quantity")
+"""The template's columns, in order; also the names ``FileRead.columns`` uses."""
+
+REQUIRED_COLUMNS = ("sku", "serial")
+
+MAX_ROWS = 1_000_000
+"""The most data rows one file may hold."""
+
+PROGRESS_EVERY = 1000
+"""``on_row`` is called each time this many more data rows have been read."""
+
+DATE_FORMS = "YYYY-MM-DD, DD.MM.YYYY or DD/MM/YYYY"
+
+_ALIASES = {"serial number": "serial", "serial no": "serial", "expiry date": "expiry"}
+_ALIASES |= {"qty": "quantity"}
+_XLSX_SIGNATURE = b"PK\x03\x04"
+_XLS_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_XLSX_NAMES = (".xlsx", ".xlsm")
+_DELIMITERS = (",", ";", "\t")
+_QUOTED = re.compile(r'"[^"]*"')
+_FIRST_LINE = re.compile(r"[^\r\n]*\S[^\r\n]*")
+_SPACING = re.compile(r"[\s_]+")
+_WHOLE = re.compile(r"[0-9]+")
+_TIME = r"(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?"
+_DATE_PATTERNS = (
+    re.compile(r"(?P<y>[0-9]{4})-(?P<m>[0-9]{1,2})-(?P<d>[0-9]{1,2})" + _TIME),
+    re.compile(r"(?P<d>[0-9]{1,2})\.(?P<m>[0-9]{1,2})\.(?P<y>[0-9]{4})"),
+    re.compile(r"(?P<d>[0-9]{1,2})/(?P<m>[0-9]{1,2})/(?P<y>[0-9]{4})"),
+)
+_EXCEL_DAYS = (1, 2958466)  # 1900-01-01 up to 9999-12-31 as Excel day numbers
+_EXCEL_DIGITS = 15
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRow:
+    """One good data row; ``row`` is its number as a spreadsheet shows it (header = 1)."""
+
+    row: int
+    sku: str
+    product_name: str | None
+    location: str | None
+    serial: str
+    expiry: date | None
+    quantity: int | None
+
+
+@dataclass
+class FileRead:
+    """What ``read_rows`` found: good rows, problems, warnings and the recognised columns.
+
+    ``columns`` names the recognised columns in file order, spelled as in ``COLUMNS``.
+    """
+
+    rows: list[ImportRow] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when the file holds no problem (it may still hold no rows)."""
+        return not self.problems
+
+
+# --- templates -----------------------------------------------------------------------------
+
+_EXAMPLES: tuple[tuple[str, str, str, str, date | None, int | None], ...] = (
+    ("PHONE-X1", "Phone X1 128 GB", "Main store", "SN-000123", None, None),
+    ("PARA-500", "Paracetamol 500 mg", "Main store", "LOT-2024-07", date(2026, 12, 31), 100),
+)
+_WIDTHS = (16, 30, 18, 24, 12, 10)
+_HELP = (
+    ("column", "what to write"),
+    ("sku", "required: the product's SKU"),
+    ("product name", "optional, for your reference"),
+    ("location", "where the units are; may be left empty when the import names one location"),
+    ("serial", "required: one row per serial; keep the column formatted as text"),
+    ("expiry", f"optional: a date cell, or text as {DATE_FORMS}"),
+    ("quantity", "for a batch code, how many units share it; empty or 1 for a serial product"),
+)
+
+
+def template_csv() -> bytes:
+    """The import template as CSV: UTF-8 with a BOM (so Excel reads it as UTF-8), two examples."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    for example in _EXAMPLES:
+        expiry = example[4].isoformat() if example[4] else ""
+        writer.writerow([*example[:4], expiry, "" if example[5] is None else example[5]])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def template_xlsx() -> bytes:
+    """The import template as XLSX: a bold header, two examples, a help sheet.
+
+    The serial column is formatted as text (``@``) so Excel keeps leading zeros and long
+    numbers; the expiry column as ``yyyy-mm-dd``.
+    """
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "serials"
+    sheet.append(list(COLUMNS))
+    for example in _EXAMPLES:
+        sheet.append(list(example))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for index, width in enumerate(_WIDTHS, 1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    for name, number_format in (("serial", "@"), ("expiry", "yyyy-mm-dd")):
+        letter = get_column_letter(COLUMNS.index(name) + 1)
+        sheet.column_dimensions[letter].number_format = number_format
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=COLUMNS.index(name) + 1, max_col=None):
+            cell.number_format = number_format
+    sheet.freeze_panes = "A2"
+    help_sheet = book.create_sheet("help")
+    for line in _HELP:
+        help_sheet.append(list(line))
+    help_sheet["A1"].font = help_sheet["B1"].font = Font(bold=True)
+    help_sheet.column_dimensions["A"].width = 14
+    help_sheet.column_dimensions["B"].width = 80
+    out = io.BytesIO()
+    book.save(out)
+    book.close()
+    return out.getvalue()
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def read_rows(
+    data: bytes,
+    filename: str = "",
+    *,
+    on_row: Callable[[int], None] | None = None,
+    max_rows: int = MAX_ROWS,
+) -> FileRead:
+    """Read an import file (CSV or XLSX, see the module doc) into rows and all its problems.
+
+    ``on_row`` is called with the number of data rows read so far every ``PROGRESS_EVERY`` rows
+    and once more at the end, for a progress bar. More than ``max_rows`` data rows is a problem.
+    """
+    reader = _Reader(on_row, max_rows)
+    if data.startswith(_XLS_SIGNATURE):
+        message = "this is an old Excel .xls file: save it as .xlsx or CSV and import that"
+        reader.result.problems.append(Problem("file", message, "format"))
+    elif data.startswith(_XLSX_SIGNATURE) or filename.casefold().endswith(_XLSX_NAMES):
+        _read_xlsx(data, reader)
+    else:
+        _read_csv(data, reader)
+    return reader.result
+
+
+def _read_csv(data: bytes, reader: _Reader) -> None:
+    try:
+        text, used = _decode(data)
+    except UnicodeDecodeError:
+        message = "the file starts like UTF-16 text but is not valid UTF-16"
+        reader.result.problems.append(Problem("file", message, "encoding"))
+        return
+    if used:
+        reader.result.warnings.append(
+            f"the file is not UTF-8, so it was read as {used}; if letters look wrong, "
+            "save it as CSV UTF-8 and import it again"
+        )
+    first = _FIRST_LINE.search(text)
+    delimiter = _sniff(first.group() if first else "")
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader.read(_numbered(rows, reader.result.problems, csv.Error, "CSV"))
+
+
+def _decode(data: bytes) -> tuple[str, str | None]:
+    """The text of ``data`` and, when it was not UTF-8, the encoding it was read in."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16"), None
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "Windows-1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "Latin-1"
+
+
+def _sniff(line: str) -> str:
+    """The separator of a header line: the most frequent of , ; and tab outside quotes."""
+    bare = _QUOTED.sub("", line)
+    counts = {delimiter: bare.count(delimiter) for delimiter in _DELIMITERS}
+    best = max(_DELIMITERS, key=lambda delimiter: counts[delimiter])
+    return best if counts[best] else ","
+
+
+def _read_xlsx(data: bytes, reader: _Reader) -> None:
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # noqa: BLE001 - any failure of untrusted input is "unreadable"
+        message = f"could not read the file as XLSX ({type(error).__name__}: {error})"
+        reader.result.problems.append(Problem("file", message, "format"))
+        return
+    try:
+        if not book.worksheets:
+            reader.result.problems.append(Problem("file", "the workbook has no worksheet"))
+            return
+        sheet = book.worksheets[0]
+        sheet.reset_dimensions()  # some writers store wrong dimensions; read every row
+        reader.epoch = book.epoch
+        rows = iter(sheet.iter_rows(values_only=True))
+        reader.read(_numbered(rows, reader.result.problems, Exception, "XLSX"))
+    finally:
+        book.close()
+
+
+def _numbered(
+    rows: Iterator[Sequence[object]],
+    problems: list[Problem],
+    errors: type[Exception],
+    kind: str,
+) -> Iterator[tuple[int, Sequence[object]]]:
+    """Rows with their numbers from 1; a row that cannot be parsed ends the file with a problem."""
+    number = 0
+    while True:
+        try:
+            cells = next(rows)
+        except StopIteration:
+            return
+        except errors as error:
+            problems.append(Problem(f"row {number + 1}", f"could not read the {kind}: {error}"))
+            return
+        number += 1
+        yield number, cells
+
+
+# --- rows ----------------------------------------------------------------------------------
+
+
+class _Reader:
+    """Turns numbered rows into a ``FileRead``: header first, then one checked row at a time."""
+
+    def __init__(self, on_row: Callable[[int], None] | None, max_rows: int) -> None:
+        self.result = FileRead()
+        self.on_row = on_row
+        self.max_rows = max_rows
+        self.epoch: datetime | None = None  # set for XLSX: Excel date numbers count from it
+        self.index: dict[str, int] = {}
+        self.unnamed: list[int] = []  # columns whose values would be ignored
+        self.width = 0
+        self.seen: dict[tuple[str, str], tuple[int, str]] = {}
+        self.count = 0
+        self.warned_unnamed = False
+
+    def read(self, records: Iterable[tuple[int, Sequence[object]]]) -> None:
+        records = iter(records)
+        if not self._find_header(records):
+            return
+        for number, cells in records:
+            if _blank(cells):
+                continue
+            self.count += 1
+            if self.count > self.max_rows:
+                message = (
+                    f"the file has more than {self.max_rows:,} rows; "
+                    "split it and import at most that many at once"
+                )
+                self.result.problems.append(Problem(f"row {number}", message, "too-many"))
+                return
+            self._row(number, cells)
+            if self.on_row and self.count % PROGRESS_EVERY == 0:
+                self.on_row(self.count)
+        if self.on_row and self.count % PROGRESS_EVERY:
+            self.on_row(self.count)
+
+    def _find_header(self, records: Iterator[tuple[int, Sequence[object]]]) -> bool:
+        for number, cells in records:
+            if not _blank(cells):
+                return self._header(number, cells)
+        if not self.result.problems:
+            message = "the file is empty: it needs a header row naming at least sku and serial"
+            self.result.problems.append(Problem("file", message, "empty"))
+        return False
+
+    def _header(self, number: int, cells: Sequence[object]) -> bool:
+        """Map the header's columns; False (with a problem) when the file cannot be read on."""
+        unknown: list[str] = []
+        first_at: dict[str, int] = {}
+        problems = self.result.problems
+        for position, cell in enumerate(cells):
+            raw = _text(cell)
+            name = _column_name(raw) if raw else None
+            if name is None:
+                self.unnamed.append(position)
+                if raw:
+                    unknown.append(raw)
+            elif name in first_at:
+                columns = f"{get_column_letter(first_at[name] + 1)}"
+                columns += f" and {get_column_letter(position + 1)}"
+                problems.append(Problem(f"row {number}", f"two {name} columns: {columns}", "column"))
+            else:
+                first_at[name] = position
+        self.index, self.width = first_at, len(cells)
+        self.result.columns = list(first_at)
+        if unknown:
+            self.result.warnings.append(f"ignored unknown columns: {', '.join(unknown)}")
+        for name in REQUIRED_COLUMNS:
+            if name not in first_at:
+                found = ", ".join(self.result.columns) or "none"
+                message = f"the header has no {name} column (recognised columns: {found})"
+                problems.append(Problem(f"row {number}", message, "column"))
+        return not problems
+
+    def _cell(self, cells: Sequence[object], name: str) -> object:
+        position = self.index.get(name)
+        if position is None or position >= len(cells):
+            return None
+        return cells[position]
+
+    def _row(self, number: int, cells: Sequence[object]) -> None:
+        at = f"row {number}"
+        problems: list[Problem] = []
+        sku = _text(self._cell(cells, "sku"))
+        if sku is None:
+            problems.append(Problem(f"{at}, sku", "the sku is missing", "required"))
+        serial = _take(_serial(self._cell(cells, "serial"), f"{at}, serial"), problems)
+        expiry = _take(_expiry(self._cell(cells, "expiry"), f"{at}, expiry", self.epoch), problems)
+        quantity = _take(_quantity(self._cell(cells, "quantity"), f"{at}, quantity"), problems)
+        if sku is not None and serial is not None:
+            repeat = self._repeat(number, sku, serial)
+            if repeat:
+                problems.append(repeat)
+        self._check_unnamed(number, cells)
+        if problems:
+            self.result.problems.extend(problems)
+            return
+        assert sku is not None and serial is not None
+        product_name = _text(self._cell(cells, "product name"))
+        location = _text(self._cell(cells, "location"))
+        row = ImportRow(number, sku, product_name, location, serial, expiry, quantity)
+        self.result.rows.append(row)
+
+    def _repeat(self, number: int, sku: str, serial: str) -> Problem | None:
+        key = (sku, code_key(serial))
+        first = self.seen.get(key)
+        if first is None:
+            self.seen[key] = (number, serial)
+            return None
+        first_number, first_serial = first
+        spelled = f" ({first_serial})" if first_serial != serial else ""
+        message = f"{serial} repeats row {first_number}{spelled}"
+        return Problem(f"row {number}, serial", message, "duplicate")
+
+    def _check_unnamed(self, number: int, cells: Sequence[object]) -> None:
+        """Warn once when a row has values in columns without a recognised header."""
+        if self.warned_unnamed or (len(cells) <= self.width and not self.unnamed):
+            return
+        extra = range(self.width, len(cells))
+        if any(_text(cells[i]) is not None for i in (*self.unnamed, *extra) if i < len(cells)):
+            self.warned_unnamed = True
+            self.result.warnings.append(
+                f"row {number} (and maybe others) has values in columns without a known "
+                "header; they were ignored"
+            )
+
+
+def _take[T](value: T | Problem, problems: list[Problem]) -> T | None:
+    """``value``, or None after noting it in ``problems`` when it is a problem."""
+    if isinstance(value, Problem):
+        problems.append(value)
+        return None
+    return value
+
+
+def _column_name(raw: str) -> str | None:
+    name = _SPACING.sub(" ", raw.strip().lstrip("\ufeff").casefold()).strip()
+    name = _ALIASES.get(name, name)
+    return name if name in COLUMNS else None
+
+
+def _blank(cells: Sequence[object]) -> bool:
+    return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in cells)
+
+
+def _text(value: object) -> str | None:
+    """A cell as trimmed text, None when empty; integral numbers without ``.0``."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = value
+        if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+            text = text[1:]  # undo files.safe_cell
+    elif isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    elif isinstance(value, datetime):
+        text = value.isoformat(sep=" ")
+    else:
+        text = str(value)
+    return text.strip() or None
+
+
+def _serial(value: object, where: str) -> str | Problem | None:
+    if isinstance(value, bool | date | time | timedelta):
+        kind = "true/false" if isinstance(value, bool) else "date or time"
+        message = f"the serial is a {kind} cell ({value}), not a code: format the column as text"
+        return Problem(where, message, "serial")
+    if isinstance(value, int | float) and abs(value) >= 10**_EXCEL_DIGITS:
+        message = (
+            f"the serial {value:.0f} is a number of more than {_EXCEL_DIGITS} digits, which "
+            "Excel rounds: format the serial column as text and enter the serial again"
+        )
+        return Problem(where, message, "serial")
+    text = _text(value)
+    if text is None:
+        return Problem(where, "the serial is missing", "required")
+    return code_problem(text, where) or text
+
+
+def _expiry(value: object, where: str, epoch: datetime | None) -> date | Problem | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool) and epoch is not None:
+        low, high = _EXCEL_DAYS
+        if low <= value < high:
+            return from_excel(value, epoch).date()
+        return Problem(where, f"{value:g} is not an Excel date number", "date")
+    if not isinstance(value, str):
+        message = f"{value} is not a date: write it as {DATE_FORMS}"
+        return Problem(where, message, "date")
+    text = value.strip()
+    if not text:
+        return None
+    read = text_date(text)
+    return Problem(where, read, "date") if isinstance(read, str) else read
+
+
+def text_date(text: str) -> date | str:
+    """The date ``text`` writes as YYYY-MM-DD, DD.MM.YYYY or DD/MM/YYYY, or why it is not one."""
+    for pattern in _DATE_PATTERNS:
+        match = pattern.fullmatch(text.strip())
+        if match:
+            year, month, day = int(match["y"]), int(match["m"]), int(match["d"])
+            break
+    else:
+        return f"{text!r} is not a date: write it as {DATE_FORMS}"
+    if "/" in text and month > 12 and day <= 12:
+        return (
+            f"{text!r} is not a date: dates with / are read day first (DD/MM/YYYY) and "
+            f"{month} is not a month; write {year:04}-{day:02}-{month:02} if that is meant"
+        )
+    try:
+        return date(year, month, day)
+    except ValueError as error:
+        return f"{text!r} is not a date: {error}"
+
+
+def _quantity(value: object, where: str) -> int | Problem | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    number: int | None = None
+    if isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
+        number = int(value.strip())
+    if number is None:
+        shown = value.strip() if isinstance(value, str) else value
+        return Problem(where, f"the quantity {shown!r} is not a whole number", "quantity")
+    if not 1 <= number <= MAX_QUANTITY:
+        message = f"the quantity must be from 1 to {MAX_QUANTITY:,}, not {number:,}"
+        return Problem(where, message, "quantity")
+    return number
