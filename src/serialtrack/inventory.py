@@ -24,6 +24,7 @@ from serialtrack.domain.model import (
     SerialView,
 )
 from serialtrack.inventory_admin import AdminMixin
+from serialtrack.inventory_operations import OperationsMixin
 from serialtrack.services import catalog, documents, queries, setup
 from serialtrack.services import serials as serial_entry
 from serialtrack.services.header import HeaderInput
@@ -49,7 +50,7 @@ def open(
     return Inventory(store, user=user, clock=clock)
 
 
-class Inventory(AdminMixin):
+class Inventory(AdminMixin, OperationsMixin):
     def __init__(
         self, store: Store, *, user: str = setup.ADMIN, clock: Callable[[], datetime] = utc_now
     ) -> None:

@@ -51,6 +51,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import TypeVar
 
 import openpyxl
 from openpyxl.styles import Font
@@ -75,8 +76,12 @@ PROGRESS_EVERY = 1000
 
 DATE_FORMS = "YYYY-MM-DD, DD.MM.YYYY or DD/MM/YYYY"
 
-_ALIASES = {"serial number": "serial", "serial no": "serial", "expiry date": "expiry"}
-_ALIASES |= {"qty": "quantity"}
+_ALIASES = {
+    "serial number": "serial",
+    "serial no": "serial",
+    "expiry date": "expiry",
+    "qty": "quantity",
+}
 _XLSX_SIGNATURE = b"PK\x03\x04"
 _XLS_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _XLSX_NAMES = (".xlsx", ".xlsm")
@@ -93,6 +98,7 @@ _DATE_PATTERNS = (
 )
 _EXCEL_DAYS = (1, 2958466)  # 1900-01-01 up to 9999-12-31 as Excel day numbers
 _EXCEL_DIGITS = 15
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,9 +179,9 @@ def template_xlsx() -> bytes:
     for index, width in enumerate(_WIDTHS, 1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     for name, number_format in (("serial", "@"), ("expiry", "yyyy-mm-dd")):
-        letter = get_column_letter(COLUMNS.index(name) + 1)
-        sheet.column_dimensions[letter].number_format = number_format
-        for (cell,) in sheet.iter_rows(min_row=2, min_col=COLUMNS.index(name) + 1, max_col=None):
+        column = COLUMNS.index(name) + 1
+        sheet.column_dimensions[get_column_letter(column)].number_format = number_format
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
             cell.number_format = number_format
     sheet.freeze_panes = "A2"
     help_sheet = book.create_sheet("help")
@@ -259,7 +265,7 @@ def _sniff(line: str) -> str:
 def _read_xlsx(data: bytes, reader: _Reader) -> None:
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # noqa: BLE001 - any failure of untrusted input is "unreadable"
+    except Exception as error:  # any failure on untrusted input means "unreadable"
         message = f"could not read the file as XLSX ({type(error).__name__}: {error})"
         reader.result.problems.append(Problem("file", message, "format"))
         return
@@ -357,9 +363,9 @@ class _Reader:
                 if raw:
                     unknown.append(raw)
             elif name in first_at:
-                columns = f"{get_column_letter(first_at[name] + 1)}"
-                columns += f" and {get_column_letter(position + 1)}"
-                problems.append(Problem(f"row {number}", f"two {name} columns: {columns}", "column"))
+                letters = f"{_letter(first_at[name])} and {_letter(position)}"
+                message = f"two {name} columns: {letters}"
+                problems.append(Problem(f"row {number}", message, "column"))
             else:
                 first_at[name] = position
         self.index, self.width = first_at, len(cells)
@@ -396,7 +402,8 @@ class _Reader:
         if problems:
             self.result.problems.extend(problems)
             return
-        assert sku is not None and serial is not None
+        assert sku is not None
+        assert serial is not None
         product_name = _text(self._cell(cells, "product name"))
         location = _text(self._cell(cells, "location"))
         row = ImportRow(number, sku, product_name, location, serial, expiry, quantity)
@@ -426,12 +433,16 @@ class _Reader:
             )
 
 
-def _take[T](value: T | Problem, problems: list[Problem]) -> T | None:
+def _take(value: _T | Problem, problems: list[Problem]) -> _T | None:
     """``value``, or None after noting it in ``problems`` when it is a problem."""
     if isinstance(value, Problem):
         problems.append(value)
         return None
     return value
+
+
+def _letter(position: int) -> str:
+    return get_column_letter(position + 1)
 
 
 def _column_name(raw: str) -> str | None:
@@ -466,7 +477,7 @@ def _serial(value: object, where: str) -> str | Problem | None:
         kind = "true/false" if isinstance(value, bool) else "date or time"
         message = f"the serial is a {kind} cell ({value}), not a code: format the column as text"
         return Problem(where, message, "serial")
-    if isinstance(value, int | float) and abs(value) >= 10**_EXCEL_DIGITS:
+    if isinstance(value, float) and abs(value) >= 10**_EXCEL_DIGITS:
         message = (
             f"the serial {value:.0f} is a number of more than {_EXCEL_DIGITS} digits, which "
             "Excel rounds: format the serial column as text and enter the serial again"
