@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -41,3 +43,23 @@ def snapshot(inv: Inventory) -> dict[str, Any]:
         quant_rows = sorted(tuple(r) for r in tx.connection.execute(select(quants)))
         documents = [(d.number, d.state) for d in tx.reads.documents(None, None, 10_000)]
     return {"counts": counts, "serials": serial_rows, "quants": quant_rows, "documents": documents}
+
+
+def race(actions: list[Callable[[], Any]]) -> list[object]:
+    """Run ``actions`` at the same moment on threads; return each result or exception."""
+    barrier = threading.Barrier(len(actions))
+    results: list[object] = [None] * len(actions)
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = actions[i]()
+        except Exception as error:
+            results[i] = error
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(actions))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results

@@ -15,17 +15,18 @@ from serialtrack.adapters.db.store import Store
 from serialtrack.domain.entry import parse_entry
 from serialtrack.domain.errors import Invalid, Problem
 from serialtrack.domain.model import (
+    Actor,
     DocumentKind,
     LineInput,
     Location,
     Partner,
     Product,
-    Role,
     SerialView,
 )
+from serialtrack.domain.permissions import ANONYMOUS, Permission, require
 from serialtrack.inventory_admin import AdminMixin
 from serialtrack.inventory_operations import OperationsMixin
-from serialtrack.services import catalog, documents, queries, setup
+from serialtrack.services import catalog, documents, imports, queries, setup
 from serialtrack.services import serials as serial_entry
 from serialtrack.services.header import HeaderInput
 from serialtrack.services.queries import DocumentView
@@ -40,14 +41,28 @@ def utc_now() -> datetime:
 
 
 def open(
-    url: str | None = None, *, user: str = setup.ADMIN, clock: Callable[[], datetime] = utc_now
+    url: str | None = None,
+    *,
+    user: str | None = setup.ADMIN,
+    clock: Callable[[], datetime] = utc_now,
 ) -> Inventory:
-    """Open (creating or upgrading if needed) the inventory at ``url`` and act as ``user``."""
+    """Open (creating or upgrading if needed) the inventory at ``url`` and act as ``user``.
+
+    ``user=None`` opens it for no one: only logging in (``via_token``, ``login``) works.
+    """
     from serialtrack.config import Settings
 
     store = Store(make_engine(url or Settings.from_env().database_url))
     setup.initialize(store, now=clock())
+    if user is None:
+        return _anonymous(store, clock)
     return Inventory(store, user=user, clock=clock)
+
+
+def _anonymous(store: Store, clock: Callable[[], datetime]) -> Inventory:
+    inventory = object.__new__(Inventory)
+    inventory.store, inventory.clock, inventory.actor = store, clock, ANONYMOUS
+    return inventory
 
 
 class Inventory(AdminMixin, OperationsMixin):
@@ -72,11 +87,35 @@ class Inventory(AdminMixin, OperationsMixin):
         """The same inventory acting as another user."""
         return Inventory(self.store, user=username, clock=self.clock)
 
+    def as_actor(self, actor: Actor) -> Inventory:
+        """The same inventory acting as an already authenticated ``actor``."""
+        twin = _anonymous(self.store, self.clock)
+        twin.actor = actor
+        return twin
+
     # master data ----------------------------------------------------------------------
     def add_product(self, sku: str, name: str, tracking: str = "serial", **fields: Any) -> Product:
         with self.store.transaction() as tx:
             values = {"sku": sku, "name": name, "tracking": tracking, **fields}
             return catalog.add_product(tx, self.actor, values, now=self.clock())
+
+    def update_product(self, sku: str, **fields: Any) -> Product:
+        """Change name, unit, GTIN, warranty days, expiry rule or serial pattern."""
+        with self.store.transaction() as tx:
+            return catalog.update_product(tx, self.actor, sku, fields, now=self.clock())
+
+    def rename_location(self, name: str, new_name: str) -> Location:
+        with self.store.transaction() as tx:
+            return catalog.update_location(tx, self.actor, name, new_name, now=self.clock())
+
+    def update_partner(self, partner: str, /, **changes: Any) -> Partner:
+        """Change ``name``, ``supplier`` or ``customer`` of the partner named ``partner``."""
+        with self.store.transaction() as tx:
+            return catalog.update_partner(tx, self.actor, partner, changes, now=self.clock())
+
+    def product(self, sku: str) -> Product:
+        with self.store.transaction(write=False) as tx:
+            return catalog.product(tx, self.actor, sku)
 
     def add_location(self, name: str, kind: str = "internal") -> Location:
         with self.store.transaction() as tx:
@@ -88,22 +127,18 @@ class Inventory(AdminMixin, OperationsMixin):
                 tx, self.actor, name, supplier=supplier, customer=customer, now=self.clock()
             )
 
-    def add_user(self, username: str, role: str, password: str | None = None) -> None:
-        from serialtrack.domain.permissions import Permission, require
-
-        require(self.actor, Permission.MANAGE_USERS)
-        with self.store.transaction() as tx:
-            setup.add_user(tx, username, Role(role), password, now=self.clock())
-
     def products(self) -> list[Product]:
+        require(self.actor, Permission.READ)
         with self.store.transaction(write=False) as tx:
             return tx.catalog.list_products()
 
     def locations(self) -> list[Location]:
+        require(self.actor, Permission.READ)
         with self.store.transaction(write=False) as tx:
             return tx.catalog.list_locations()
 
     def partners(self) -> list[Partner]:
+        require(self.actor, Permission.READ)
         with self.store.transaction(write=False) as tx:
             return tx.catalog.list_partners()
 
@@ -254,6 +289,33 @@ class Inventory(AdminMixin, OperationsMixin):
     def stock(self, *, sku: str | None = None, location: str | None = None) -> list[dict[str, Any]]:
         with self.store.transaction(write=False) as tx:
             return queries.stock(tx, self.actor, sku=sku, location=location)
+
+    def import_serials(
+        self,
+        data: bytes,
+        filename: str = "",
+        *,
+        location: str | None = None,
+        supplier: str | None = None,
+        number: str | None = None,
+        reference: str | None = None,
+        date: date | None = None,
+        check_only: bool = False,
+        on_row: Callable[[int], None] | None = None,
+    ) -> imports.ImportResult:
+        """Import a CSV/XLSX file of serials whole, or refuse it naming every bad row.
+
+        Without ``supplier`` the rows become opening balances, with it receipts; one document
+        per location. ``check_only`` checks everything and writes nothing.
+        """
+        from serialtrack.adapters.imports import read_rows
+
+        read = read_rows(data, filename, on_row=on_row)
+        target = imports.ImportTarget(location, supplier, number, reference, date)
+        with self.store.transaction() as tx:
+            return imports.import_serials(
+                tx, self.actor, read, target, check_only=check_only, now=self.clock()
+            )
 
     def generate_serials(self, sku: str, count: int) -> list[str]:
         """``count`` new codes from the product's serial pattern (never handed out twice)."""

@@ -2,6 +2,158 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from serialtrack.domain.errors import Conflict
+from serialtrack.domain.model import Actor, DocumentKind, DocumentState, LineInput, SerialView
+from serialtrack.services import corrections, documents, queries
+from serialtrack.services.header import HeaderInput
+from serialtrack.services.queries import DocumentView
+
+if TYPE_CHECKING:
+    from serialtrack.adapters.db.store import Store, Tx
+
 
 class OperationsMixin:
     """Methods here reach the services exactly like ``Inventory``'s own."""
+
+    store: Store
+    actor: Actor
+    clock: Callable[[], datetime]
+
+    # transfers ------------------------------------------------------------------------
+    def dispatch(
+        self,
+        *,
+        source: str,
+        destination: str,
+        lines: Iterable[Any],
+        number: str | None = None,
+        date: date | None = None,
+        reference: str | None = None,
+        note: str | None = None,
+        post: bool = True,
+    ) -> DocumentView:
+        """Send goods from store ``source`` towards ``destination``: they are in transit.
+
+        The dispatch's number is the transfer's number; ``receive_transfer`` takes the goods
+        in at the destination. A draft (``post=False``) holds its serials.
+        """
+        header = HeaderInput(
+            DocumentKind.DISPATCH, location=source, destination=destination, number=number,
+            date=date, reference=reference, note=note,
+        )  # fmt: skip
+        return self._document(header, lines, post=post)
+
+    def receive_transfer(
+        self,
+        *,
+        dispatch: str | DocumentView,
+        lines: Iterable[Any] | None = None,
+        location: str | None = None,
+        number: str | None = None,
+        date: date | None = None,
+        reference: str | None = None,
+        note: str | None = None,
+        post: bool = True,
+    ) -> DocumentView:
+        """Receive at the destination what arrived of ``dispatch`` (default: all still on the way).
+
+        Serials not received stay in transit on the dispatch. ``location`` defaults to the store
+        the dispatch is bound for; another store is refused.
+        """
+        origin = dispatch.number if isinstance(dispatch, DocumentView) else dispatch
+        header = HeaderInput(
+            DocumentKind.TRANSFER_RECEIPT, location=location, origin=origin, number=number,
+            date=date, reference=reference, note=note,
+        )  # fmt: skip
+        if lines is not None:
+            return self._document(header, lines, post=post)
+        with self.store.transaction() as tx:
+            outstanding = _still_in_transit(tx, self.actor, origin)
+            return self._create(tx, header, outstanding, post=post)
+
+    def transfer(
+        self,
+        *,
+        source: str,
+        destination: str,
+        lines: Iterable[Any],
+        number: str | None = None,
+        date: date | None = None,
+        reference: str | None = None,
+        note: str | None = None,
+        post: bool = True,
+    ) -> DocumentView:
+        """A one-step transfer: goods go from store ``source`` to ``destination`` at once."""
+        header = HeaderInput(
+            DocumentKind.TRANSFER, location=source, destination=destination, number=number,
+            date=date, reference=reference, note=note,
+        )  # fmt: skip
+        return self._document(header, lines, post=post)
+
+    def in_transit(self) -> list[dict[str, Any]]:
+        """Transfers not fully received: per dispatch and product, what is still on the way."""
+        with self.store.transaction(write=False) as tx:
+            return queries.in_transit(tx, self.actor)
+
+    # write-offs -----------------------------------------------------------------------
+    def write_off(
+        self,
+        *,
+        location: str,
+        lines: Iterable[Any],
+        reason: str,
+        number: str | None = None,
+        date: date | None = None,
+        reference: str | None = None,
+        post: bool = True,
+    ) -> DocumentView:
+        """Take damaged, lost or expired goods out of ``location`` to scrap; ``reason`` is kept."""
+        header = HeaderInput(
+            DocumentKind.WRITE_OFF, location=location, note=reason, number=number, date=date,
+            reference=reference,
+        )  # fmt: skip
+        return self._document(header, lines, post=post)
+
+    # serial correction ----------------------------------------------------------------
+    def correct_serial(
+        self, sku: str, code: str, new_code: str, *, reason: str | None = None
+    ) -> SerialView:
+        """Change a mistyped serial code; its history stays, the old code stays searchable."""
+        with self.store.transaction() as tx:
+            corrections.correct(
+                tx, self.actor, sku, code, new_code, reason=reason, now=self.clock()
+            )
+            return queries.serial(tx, self.actor, sku, new_code)
+
+    # ----------------------------------------------------------------------------------
+    def _document(self, header: HeaderInput, lines: Iterable[Any], *, post: bool) -> DocumentView:
+        from serialtrack.inventory import _line
+
+        given = [_line(x, i) for i, x in enumerate(lines)]
+        with self.store.transaction() as tx:
+            return self._create(tx, header, given, post=post)
+
+    def _create(
+        self, tx: Tx, header: HeaderInput, lines: list[LineInput], *, post: bool
+    ) -> DocumentView:
+        document_id = documents.create(tx, self.actor, header, lines, post=post, now=self.clock())
+        return queries.document(tx, self.actor, document_id)
+
+
+def _still_in_transit(tx: Tx, actor: Actor, number: str) -> list[LineInput]:
+    """One line per product of what ``number`` sent and no receipt took yet."""
+    found = tx.documents.by_number(DocumentKind.DISPATCH.value, number)
+    if not found or found[0]["state"] != DocumentState.POSTED.value:
+        return []  # the header check names the unknown or unposted dispatch
+    rows = queries.document(tx, actor, found[0]["id"]).in_transit
+    if not rows:
+        raise Conflict(f"nothing of {number} is still in transit: all of it was received")
+    return [
+        LineInput(r["sku"], r["quantity"], tuple(r["serials"])) if r["serials"] else
+        LineInput(r["sku"], r["quantity"])
+        for r in rows
+    ]  # fmt: skip

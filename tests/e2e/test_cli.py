@@ -133,3 +133,20 @@ def test_every_way_to_enter_serials(cli, tmp_path: Path) -> None:  # type: ignor
     again = cli("sell", "--location", "Store", "--sku", "PHONE", "A-1", "a-1", ok=False)
     assert "twice" in again
     assert cli("scan", "(01)09506000134353(21)X", ok=False).startswith("error:")
+
+
+def test_template_and_import_by_command_line(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    cli("init")
+    cli("location", "add", "Store")
+    cli("product", "add", "PHONE", "Phone")
+    template = tmp_path / "t.xlsx"
+    cli("template", str(template), "--xlsx")
+    assert template.read_bytes()[:4] == b"PK\x03\x04"
+    good = tmp_path / "good.csv"
+    good.write_text("sku,serial\n" + "".join(f"PHONE,B-{n}\n" for n in range(500)), "utf-8")
+    assert "500 rows checked" in cli("import", str(good), "--location", "Store", "--check")
+    assert cli("serials", "--sku", "PHONE").count("B-") == 0
+    assert "500 serials imported on OB-000001" in cli("import", str(good), "--location", "Store")
+    again = cli("import", str(good), "--location", "Store", ok=False)
+    assert "row 2, serial: PHONE B-0: already known: in stock at Store" in again
+    assert "and 450 more" in again

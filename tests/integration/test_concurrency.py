@@ -9,38 +9,16 @@ it moves it, so only the compare-and-set in the UPDATE can catch it.
 from __future__ import annotations
 
 import multiprocessing
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 import serialtrack
-from builders import codes, shop
+from builders import codes, race, shop
 from serialtrack import Conflict, SerialStatus
 from serialtrack.adapters.db.ledger import LedgerRepo
 
 ROUNDS = 15
-
-
-def race(actions: list[Callable[[], Any]]) -> list[object]:
-    """Run ``actions`` at the same moment on threads; return each result or exception."""
-    barrier = threading.Barrier(len(actions))
-    results: list[object] = [None] * len(actions)
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = actions[i]()
-        except Exception as error:
-            results[i] = error
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(actions))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 def test_two_clerks_selling_the_same_unit_one_wins(db_url: str) -> None:

@@ -1,13 +1,19 @@
 """Random sequences of documents and cancellations keep the ledger's promises.
 
+The documents: receipts, opening balances, sales (posted or drafts), sales and purchase
+returns, transfers (dispatch, partial or whole receipts, one step), write-offs, and serial
+corrections beside them.
+
 After every step: each serial is in exactly one place and that place is the one the ledger
 replay gives; each serial's effective moves form an unbroken chain (so no unit is sold twice
 or taken from where it is not); statuses follow from places; quantities match their moves and
-are never negative in a store. At the end, cancelling everything in reverse returns to empty.
+are never negative in a store; what is in transit is exactly what posted dispatches sent and
+their receipts did not take. At the end, cancelling everything in reverse returns to empty.
 """
 
 from __future__ import annotations
 
+import shutil
 from collections import defaultdict
 from collections.abc import Callable
 from itertools import pairwise
@@ -16,7 +22,13 @@ from typing import ClassVar
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 from sqlalchemy import select
 
 import serialtrack
@@ -24,6 +36,7 @@ from builders import shop, snapshot
 from serialtrack import SerialtrackError
 from serialtrack.adapters.db.tables import documents, locations, moves, quants, serials
 from serialtrack.domain.model import LocationKind, status_for
+from serialtrack.inventory import Inventory
 
 CODES = st.lists(
     st.sampled_from(["A1", "A2", "A3", "B1", "B2", "C1"]), min_size=1, max_size=3, unique=True
@@ -31,6 +44,15 @@ CODES = st.lists(
 STORES = st.sampled_from(["Store", "Warehouse"])
 SUPPLIERS = st.sampled_from(["Acme", "Globex"])
 CUSTOMERS = st.sampled_from(["Alice", "Bob", None])
+NEW_CODES = st.sampled_from(["A1", "A2", "B1", "D1", "D2"])  # often taken, on purpose
+
+
+def other(store: str) -> str:
+    return "Warehouse" if store == "Store" else "Store"
+
+
+def phones_and_cables(codes: list[str], cables: int) -> list[tuple[str, object]]:
+    return [("PHONE", codes)] + ([("CABLE", cables)] if cables else [])
 
 
 class Ledger(RuleBasedStateMachine):
@@ -38,8 +60,8 @@ class Ledger(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        url, self._cleanup = type(self).open_url()
-        self.inv = shop(serialtrack.open(url))
+        url, self._cleanup = type(self).open_url()  # a database with shop() in it
+        self.inv = serialtrack.open(url)
         self.posted: list[str] = []
         self.drafts: list[str] = []
 
@@ -103,6 +125,68 @@ class Ledger(RuleBasedStateMachine):
             lambda: self.inv.return_to_supplier(supplier=supplier, location=store, lines=lines)
         )
 
+    def has_stock(self) -> bool:
+        return bool(self.inv.serials(status="in_stock", limit=1))
+
+    def stocked(self, data: st.DataObject) -> tuple[str, list[str]]:
+        """A store that has phones in stock (when one has) and some codes to take from it."""
+        rows = self.inv.serials(status="in_stock", limit=1000)
+        store = data.draw(st.sampled_from(sorted({r["location"] for r in rows}) or ["Store"]))
+        return store, self.pick(data, "in_stock", store)
+
+    @precondition(lambda self: self.has_stock())
+    @rule(data=st.data(), cables=st.integers(0, 2), draft=st.booleans())
+    def dispatch(self, data: st.DataObject, cables: int, draft: bool) -> None:
+        store, codes = self.stocked(data)
+        lines = phones_and_cables(codes, cables)
+        self.attempt(
+            lambda: self.inv.dispatch(
+                source=store, destination=other(store), lines=lines, post=not draft
+            )
+        )
+
+    @precondition(lambda self: any(n.startswith("TR-") for n in self.posted))
+    @rule(data=st.data(), cables=st.integers(0, 2), whole=st.booleans(), draft=st.booleans())
+    def receive_transfer(self, data: st.DataObject, cables: int, whole: bool, draft: bool) -> None:
+        """A posted dispatch: all that is still on the way, or some serials in transit (maybe
+        on another dispatch) and cables."""
+        number = data.draw(st.sampled_from([n for n in self.posted if n.startswith("TR-")]))
+        lines = None if whole else phones_and_cables(self.pick(data, "in_transit"), cables)
+        self.attempt(
+            lambda: self.inv.receive_transfer(dispatch=number, lines=lines, post=not draft)
+        )
+
+    @precondition(lambda self: self.has_stock())
+    @rule(data=st.data(), cables=st.integers(0, 2), draft=st.booleans())
+    def one_step_transfer(self, data: st.DataObject, cables: int, draft: bool) -> None:
+        store, codes = self.stocked(data)
+        lines = phones_and_cables(codes, cables)
+        self.attempt(
+            lambda: self.inv.transfer(
+                source=store, destination=other(store), lines=lines, post=not draft
+            )
+        )
+
+    @precondition(lambda self: self.has_stock())
+    @rule(data=st.data(), cables=st.integers(0, 2), draft=st.booleans())
+    def write_off(self, data: st.DataObject, cables: int, draft: bool) -> None:
+        store, codes = self.stocked(data)
+        lines = phones_and_cables(codes, cables)
+        self.attempt(
+            lambda: self.inv.write_off(location=store, lines=lines, reason="broken", post=not draft)
+        )
+
+    @rule(data=st.data(), new=NEW_CODES)
+    def correct(self, data: st.DataObject, new: str) -> None:
+        known = sorted({r["serial"] for r in self.inv.serials(limit=1000)})
+        if known:
+            code = data.draw(st.sampled_from(known))
+            before = snapshot_with_codes(self.inv)
+            try:
+                self.inv.correct_serial("PHONE", code, new)
+            except SerialtrackError:
+                assert snapshot_with_codes(self.inv) == before, "a refused correction wrote"
+
     @rule(data=st.data())
     def cancel(self, data: st.DataObject) -> None:
         if self.posted:
@@ -133,6 +217,7 @@ class Ledger(RuleBasedStateMachine):
     def ledger_agrees_with_state(self) -> None:
         assert self.inv.check() == []
         check_chains_statuses_and_quantities(self.inv)
+        check_transit(self.inv)
 
     def teardown(self) -> None:
         try:
@@ -147,6 +232,29 @@ class Ledger(RuleBasedStateMachine):
         finally:
             self.inv.close()
             self._cleanup()
+
+
+def snapshot_with_codes(inv: Inventory) -> tuple[object, ...]:
+    with inv.store.transaction(write=False) as tx:
+        codes = sorted(tx.connection.execute(select(serials.c.id, serials.c.code_key)).all())
+    return snapshot(inv), codes
+
+
+def check_transit(inv: Inventory) -> None:
+    """In transit is exactly what posted dispatches sent and no receipt took, never less."""
+    left = inv.in_transit()
+    assert all(r["quantity"] > 0 for r in left), left
+    on_dispatches = sorted(code for r in left for code in r["serials"])
+    in_transit = sorted(r["serial"] for r in inv.serials(status="in_transit", limit=1000))
+    assert on_dispatches == in_transit
+    with inv.store.transaction(write=False) as tx:
+        query = (
+            select(quants.c.quantity)
+            .join(locations, locations.c.id == quants.c.location_id)
+            .where(locations.c.kind == "transit")
+        )
+        in_transit_quantity = sum(tx.connection.execute(query).scalars())
+    assert in_transit_quantity == sum(r["quantity"] for r in left if not r["serials"])
 
 
 def check_chains_statuses_and_quantities(inv: serialtrack.Inventory) -> None:
@@ -195,8 +303,15 @@ def check_chains_statuses_and_quantities(inv: serialtrack.Inventory) -> None:
 def _sqlite_factory(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Callable[[], tuple[str, Callable[[], None]]]:
+    """Each example gets a copy of one database made (migrated, with ``shop``) once."""
+    template = tmp_path_factory.mktemp("template") / "serialtrack.db"
+    inv = shop(serialtrack.open(f"sqlite:///{template}"))
+    with inv, inv.store.engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def make() -> tuple[str, Callable[[], None]]:
         path = tmp_path_factory.mktemp("ledger") / "serialtrack.db"
+        shutil.copyfile(template, path)
         return f"sqlite:///{path}", lambda: None
 
     return make
@@ -210,7 +325,7 @@ def test_ledger_properties_sqlite(tmp_path_factory: pytest.TempPathFactory) -> N
         machine,
         settings=settings(
             max_examples=25,
-            stateful_step_count=25,
+            stateful_step_count=35,  # more rules since transfers: keep each one exercised
             deadline=None,
             suppress_health_check=list(HealthCheck),
         ),
@@ -225,6 +340,7 @@ def test_ledger_properties_postgres() -> None:
 
     def make() -> tuple[str, Callable[[], None]]:
         url, schema = new_postgres_schema()
+        shop(serialtrack.open(url)).close()
         return url, lambda: drop_postgres_schema(schema)
 
     run_state_machine_as_test(

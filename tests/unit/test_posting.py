@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
+
 import pytest
 
 from serialtrack.domain.errors import Forbidden
@@ -18,9 +21,11 @@ from serialtrack.domain.model import (
 )
 from serialtrack.domain.permissions import Permission, require
 from serialtrack.domain.posting import (
+    Origin,
     SerialState,
     cancel_problems,
     describe,
+    outstanding_problems,
     plan_lines,
     replay,
     serial_problems,
@@ -162,8 +167,69 @@ def test_describe_and_status_follow_the_location_kind() -> None:
     assert status_for(LocationKind.TRANSIT) is SerialStatus.IN_TRANSIT
     assert status_for(LocationKind.SCRAP) is SerialStatus.WRITTEN_OFF
     assert describe(state("A", SerialStatus.IN_TRANSIT, last_document_number="TR-1")) == (
-        "in transit at Store by TR-1"
+        "in transit on transfer TR-1"
     )
+    assert (
+        describe(state("A", SerialStatus.WRITTEN_OFF, last_document_number="WO-3"))
+        == "written off at Store by WO-3"
+    )
+
+
+def test_a_serial_in_transit_names_its_transfer_route_and_date() -> None:
+    moving = state("A", SerialStatus.IN_TRANSIT, last_document_id=12,
+                   last_document_number="TR-000012", last_from_name="Store",
+                   last_destination_name="Annex", last_document_date=date(2026, 3, 5))  # fmt: skip
+    assert (
+        describe(moving) == "in transit on transfer TR-000012 from Store to Annex since 2026-03-05"
+    )
+
+
+def test_a_transfer_receipt_takes_only_what_is_in_transit_on_its_dispatch() -> None:
+    dispatch = Origin(12, "TR-000012", frozenset({1, 2, 3}))
+    on_it = state(
+        "A", SerialStatus.IN_TRANSIT, last_document_id=12, last_document_number="TR-000012"
+    )
+    received = state("B", SerialStatus.IN_STOCK, OTHER_STORE, last_document_id=14,
+                     last_document_number="TI-000014")  # fmt: skip
+    elsewhere = state("C", SerialStatus.IN_STOCK)
+    on_it, received = replace(on_it, id=1), replace(received, id=2)
+    states = {(PHONE.id, s.code.casefold()): s for s in (on_it, received, elsewhere)}
+    planned, _ = plan(DocumentKind.TRANSFER_RECEIPT, LineInput("PHONE", serials=("A", "B", "C")))
+    problems = serial_problems(
+        rule_for(DocumentKind.TRANSFER_RECEIPT), document_id=None, partner_id=None,
+        from_location_id=0, lines=planned, states=states, origin=dispatch,
+    )  # fmt: skip
+    assert [p.message for p in problems] == [
+        "PHONE B: already received from TR-000012: now in stock at Annex, moved there by TI-000014",
+        "PHONE C: not on TR-000012: in stock at Store",
+    ]
+
+
+def test_a_transfer_receipt_takes_no_more_units_than_are_still_in_transit() -> None:
+    planned, _ = plan(
+        DocumentKind.TRANSFER_RECEIPT,
+        LineInput("CABLE", quantity=2),
+        LineInput("CABLE", quantity=2),
+    )
+    (problem,) = outstanding_problems(planned, {CABLE.id: 3}, "TR-1")
+    assert (problem.where, problem.message) == (
+        "lines[0].quantity",
+        "CABLE: 3 still in transit on TR-1, 4 asked",
+    )
+    assert outstanding_problems(planned, {CABLE.id: 4}, "TR-1") == []
+
+
+def test_every_stock_operation_goes_from_a_store() -> None:
+    for kind, to in [
+        (DocumentKind.DISPATCH, LocationKind.TRANSIT),
+        (DocumentKind.TRANSFER, LocationKind.INTERNAL),
+        (DocumentKind.WRITE_OFF, LocationKind.SCRAP),
+    ]:
+        rule = rule_for(kind)
+        assert (rule.from_kind, rule.to_kind) == (LocationKind.INTERNAL, to)
+        assert rule.takes == {SerialStatus.IN_STOCK}  # never sold, reserved or in transit
+        assert rule.reserves
+    assert rule_for(DocumentKind.WRITE_OFF).note_required == "reason"
 
 
 def test_replay_keeps_the_last_place_of_each_serial() -> None:

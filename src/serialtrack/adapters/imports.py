@@ -51,7 +51,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 import openpyxl
 from openpyxl.styles import Font
@@ -59,7 +59,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 
 from serialtrack.adapters.files import FORMULA_STARTS
-from serialtrack.domain.codes import code_key, code_problem
+from serialtrack.domain.codes import MAX_CODE_LENGTH, code_key, code_problem
 from serialtrack.domain.errors import Problem
 from serialtrack.domain.posting import MAX_QUANTITY
 
@@ -91,10 +91,10 @@ _FIRST_LINE = re.compile(r"[^\r\n]*\S[^\r\n]*")
 _SPACING = re.compile(r"[\s_]+")
 _WHOLE = re.compile(r"[0-9]+")
 _TIME = r"(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?"
-_DATE_PATTERNS = (
-    re.compile(r"(?P<y>[0-9]{4})-(?P<m>[0-9]{1,2})-(?P<d>[0-9]{1,2})" + _TIME),
-    re.compile(r"(?P<d>[0-9]{1,2})\.(?P<m>[0-9]{1,2})\.(?P<y>[0-9]{4})"),
-    re.compile(r"(?P<d>[0-9]{1,2})/(?P<m>[0-9]{1,2})/(?P<y>[0-9]{4})"),
+_DATE_PATTERNS = (  # tried in this order when the text holds the separator
+    ("-", re.compile(r"(?P<y>[0-9]{4})-(?P<m>[0-9]{1,2})-(?P<d>[0-9]{1,2})" + _TIME)),
+    (".", re.compile(r"(?P<d>[0-9]{1,2})\.(?P<m>[0-9]{1,2})\.(?P<y>[0-9]{4})")),
+    ("/", re.compile(r"(?P<d>[0-9]{1,2})/(?P<m>[0-9]{1,2})/(?P<y>[0-9]{4})")),
 )
 _EXCEL_DAYS = (1, 2958466)  # 1900-01-01 up to 9999-12-31 as Excel day numbers
 _EXCEL_DIGITS = 15
@@ -296,7 +296,8 @@ def _numbered(
         except StopIteration:
             return
         except errors as error:
-            problems.append(Problem(f"row {number + 1}", f"could not read the {kind}: {error}"))
+            message = f"could not read the {kind}: {error}"
+            problems.append(Problem(f"row {number + 1}", message, "format"))
             return
         number += 1
         yield number, cells
@@ -313,12 +314,12 @@ class _Reader:
         self.on_row = on_row
         self.max_rows = max_rows
         self.epoch: datetime | None = None  # set for XLSX: Excel date numbers count from it
-        self.index: dict[str, int] = {}
-        self.unnamed: list[int] = []  # columns whose values would be ignored
-        self.width = 0
-        self.seen: dict[tuple[str, str], tuple[int, str]] = {}
+        self.positions: tuple[int, ...] = ()  # of each of COLUMNS, -1 when absent
+        self.ignored: list[int] = []  # header positions whose values are ignored
+        self.width = 0  # of the header row
+        self.seen: dict[tuple[str, str], tuple[int, str]] = {}  # (sku, code key): (row, code)
         self.count = 0
-        self.warned_unnamed = False
+        self.warned_ignored = False
 
     def read(self, records: Iterable[tuple[int, Sequence[object]]]) -> None:
         records = iter(records)
@@ -358,17 +359,18 @@ class _Reader:
         for position, cell in enumerate(cells):
             raw = _text(cell)
             name = _column_name(raw) if raw else None
-            if name is None:
-                self.unnamed.append(position)
-                if raw:
-                    unknown.append(raw)
+            if raw is None:
+                self.ignored.append(position)
+            elif name is None:
+                unknown.append(raw)
             elif name in first_at:
                 letters = f"{_letter(first_at[name])} and {_letter(position)}"
                 message = f"two {name} columns: {letters}"
                 problems.append(Problem(f"row {number}", message, "column"))
             else:
                 first_at[name] = position
-        self.index, self.width = first_at, len(cells)
+        self.positions = tuple(first_at.get(column, -1) for column in COLUMNS)
+        self.width = len(cells)
         self.result.columns = list(first_at)
         if unknown:
             self.result.warnings.append(f"ignored unknown columns: {', '.join(unknown)}")
@@ -379,64 +381,62 @@ class _Reader:
                 problems.append(Problem(f"row {number}", message, "column"))
         return not problems
 
-    def _cell(self, cells: Sequence[object], name: str) -> object:
-        position = self.index.get(name)
-        if position is None or position >= len(cells):
-            return None
-        return cells[position]
-
     def _row(self, number: int, cells: Sequence[object]) -> None:
-        at = f"row {number}"
+        """Check one data row; keep it when good, note every problem when not."""
+        width = len(cells)
+        sku, name, location, serial, expiry, quantity = (
+            cells[position] if 0 <= position < width else None for position in self.positions
+        )
         problems: list[Problem] = []
-        sku = _text(self._cell(cells, "sku"))
-        if sku is None:
-            problems.append(Problem(f"{at}, sku", "the sku is missing", "required"))
-        serial = _take(_serial(self._cell(cells, "serial"), f"{at}, serial"), problems)
-        expiry = _take(_expiry(self._cell(cells, "expiry"), f"{at}, expiry", self.epoch), problems)
-        quantity = _take(_quantity(self._cell(cells, "quantity"), f"{at}, quantity"), problems)
-        if sku is not None and serial is not None:
-            repeat = self._repeat(number, sku, serial)
-            if repeat:
-                problems.append(repeat)
-        self._check_unnamed(number, cells)
+        sku_text = _take(_sku(sku), number, "sku", problems)
+        code = _take(_serial(serial), number, "serial", problems)
+        if sku_text is not None and code is not None:
+            code = _take(self._first_time(number, sku_text, code), number, "serial", problems)
+        when = _take(_expiry(expiry, self.epoch), number, "expiry", problems)
+        count = _take(_quantity(quantity), number, "quantity", problems)
+        if (self.ignored or width > self.width) and not self.warned_ignored:
+            self._check_ignored(number, cells)
         if problems:
             self.result.problems.extend(problems)
             return
-        assert sku is not None
-        assert serial is not None
-        product_name = _text(self._cell(cells, "product name"))
-        location = _text(self._cell(cells, "location"))
-        row = ImportRow(number, sku, product_name, location, serial, expiry, quantity)
+        assert sku_text is not None
+        assert code is not None
+        row = ImportRow(number, sku_text, _text(name), _text(location), code, when, count)
         self.result.rows.append(row)
 
-    def _repeat(self, number: int, sku: str, serial: str) -> Problem | None:
-        key = (sku, code_key(serial))
+    def _first_time(self, number: int, sku: str, code: str) -> str | _Refusal:
+        """``code``, or a refusal naming the earlier row of the same SKU with the same code."""
+        key = (sku, code_key(code))
         first = self.seen.get(key)
         if first is None:
-            self.seen[key] = (number, serial)
-            return None
-        first_number, first_serial = first
-        spelled = f" ({first_serial})" if first_serial != serial else ""
-        message = f"{serial} repeats row {first_number}{spelled}"
-        return Problem(f"row {number}, serial", message, "duplicate")
+            self.seen[key] = (number, code)
+            return code
+        first_number, first_code = first
+        spelled = f" ({first_code})" if first_code != code else ""
+        return _Refusal(f"{code} repeats row {first_number}{spelled}", "duplicate")
 
-    def _check_unnamed(self, number: int, cells: Sequence[object]) -> None:
+    def _check_ignored(self, number: int, cells: Sequence[object]) -> None:
         """Warn once when a row has values in columns without a recognised header."""
-        if self.warned_unnamed or (len(cells) <= self.width and not self.unnamed):
-            return
-        extra = range(self.width, len(cells))
-        if any(_text(cells[i]) is not None for i in (*self.unnamed, *extra) if i < len(cells)):
-            self.warned_unnamed = True
+        ignored = [*self.ignored, *range(self.width, len(cells))]
+        if any(_text(cells[i]) is not None for i in ignored if i < len(cells)):
+            self.warned_ignored = True
             self.result.warnings.append(
-                f"row {number} (and maybe others) has values in columns without a known "
+                f"row {number} (and maybe others) has values in columns without a recognised "
                 "header; they were ignored"
             )
 
 
-def _take(value: _T | Problem, problems: list[Problem]) -> _T | None:
-    """``value``, or None after noting it in ``problems`` when it is a problem."""
-    if isinstance(value, Problem):
-        problems.append(value)
+class _Refusal(NamedTuple):
+    """Why a cell is refused; ``_take`` turns it into a ``Problem`` naming row and column."""
+
+    message: str
+    code: str
+
+
+def _take(value: _T | _Refusal, number: int, column: str, problems: list[Problem]) -> _T | None:
+    """``value``, or None after noting it in ``problems`` when it is a refusal."""
+    if isinstance(value, _Refusal):
+        problems.append(Problem(f"row {number}, {column}", value.message, value.code))
         return None
     return value
 
@@ -452,17 +452,20 @@ def _column_name(raw: str) -> str | None:
 
 
 def _blank(cells: Sequence[object]) -> bool:
-    return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in cells)
+    for cell in cells:
+        if cell is not None and (not isinstance(cell, str) or cell.strip()):
+            return False
+    return True
 
 
 def _text(value: object) -> str | None:
     """A cell as trimmed text, None when empty; integral numbers without ``.0``."""
-    if value is None:
-        return None
-    if isinstance(value, str):
+    if type(value) is str:
         text = value
         if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
             text = text[1:]  # undo files.safe_cell
+    elif value is None:
+        return None
     elif isinstance(value, float) and value.is_integer():
         text = str(int(value))
     elif isinstance(value, datetime):
@@ -472,24 +475,45 @@ def _text(value: object) -> str | None:
     return text.strip() or None
 
 
-def _serial(value: object, where: str) -> str | Problem | None:
+def _sku(value: object) -> str | _Refusal:
+    text = _text(value)
+    return _Refusal("the sku is missing", "required") if text is None else text
+
+
+def _serial(value: object) -> str | _Refusal:
+    refusal = None if type(value) is str else _serial_cell_refusal(value)
+    if refusal:
+        return refusal
+    text = _text(value)
+    if text is None:
+        return _Refusal("the serial is missing", "required")
+    if text.isprintable() and len(text) <= MAX_CODE_LENGTH:
+        return text  # what code_problem accepts, decided faster: no control character
+    problem = code_problem(text)
+    return _Refusal(problem.message, "serial") if problem else text
+
+
+def _serial_cell_refusal(value: object) -> _Refusal | None:
+    """Why a cell that is not text cannot be a serial code, if it cannot."""
     if isinstance(value, bool | date | time | timedelta):
         kind = "true/false" if isinstance(value, bool) else "date or time"
         message = f"the serial is a {kind} cell ({value}), not a code: format the column as text"
-        return Problem(where, message, "serial")
-    if isinstance(value, float) and abs(value) >= 10**_EXCEL_DIGITS:
+        return _Refusal(message, "serial")
+    if isinstance(value, int | float) and abs(value) >= 10**_EXCEL_DIGITS:
+        shown = value if isinstance(value, int) else f"{value:.15g}"
         message = (
-            f"the serial {value:.0f} is a number of more than {_EXCEL_DIGITS} digits, which "
+            f"the serial {shown} is a number of more than {_EXCEL_DIGITS} digits, which "
             "Excel rounds: format the serial column as text and enter the serial again"
         )
-        return Problem(where, message, "serial")
-    text = _text(value)
-    if text is None:
-        return Problem(where, "the serial is missing", "required")
-    return code_problem(text, where) or text
+        return _Refusal(message, "serial")
+    return None
 
 
-def _expiry(value: object, where: str, epoch: datetime | None) -> date | Problem | None:
+def _expiry(value: object, epoch: datetime | None) -> date | _Refusal | None:
+    if type(value) is str:
+        text = value.strip()
+        read = text_date(text) if text else None
+        return _Refusal(read, "date") if isinstance(read, str) else read
     if value is None:
         return None
     if isinstance(value, datetime):
@@ -500,21 +524,15 @@ def _expiry(value: object, where: str, epoch: datetime | None) -> date | Problem
         low, high = _EXCEL_DAYS
         if low <= value < high:
             return from_excel(value, epoch).date()
-        return Problem(where, f"{value:g} is not an Excel date number", "date")
-    if not isinstance(value, str):
-        message = f"{value} is not a date: write it as {DATE_FORMS}"
-        return Problem(where, message, "date")
-    text = value.strip()
-    if not text:
-        return None
-    read = text_date(text)
-    return Problem(where, read, "date") if isinstance(read, str) else read
+        return _Refusal(f"{value} is not an Excel date number", "date")
+    return _Refusal(f"{value} is not a date: write it as {DATE_FORMS}", "date")
 
 
 def text_date(text: str) -> date | str:
     """The date ``text`` writes as YYYY-MM-DD, DD.MM.YYYY or DD/MM/YYYY, or why it is not one."""
-    for pattern in _DATE_PATTERNS:
-        match = pattern.fullmatch(text.strip())
+    text = text.strip()
+    for separator, pattern in _DATE_PATTERNS:
+        match = pattern.fullmatch(text) if separator in text else None
         if match:
             year, month, day = int(match["y"]), int(match["m"]), int(match["d"])
             break
@@ -531,7 +549,7 @@ def text_date(text: str) -> date | str:
         return f"{text!r} is not a date: {error}"
 
 
-def _quantity(value: object, where: str) -> int | Problem | None:
+def _quantity(value: object) -> int | _Refusal | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     number: int | None = None
@@ -543,8 +561,8 @@ def _quantity(value: object, where: str) -> int | Problem | None:
         number = int(value.strip())
     if number is None:
         shown = value.strip() if isinstance(value, str) else value
-        return Problem(where, f"the quantity {shown!r} is not a whole number", "quantity")
+        return _Refusal(f"the quantity {shown!r} is not a whole number", "quantity")
     if not 1 <= number <= MAX_QUANTITY:
         message = f"the quantity must be from 1 to {MAX_QUANTITY:,}, not {number:,}"
-        return Problem(where, message, "quantity")
+        return _Refusal(message, "quantity")
     return number

@@ -4,7 +4,8 @@
     ├── NotFound        something named does not exist (404)
     ├── Invalid         the input breaks a rule before any state is consulted (422)
     ├── Conflict        the input is well formed but the state refuses it (409)
-    └── Forbidden       the acting user's role does not allow it (403)
+    ├── Forbidden       the acting user's role does not allow it (403)
+    └── Unauthenticated no valid login, session or token (401)
 
 Each error carries a human ``message`` and a list of ``Problem`` entries that point at the
 field, line or serial concerned, so a caller can show every problem at once.
@@ -60,6 +61,10 @@ class Conflict(SerialtrackError):
 
 class Forbidden(SerialtrackError):
     kind = "forbidden"
+
+
+class Unauthenticated(SerialtrackError):
+    kind = "unauthenticated"
 
 
 def invalid_if(problems: list[Problem], message: str) -> None:

@@ -63,6 +63,10 @@ class DocumentKind(StrEnum):
     PURCHASE_RETURN = "purchase_return"
     SALE = "sale"
     SALES_RETURN = "sales_return"
+    DISPATCH = "dispatch"  # a transfer's first leg: store -> transit
+    TRANSFER_RECEIPT = "transfer_receipt"  # its second leg: transit -> the destination store
+    TRANSFER = "transfer"  # one step, store -> store
+    WRITE_OFF = "write_off"
 
 
 class DocumentState(StrEnum):
@@ -159,6 +163,7 @@ class Document:
     created_by: str | None = None
     posted_at: datetime | None = None
     cancelled_at: datetime | None = None
+    destination: Location | None = None  # where a transfer dispatch is bound
 
 
 @dataclass(frozen=True)
@@ -179,6 +184,17 @@ class MoveView:
 
 
 @dataclass(frozen=True)
+class CodeChange:
+    """A serial's code corrected: the old code stays searchable."""
+
+    at: datetime
+    old_code: str
+    new_code: str
+    user: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
 class SerialView:
     """Where a serial is now, what state it is in, and (when asked) how it got there."""
 
@@ -193,3 +209,8 @@ class SerialView:
     last_document: str | None = None
     expiry: date | None = None
     history: tuple[MoveView, ...] = field(default=())
+    summary: str = ""  # where it is in words: "in transit on transfer TR-000012 from A to B ..."
+    transfer: str | None = None  # the dispatch it is in transit on
+    destination: str | None = None  # where that dispatch is bound
+    old_codes: tuple[str, ...] = ()
+    corrections: tuple[CodeChange, ...] = ()

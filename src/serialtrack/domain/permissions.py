@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from serialtrack.domain.errors import Forbidden
+from serialtrack.domain.errors import Forbidden, Unauthenticated
 from serialtrack.domain.model import Actor, DocumentKind, Role
 
 
@@ -16,6 +16,7 @@ class Permission(StrEnum):
     MANAGE_CATALOG = "manage_catalog"  # products, locations, partners
     MANAGE_SETTINGS = "manage_settings"
     MANAGE_USERS = "manage_users"
+    IMPORT_SERIALS = "import_serials"  # bulk files
 
 
 _VIEWER = {Permission.READ}
@@ -25,6 +26,7 @@ _MANAGER = _CLERK | {
     Permission.CANCEL_DOCUMENT,
     Permission.MANAGE_CATALOG,
     Permission.MANAGE_SETTINGS,
+    Permission.IMPORT_SERIALS,
 }
 _ADMIN = _MANAGER | {Permission.MANAGE_USERS}
 
@@ -40,7 +42,12 @@ def allowed(actor: Actor, permission: Permission) -> bool:
     return permission in ROLE_PERMISSIONS[actor.role]
 
 
+ANONYMOUS = Actor(0, "anonymous", Role.VIEWER)  # before login: may do nothing guarded
+
+
 def require(actor: Actor, permission: Permission) -> None:
+    if actor.user_id == ANONYMOUS.user_id:
+        raise Unauthenticated("log in first")
     if not allowed(actor, permission):
         raise Forbidden(
             f"{actor.username} ({actor.role.value}) may not {permission.value.replace('_', ' ')}"

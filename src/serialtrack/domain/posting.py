@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from serialtrack.domain.codes import code_key, code_problem
 from serialtrack.domain.errors import Problem
@@ -57,11 +58,26 @@ class SerialState:
     holder_name: str | None = None
     last_document_id: int | None = None
     last_document_number: str | None = None
+    # The last document's route and date: a serial in transit is "on TR-1 from A to B since".
+    last_from_name: str | None = None
+    last_destination_name: str | None = None
+    last_document_date: date | None = None
+
+
+@dataclass(frozen=True)
+class Origin:
+    """The document another one names (a receipt, a sale, a dispatch) and the serials it moved."""
+
+    id: int
+    number: str
+    serial_ids: frozenset[int]
 
 
 def describe(state: SerialState) -> str:
     """Where a serial is, in the words a clerk needs to go and find it."""
     by = f" by {state.last_document_number}" if state.last_document_number else ""
+    if state.status is SerialStatus.IN_TRANSIT and state.last_document_number:
+        return _in_transit(state)
     if state.status is SerialStatus.RESERVED:
         return f"reserved by draft {state.reserved_by_number} at {state.location_name}"
     if state.status is SerialStatus.IN_STOCK:
@@ -73,6 +89,22 @@ def describe(state: SerialState) -> str:
         to = f" {state.holder_name}" if state.holder_name else ""
         return f"returned to supplier{to}{by}"
     return f"{state.status.value.replace('_', ' ')} at {state.location_name}{by}"
+
+
+def _in_transit(state: SerialState) -> str:
+    route = f" from {state.last_from_name}" if state.last_from_name else ""
+    route += f" to {state.last_destination_name}" if state.last_destination_name else ""
+    since = f" since {state.last_document_date.isoformat()}" if state.last_document_date else ""
+    return f"in transit on transfer {state.last_document_number}{route}{since}"
+
+
+def where_now(state: SerialState, *, put_there_by: int | None = None) -> str:
+    """``describe`` plus the document that moved it there, unless that is ``put_there_by``."""
+    text = describe(state)
+    later = state.last_document_number if state.last_document_id != put_there_by else None
+    if later and later not in text:
+        text += f", moved there by {later}"
+    return text
 
 
 def plan_lines(
@@ -170,17 +202,34 @@ def serial_problems(
     from_location_id: int,
     lines: Iterable[PlannedLine],
     states: Mapping[tuple[int, str], SerialState],
+    origin: Origin | None = None,
 ) -> list[Problem]:
-    """Which serials this document may not move, each with where it is now."""
+    """Which serials this document may not move, each with where it is now.
+
+    With an ``origin`` (the receipt a purchase return names, the sale a sales return names,
+    the dispatch a transfer receipt names) only serials that document moved are taken.
+    """
     problems: list[Problem] = []
     for line in lines:
         for position, code in enumerate(line.codes):
             state = states.get((line.product.id, code_key(code)))
             where = f"lines[{line.line_no - 1}].serials[{position}]"
-            reason = _refusal(rule, state, document_id, partner_id, from_location_id)
+            reason = _origin_refusal(rule, state, origin) or _refusal(
+                rule, state, document_id, partner_id, from_location_id
+            )
             if reason:
                 problems.append(Problem(where, f"{line.product.sku} {code}: {reason}", "serial"))
     return problems
+
+
+def _origin_refusal(rule: KindRule, state: SerialState | None, origin: Origin | None) -> str | None:
+    if origin is None or state is None:
+        return None
+    if state.id not in origin.serial_ids:
+        return f"not on {origin.number}: {describe(state)}"
+    if rule.takes_from_origin and state.last_document_id != origin.id:
+        return f"already received from {origin.number}: now {where_now(state)}"
+    return None
 
 
 def _refusal(
@@ -214,11 +263,33 @@ def cancel_problems(
     for state in states:
         moved = state.last_document_id != document_id or state.location_id != to_location_id
         if moved or state.reserved_by is not None:
-            later = state.last_document_number if state.last_document_id != document_id else None
-            where_now = describe(state)
-            by = f", moved there by {later}" if later and later not in where_now else ""
-            message = f"{state.code} is now {where_now}{by}"
+            message = f"{state.code} is now {where_now(state, put_there_by=document_id)}"
             problems.append(Problem(f"serials.{state.code}", message, "serial"))
+    return problems
+
+
+def outstanding_problems(
+    lines: Iterable[PlannedLine], outstanding: Mapping[int, int], origin_number: str
+) -> list[Problem]:
+    """Quantity lines of a transfer receipt asking for more than is still in transit."""
+    asked: dict[int, int] = {}
+    first: dict[int, PlannedLine] = {}
+    for line in lines:
+        if not line.codes:
+            asked[line.product.id] = asked.get(line.product.id, 0) + line.quantity
+            first.setdefault(line.product.id, line)
+    problems = []
+    for product_id, quantity in asked.items():
+        have = outstanding.get(product_id, 0)
+        if quantity > have:
+            line = first[product_id]
+            problems.append(
+                Problem(
+                    f"lines[{line.line_no - 1}].quantity",
+                    f"{line.product.sku}: {have} still in transit on {origin_number}, "
+                    f"{quantity} asked",
+                )
+            )
     return problems
 
 

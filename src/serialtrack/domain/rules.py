@@ -37,6 +37,14 @@ class KindRule:
     # The serial must be held by this document's partner (sales return: sold to this customer).
     holder_must_match: bool = False
     label: str = ""
+    # The document names a destination store: where a dispatch is bound, or (one-step
+    # transfer, ``to_kind`` internal) where the goods go.
+    names_destination: bool = False
+    # The origin must be named, and each serial must still be where the origin put it
+    # (a transfer receipt takes only what is in transit on its dispatch).
+    takes_from_origin: bool = False
+    # Free text the document must carry, and what people call it ("reason").
+    note_required: str | None = None
 
     @property
     def outgoing_from_internal(self) -> bool:
@@ -107,6 +115,59 @@ RULES: dict[DocumentKind, KindRule] = {
         origin_kind=DocumentKind.SALE,
         holder_must_match=True,
         label="sales return",
+    ),
+    DocumentKind.DISPATCH: KindRule(
+        kind=DocumentKind.DISPATCH,
+        prefix="TR",
+        from_kind=LocationKind.INTERNAL,
+        to_kind=LocationKind.TRANSIT,
+        partner_role=None,
+        partner_required=False,
+        creates_serials=False,
+        takes=frozenset({S.IN_STOCK}),
+        reserves=True,
+        names_destination=True,
+        label="transfer",
+    ),
+    DocumentKind.TRANSFER_RECEIPT: KindRule(
+        kind=DocumentKind.TRANSFER_RECEIPT,
+        prefix="TI",
+        from_kind=LocationKind.TRANSIT,
+        to_kind=LocationKind.INTERNAL,
+        partner_role=None,
+        partner_required=False,
+        creates_serials=False,
+        takes=frozenset({S.IN_TRANSIT}),
+        reserves=False,
+        origin_kind=DocumentKind.DISPATCH,
+        takes_from_origin=True,
+        label="transfer receipt",
+    ),
+    DocumentKind.TRANSFER: KindRule(
+        kind=DocumentKind.TRANSFER,
+        prefix="TF",
+        from_kind=LocationKind.INTERNAL,
+        to_kind=LocationKind.INTERNAL,
+        partner_role=None,
+        partner_required=False,
+        creates_serials=False,
+        takes=frozenset({S.IN_STOCK}),
+        reserves=True,
+        names_destination=True,
+        label="one-step transfer",
+    ),
+    DocumentKind.WRITE_OFF: KindRule(
+        kind=DocumentKind.WRITE_OFF,
+        prefix="WO",
+        from_kind=LocationKind.INTERNAL,
+        to_kind=LocationKind.SCRAP,
+        partner_role=None,
+        partner_required=False,
+        creates_serials=False,
+        takes=frozenset({S.IN_STOCK}),
+        reserves=True,
+        note_required="reason",
+        label="write-off",
     ),
 }
 

@@ -104,26 +104,55 @@ def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
 
 # setup --------------------------------------------------------------------------------
 @app.command()
-def init(demo: Annotated[bool, typer.Option(help="Also load demo data.")] = False) -> None:
-    """Create or upgrade the database and its first admin (password printed once)."""
+def init(
+    demo: Annotated[bool, typer.Option(help="Also load demo data.")] = False,
+    ask_password: Annotated[
+        bool | None,
+        typer.Option(
+            "--ask-password/--generate-password",
+            help="Ask for the first admin's password (default: ask on a terminal).",
+        ),
+    ] = None,
+) -> None:
+    """Create or upgrade the database and its first admin."""
+    import sys
+
     from serialtrack.adapters.db.engine import make_engine
     from serialtrack.adapters.db.store import Store
     from serialtrack.inventory import utc_now
-    from serialtrack.services import setup
+    from serialtrack.services import auth, setup
 
     store = Store(make_engine(state.settings.database_url))
     try:
-        password = setup.initialize(store, now=utc_now())
+        chosen = None
+        if (ask_password if ask_password is not None else sys.stdin.isatty()) and not (
+            _has_users(store)
+        ):
+            chosen = typer.prompt("Password for the first admin", hide_input=True,
+                                  confirmation_prompt=True)  # fmt: skip
+            if problem := auth.password_problem(chosen):
+                _fail(SerialtrackError("the password is not valid", [problem]))
+        password = setup.initialize(store, now=utc_now(), admin_password=chosen)
     finally:
         store.dispose()
     out.print(f"database ready: {state.settings.database_url}")
-    if password:
+    if password and not chosen:
         out.print(f"created user admin with password {password} (shown once)")
+    elif password:
+        out.print("created user admin")
     if demo:
         from serialtrack.demo import load_demo
 
         with inventory() as inv:
             out.print(load_demo(inv))
+
+
+def _has_users(store: Any) -> bool:
+    from serialtrack.adapters.db import migrate
+
+    migrate.upgrade(store.engine)
+    with store.transaction(write=False) as tx:
+        return bool(tx.catalog.list_users())
 
 
 @app.command()
@@ -213,9 +242,9 @@ def setting_set(key: str, value: str) -> None:
     out.print(f"{key} = {value}")
 
 
-from serialtrack.entrypoints import cli_admin, cli_documents  # noqa: E402  (register commands)
+from serialtrack.entrypoints import cli_admin, cli_documents, cli_imports  # noqa: E402
 
-__all__ = ["app", "cli_admin", "cli_documents", "main"]
+__all__ = ["app", "cli_admin", "cli_documents", "cli_imports", "main"]
 
 
 def main() -> None:
@@ -224,14 +253,27 @@ def main() -> None:
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    host: Annotated[str, typer.Option(help="Interface to listen on (0.0.0.0 for all).")] = (
+        "127.0.0.1"
+    ),
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Worker processes (use PostgreSQL for more than 1).")
+    ] = 1,
 ) -> None:
-    """Serve the web UI and the JSON API on the database (read-only until logins exist)."""
+    """Serve the web UI and the JSON API (docs at /api/docs)."""
+    import os
+
     import uvicorn
 
-    from serialtrack.entrypoints.web import create_app
-
-    app_ = create_app(state.settings.database_url, user=state.settings.user)
-    out.print(f"serving {state.settings.database_url} on http://{host}:{port}/")
-    uvicorn.run(app_, host=host, port=port, log_level="info")
+    url = state.settings.database_url
+    if workers > 1 and url.startswith("sqlite"):
+        err.print("note: several workers on SQLite serialize their writes; PostgreSQL scales")
+    os.environ["SERIALTRACK_DATABASE_URL"] = url
+    with inventory():
+        pass  # create or upgrade the database once, before any worker starts
+    out.print(f"serving {url} on http://{host}:{port}/ with {workers} worker(s)")
+    uvicorn.run(
+        "serialtrack.entrypoints.web:app_from_env", factory=True, host=host, port=port,
+        workers=workers, log_level="info",
+    )  # fmt: skip

@@ -1,3 +1,92 @@
-"""CLI commands for running the server and administering users and tokens."""
+"""CLI commands for administering users and API tokens."""
 
 from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from serialtrack.entrypoints.cli import _table, app, inventory, out
+
+user_app = typer.Typer(
+    no_args_is_help=True, pretty_exceptions_show_locals=False, help="Users: add, list, disable."
+)
+token_app = typer.Typer(
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    help="API tokens: create, list, revoke.",
+)
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+
+
+@user_app.command("add")
+def user_add(
+    username: str,
+    role: Annotated[str, typer.Option(help="viewer, clerk, manager or admin")] = "clerk",
+    password: Annotated[
+        str | None,
+        typer.Option(help="The password (asked when omitted; --no-login for API-only users)."),
+    ] = None,
+    login: Annotated[bool, typer.Option(help="Give the user a password to log in with.")] = True,
+) -> None:
+    """Add a user."""
+    if login and password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with inventory() as inv:
+        user = inv.add_user(username, role, password if login else None)
+    out.print(f"user {user['username']} added ({user['role']})")
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """List users."""
+    with inventory() as inv:
+        rows = [[u["username"], u["role"], "yes" if u["active"] else "no"] for u in inv.users()]
+    _table("Users", ["username", "role", "active"], rows)
+
+
+@user_app.command("disable")
+def user_disable(username: str) -> None:
+    """Disable a user: their sessions end and their tokens stop working."""
+    with inventory() as inv:
+        inv.set_user_active(username, False)
+    out.print(f"user {username} disabled")
+
+
+@user_app.command("enable")
+def user_enable(username: str) -> None:
+    """Enable a disabled user again."""
+    with inventory() as inv:
+        inv.set_user_active(username, True)
+    out.print(f"user {username} enabled")
+
+
+@token_app.command("create")
+def token_create(
+    username: str, name: Annotated[str, typer.Option(help="What the token is for.")] = "api"
+) -> None:
+    """Create an API token for a user; it is printed once and stored hashed."""
+    with inventory() as inv:
+        secret = inv.create_token(username, name)
+    out.print(secret)
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """List API tokens (never their secrets)."""
+    with inventory() as inv:
+        rows = [
+            [t["id"], t["username"], t["name"], t["created_at"], t["last_used_at"],
+             "revoked" if t["revoked_at"] else "active"]
+            for t in inv.tokens()
+        ]  # fmt: skip
+    _table("API tokens", ["id", "user", "name", "created", "last used", "state"], rows)
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: int) -> None:
+    """Revoke an API token."""
+    with inventory() as inv:
+        inv.revoke_token(token_id)
+    out.print(f"token {token_id} revoked")

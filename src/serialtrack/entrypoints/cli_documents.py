@@ -13,6 +13,7 @@ import typer
 
 from serialtrack.domain.entry import parse_entry, rule_codes
 from serialtrack.domain.model import LineInput
+from serialtrack.domain.rules import rule_for
 from serialtrack.entrypoints.cli import _table, app, inventory, out, report_app
 from serialtrack.inventory import Inventory
 from serialtrack.services.queries import REPORT_COLUMNS, DocumentView
@@ -138,8 +139,7 @@ def _date(text: str | None) -> date | None:
 def _done(document: DocumentView) -> None:
     count = sum(len(line["serials"]) or line["quantity"] for line in document.lines)
     out.print(
-        f"{document.kind.value.replace('_', ' ')} {document.number} "
-        f"{document.state.value}: {count} units"
+        f"{rule_for(document.kind).label} {document.number} {document.state.value}: {count} units"
     )
 
 
@@ -247,6 +247,151 @@ def return_to_supplier(
         _done(document)
 
 
+transfer_app = typer.Typer(
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    help="Transfers between stores: dispatch, receive, one step, what is in transit.",
+)
+app.add_typer(transfer_app, name="transfer")
+Source = Annotated[str, typer.Option("--from", help="The store the goods leave.")]
+Destination = Annotated[str, typer.Option("--to", help="The store the goods go to.")]
+Note = Annotated[str | None, typer.Option(help="A note kept on the document.")]
+
+
+@transfer_app.command("dispatch")
+def transfer_dispatch(
+    sku: Sku,
+    source: Source,
+    destination: Destination,
+    serials: Serials = None,
+    quantity: Quantity = None,
+    ranges: Ranges = None,
+    rule: Rule = None,
+    from_file: FromFile = None,
+    number: Number = None,
+    when: When = None,
+    note: Note = None,
+    draft: Draft = False,
+) -> None:
+    """Send goods to another store: they are in transit until it receives them."""
+    entry = Entry(serials, ranges, rule, None, from_file)
+    header = {"number": number, "date": _date(when), "note": note, "post": not draft}
+    with inventory() as inv:
+        line = _line(inv, sku, entry, quantity)
+        document = inv.dispatch(source=source, destination=destination, lines=[line], **header)
+        _done(document)
+        if document.state.value == "posted":
+            out.print(f"in transit from {document.from_location} to {document.destination}")
+
+
+@transfer_app.command("receive")
+def transfer_receive(
+    dispatch: Annotated[str, typer.Argument(help="The transfer's number (its dispatch).")],
+    serials: Serials = None,
+    sku: Annotated[
+        str | None, typer.Option("--sku", help="The product (default: all still in transit).")
+    ] = None,
+    quantity: Quantity = None,
+    location: Annotated[
+        str | None, typer.Option(help="The receiving store (default: where it is bound).")
+    ] = None,
+    ranges: Ranges = None,
+    from_file: FromFile = None,
+    number: Number = None,
+    when: When = None,
+) -> None:
+    """Receive what arrived of a transfer; what did not arrive stays in transit on it."""
+    header = {"location": location, "number": number, "date": _date(when)}
+    with inventory() as inv:
+        if sku is None:
+            if serials or ranges or from_file or quantity is not None:
+                raise typer.BadParameter("say which product with --sku", param_hint="--sku")
+            document = inv.receive_transfer(dispatch=dispatch, **header)
+        else:
+            line = _line(inv, sku, Entry(serials, ranges, None, None, from_file), quantity)
+            document = inv.receive_transfer(dispatch=dispatch, lines=[line], **header)
+        _done(document)
+        left = inv.document(dispatch).in_transit
+        still = sum(r["quantity"] for r in left)
+        out.print(
+            f"{dispatch}: {still} units still in transit" if still else f"{dispatch}: all received"
+        )
+
+
+@transfer_app.command("direct")
+def transfer_direct(
+    sku: Sku,
+    source: Source,
+    destination: Destination,
+    serials: Serials = None,
+    quantity: Quantity = None,
+    ranges: Ranges = None,
+    rule: Rule = None,
+    from_file: FromFile = None,
+    number: Number = None,
+    when: When = None,
+    note: Note = None,
+    draft: Draft = False,
+) -> None:
+    """Move goods between two stores in one step (inside one site)."""
+    entry = Entry(serials, ranges, rule, None, from_file)
+    header = {"number": number, "date": _date(when), "note": note, "post": not draft}
+    with inventory() as inv:
+        line = _line(inv, sku, entry, quantity)
+        _done(inv.transfer(source=source, destination=destination, lines=[line], **header))
+
+
+@transfer_app.command("list")
+def transfer_list() -> None:
+    """Transfers not fully received: what is still in transit, per transfer and product."""
+    with inventory() as inv:
+        rows = inv.in_transit()
+    _table(
+        "In transit",
+        ["transfer", "date", "from", "to", "SKU", "quantity", "serials"],
+        [
+            [r["number"], r["date"], r["from_location"], r["to_location"], r["sku"],
+             r["quantity"], " ".join(r["serials"])]
+            for r in rows
+        ],
+    )  # fmt: skip
+
+
+@app.command("write-off")
+def write_off(
+    sku: Sku,
+    location: Location,
+    reason: Annotated[str, typer.Option(help="Why: damaged, lost, expired, ...")],
+    serials: Serials = None,
+    quantity: Quantity = None,
+    ranges: Ranges = None,
+    rule: Rule = None,
+    from_file: FromFile = None,
+    number: Number = None,
+    when: When = None,
+    draft: Draft = False,
+) -> None:
+    """Write goods off to scrap (damaged, lost, expired), with the reason."""
+    entry = Entry(serials, ranges, rule, None, from_file)
+    header = {"number": number, "date": _date(when), "post": not draft}
+    with inventory() as inv:
+        line = _line(inv, sku, entry, quantity)
+        _done(inv.write_off(location=location, lines=[line], reason=reason, **header))
+
+
+@app.command()
+def correct(
+    sku: Annotated[str, typer.Argument(help="The product's SKU.")],
+    code: Annotated[str, typer.Argument(help="The serial's code as it is now (mistyped).")],
+    new_code: Annotated[str, typer.Argument(help="The right code.")],
+    reason: Annotated[str | None, typer.Option(help="Why, kept with the change.")] = None,
+) -> None:
+    """Correct a mistyped serial code; its history stays and the old code stays searchable."""
+    with inventory() as inv:
+        s = inv.correct_serial(sku, code, new_code, reason=reason)
+    out.print(f"{s.sku} {code.strip()} is now {s.code} (formerly {', '.join(s.old_codes)})")
+
+
 @app.command()
 def scan(text: str) -> None:
     """Read a scanned code (plain, GS1 element string or Digital Link): product and unit."""
@@ -286,14 +431,25 @@ def document(number: str) -> None:
     with inventory() as inv:
         d = inv.document(number)
     partner = f" · {d.partner}" if d.partner else ""
+    bound = f" (bound for {d.destination})" if d.destination not in (None, d.to_location) else ""
+    origin = f" · on {d.origin}" if d.origin else ""
     out.print(
         f"{d.kind.value} {d.number} · {d.state.value} · {d.date}{partner} · "
-        f"{d.from_location} → {d.to_location}"
+        f"{d.from_location} → {d.to_location}{bound}{origin}",
+        markup=False,
     )
+    if d.note:
+        out.print(f"  note: {d.note}", markup=False)
     for line in d.lines:
         out.print(
             f"  {line['line_no']}. {line['sku']} x {line['quantity']}  {' '.join(line['serials'])}"
         )
+    for left in d.in_transit:
+        out.print(
+            f"  still in transit: {left['sku']} x {left['quantity']}  {' '.join(left['serials'])}"
+        )
+    if d.received_by:
+        out.print(f"  received by: {', '.join(d.received_by)}")
 
 
 @app.command()
@@ -304,6 +460,10 @@ def serial(sku: str, code: str) -> None:
     held = f" (held by {s.reserved_by})" if s.reserved_by else ""
     holder = f" · {s.holder}" if s.holder else ""
     out.print(f"{s.sku} {s.code}: {s.status.value}{held} at {s.location}{holder}")
+    if s.transfer:
+        out.print(s.summary)
+    if s.old_codes:
+        out.print(f"formerly: {', '.join(s.old_codes)}")
     rows = [
         [
             m.at.strftime("%Y-%m-%d %H:%M"),
@@ -315,6 +475,12 @@ def serial(sku: str, code: str) -> None:
         for m in s.history
     ]
     _table("History", ["when", "document", "from", "to", "user"], rows)
+    if s.corrections:
+        changes = [
+            [c.at.strftime("%Y-%m-%d %H:%M"), c.old_code, c.new_code, c.user, c.reason]
+            for c in s.corrections
+        ]
+        _table("Code corrections", ["when", "old code", "new code", "user", "reason"], changes)
 
 
 @app.command()

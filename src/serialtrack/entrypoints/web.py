@@ -1,100 +1,138 @@
-"""The HTTP app: a read-only view of the ledger and a JSON API, around ``Inventory``.
+"""The HTTP app: the JSON API (``/api/v1``) and the pages people use, around ``Inventory``.
 
-Until users can log in over HTTP, the server is read-only and ``serialtrack serve`` binds to
-localhost; every request still acts as a named user, so the service layer's role checks apply.
+Everyone logs in: the API with a bearer token or a session cookie, pages with the session
+cookie (login form at ``/login``). Every route acts as the logged-in user, so the service
+layer's role checks apply to both.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, FastAPI, Query, Request
-from fastapi.encoders import jsonable_encoder
-from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
-from fastapi.templating import Jinja2Templates
+from fastapi import APIRouter, Depends, FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.staticfiles import StaticFiles
 
 import serialtrack
-from serialtrack.domain.errors import Conflict, Forbidden, Invalid, NotFound, SerialtrackError
+from serialtrack.adapters.files import safe_cell
+from serialtrack.domain.errors import SerialtrackError, Unauthenticated
+from serialtrack.entrypoints import (
+    api,
+    pages_catalog,
+    pages_documents,
+    pages_entry,
+    pages_imports,
+    problems,
+)
+from serialtrack.entrypoints.api import SESSION_COOKIE, authenticated
+from serialtrack.entrypoints.pages import (
+    FormPage,
+    LoginFirstError,
+    Page,
+    refusal_context,
+    render,
+    status_of,
+)
 from serialtrack.inventory import Inventory
+from serialtrack.services.queries import REPORT_COLUMNS
 
-TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
-router = APIRouter()
-STATUS_OF = {NotFound: 404, Invalid: 422, Conflict: 409, Forbidden: 403}
+STATIC = Path(__file__).parent / "static"
+pages = APIRouter(include_in_schema=False)
+PAGE_ROUTERS = (pages, pages_catalog.router, pages_documents.router, pages_entry.router,
+                pages_imports.router)  # fmt: skip
 
 
-def create_app(database_url: str, user: str = "admin") -> FastAPI:
-    """The app on ``database_url``; requests act as ``user``."""
+def create_app(database_url: str) -> FastAPI:
+    """The app on ``database_url``."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.inventory = serialtrack.open(database_url, user=user)
+        app.state.inventory = serialtrack.open(database_url, user=None)
         try:
             yield
         finally:
             app.state.inventory.close()
 
-    app = FastAPI(title="serialtrack", version=serialtrack.__version__, lifespan=lifespan)
-
-    @app.exception_handler(SerialtrackError)
-    async def refused(_: Request, error: SerialtrackError) -> JSONResponse:
-        status = next((s for cls, s in STATUS_OF.items() if isinstance(error, cls)), 400)
-        problems = [{"where": p.where, "message": p.message} for p in error.problems]
-        return JSONResponse({"error": error.message, "problems": problems}, status_code=status)
-
-    app.include_router(router)
+    app = FastAPI(
+        title="serialtrack",
+        version=serialtrack.__version__,
+        description="Serial-number inventory: every unit from receipt to sale and back.",
+        lifespan=lifespan,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    problems.install(app)
+    app.add_middleware(problems.BodyLimit)
+    app.include_router(api.router)
+    for router in PAGE_ROUTERS:
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    install_login_redirect(app)
+    install_page_errors(app)
     return app
 
 
-def inv(request: Request) -> Inventory:
-    return request.app.state.inventory
+def app_from_env() -> FastAPI:
+    """For ``uvicorn --factory`` with several workers: the database from the environment."""
+    from serialtrack.config import Settings
+
+    return create_app(os.environ.get("SERIALTRACK_DATABASE_URL") or Settings().database_url)
 
 
-@router.get("/api/v1/health")
-def health() -> dict[str, str]:
-    return {"status": "ok", "version": serialtrack.__version__}
+@pages.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, error: str = "") -> HTMLResponse:
+    return render(request, "login.html", {"error": error})
 
 
-@router.get("/api/v1/serials")
-def serial_list(
-    request: Request,
-    sku: str | None = None,
-    status: str | None = None,
-    location: str | None = None,
-    after_id: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> Any:
-    rows = inv(request).serials(
-        sku=sku, status=status, location=location, after_id=after_id, limit=limit
-    )
-    return jsonable_encoder({"items": rows, "next_after_id": rows[-1]["id"] if rows else None})
+@pages.post("/login")
+def login(
+    request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()]
+) -> Response:
+    try:
+        session = request.app.state.inventory.login(username, password)
+    except Unauthenticated as refusal:
+        context = {"error": refusal.message, "username": username}
+        return render(request, "login.html", context, status_code=401)
+    response = RedirectResponse("/", status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE, session.token, httponly=True, samesite="lax",
+        secure=request.url.scheme == "https", max_age=12 * 3600, path="/",
+    )  # fmt: skip
+    return response
 
 
-@router.get("/api/v1/products/{sku}/serials/{code}")
-def serial_detail(request: Request, sku: str, code: str) -> Any:
-    return jsonable_encoder(inv(request).serial(sku, code))
+@pages.post("/logout")
+def logout(request: Request, inv: FormPage) -> Response:
+    request.app.state.inventory.logout(request.cookies.get(SESSION_COOKIE, ""))
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
 
 
-@router.get("/api/v1/documents/{number}")
-def document_detail(request: Request, number: str) -> Any:
-    return jsonable_encoder(inv(request).document(number))
+@pages.get("/", response_class=HTMLResponse)
+def home(request: Request, inv: Page, sku: str = "", code: str = "") -> Response:
+    if sku and code:  # the old lookup form's address
+        return RedirectResponse(f"/serial?{urlencode({'sku': sku, 'code': code})}", 303)
+    context = {"stock": inv.stock(), "documents": inv.documents(limit=15)}
+    return render(request, "home.html", context)
 
 
-@router.get("/api/v1/stock")
-def stock(request: Request, sku: str | None = None, location: str | None = None) -> Any:
-    return jsonable_encoder(inv(request).stock(sku=sku, location=location))
-
-
-@router.get("/reports/serials.csv")
+@pages.get("/reports/serials.csv")
 def report_csv(
-    request: Request,
+    inv: Annotated[Inventory, Depends(authenticated)],
     sku: str | None = None,
     status: str | None = None,
     location: str | None = None,
 ) -> StreamingResponse:
-    rows = inv(request).report(sku=sku, status=status, location=location)
+    rows = inv.report(sku=sku, status=status, location=location)
     return StreamingResponse(
         _csv_lines(rows),
         media_type="text/csv; charset=utf-8",
@@ -102,33 +140,7 @@ def report_csv(
     )
 
 
-@router.get("/", response_class=HTMLResponse)
-def home(request: Request, sku: str = "", code: str = "") -> HTMLResponse:
-    found, error = None, None
-    if sku and code:
-        try:
-            found = inv(request).serial(sku, code)
-        except SerialtrackError as refusal:
-            error = refusal.message
-    context = {
-        "stock": inv(request).stock(),
-        "documents": inv(request).documents(limit=20),
-        "products": inv(request).products(),
-        "sku": sku,
-        "code": code,
-        "found": found,
-        "error": error,
-    }
-    return TEMPLATES.TemplateResponse(request, "home.html", context)
-
-
 def _csv_lines(rows: Iterator[tuple[Any, ...]]) -> Iterator[str]:
-    import csv
-    import io
-
-    from serialtrack.adapters.files import safe_cell
-    from serialtrack.services.queries import REPORT_COLUMNS
-
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(REPORT_COLUMNS)
@@ -139,3 +151,22 @@ def _csv_lines(rows: Iterator[tuple[Any, ...]]) -> Iterator[str]:
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
+
+
+def install_login_redirect(app: FastAPI) -> None:
+    @app.exception_handler(LoginFirstError)
+    async def to_login(_: Request, __: LoginFirstError) -> Response:
+        return RedirectResponse("/login", status_code=303)
+
+
+def install_page_errors(app: FastAPI) -> None:
+    """Refusals on pages as an HTML page with the same status; the API keeps its problems."""
+    as_problem = app.exception_handlers[SerialtrackError]
+
+    @app.exception_handler(SerialtrackError)
+    async def refused(request: Request, error: SerialtrackError) -> Response:
+        path = request.url.path
+        if path.startswith(("/api/", "/reports/")):
+            return await as_problem(request, error)
+        context = {"title": "Refused", **refusal_context(error)}
+        return render(request, "error.html", context, status_code=status_of(error))

@@ -110,6 +110,59 @@ def add_product(tx: Tx, actor: Actor, fields: dict[str, Any], *, now: datetime) 
     return product
 
 
+EDITABLE_PRODUCT_FIELDS = (
+    "name", "unit", "gtin", "supplier_warranty_days", "customer_warranty_days",
+    "expiry_required", "serial_pattern",
+)  # fmt: skip
+
+
+def update_product(
+    tx: Tx, actor: Actor, sku: str, fields: dict[str, Any], *, now: datetime
+) -> Product:
+    """Change a product's descriptive fields; its SKU and tracking mode stay as they are."""
+    require(actor, Permission.MANAGE_CATALOG)
+    product = tx.catalog.product_by_sku(sku)
+    if product is None:
+        raise NotFound(f"no product with SKU {sku!r}", [Problem("sku", sku)])
+    problems: list[Problem] = []
+    for key in sorted(set(fields) - set(EDITABLE_PRODUCT_FIELDS)):
+        why = "switching tracking is not supported yet" if key == "tracking" else "not editable"
+        problems.append(Problem(key, f"{key}: {why}"))
+    values: dict[str, Any] = {}
+    checks = {
+        "name": lambda v: _name("name", v, 200, problems),
+        "unit": lambda v: _name("unit", v, 20, problems),
+        "gtin": lambda v: _gtin(v, problems),
+        "serial_pattern": lambda v: _pattern(v, problems),
+        "supplier_warranty_days": lambda v: _days("supplier_warranty_days", v, problems),
+        "customer_warranty_days": lambda v: _days("customer_warranty_days", v, problems),
+        "expiry_required": bool,
+    }
+    for key, check in checks.items():
+        if key in fields:
+            values[key] = check(fields[key])
+    if problems:
+        raise Invalid("the product change is not valid", problems)
+    gtin = values.get("gtin")
+    if gtin and (owner := tx.catalog.product_by_gtin(gtin)) and owner.id != product.id:
+        raise Conflict(f"GTIN {gtin} belongs to {owner.sku} already", [Problem("gtin", "taken")])
+    if values:
+        tx.catalog.update_product(product.id, values)
+        tx.catalog.audit(
+            user_id=actor.user_id, entity="product", entity_id=product.id, action="update",
+            detail=values, now=now,
+        )  # fmt: skip
+    return tx.catalog.product(product.id)
+
+
+def product(tx: Tx, actor: Actor, sku: str) -> Product:
+    require(actor, Permission.READ)
+    found = tx.catalog.product_by_sku(sku)
+    if found is None:
+        raise NotFound(f"no product with SKU {sku!r}", [Problem("sku", sku)])
+    return found
+
+
 def add_location(
     tx: Tx, actor: Actor, name: str, kind: str = "internal", *, now: datetime
 ) -> Location:
@@ -162,6 +215,63 @@ def add_partner(
         now=now,
     )
     return partner
+
+
+def update_location(tx: Tx, actor: Actor, name: str, new_name: str, *, now: datetime) -> Location:
+    """Rename a store or warehouse (virtual locations keep their names)."""
+    require(actor, Permission.MANAGE_CATALOG)
+    location = tx.catalog.location_by_name(name)
+    if location is None:
+        raise NotFound(f"no location named {name!r}", [Problem("name", name)])
+    if location.kind is not LocationKind.INTERNAL:
+        raise Invalid(f"{name} is kept by the system", [Problem("name", "virtual location")])
+    problems: list[Problem] = []
+    new_name = _name("name", new_name, 120, problems)
+    if problems:
+        raise Invalid("the location is not valid", problems)
+    if new_name != name and tx.catalog.location_by_name(new_name):
+        raise Conflict(f"a location named {new_name} already exists", [Problem("name", "taken")])
+    tx.catalog.update_location(location.id, {"name": new_name})
+    _audit(tx, actor, "location", location.id, {"name": new_name}, now)
+    return tx.catalog.location(location.id)
+
+
+def update_partner(
+    tx: Tx, actor: Actor, name: str, changes: dict[str, Any], *, now: datetime
+) -> Partner:
+    """Rename a partner or change whether it is a supplier and/or a customer."""
+    require(actor, Permission.MANAGE_CATALOG)
+    partner = tx.catalog.partner_by_name(name)
+    if partner is None:
+        raise NotFound(f"no partner named {name!r}", [Problem("name", name)])
+    problems: list[Problem] = []
+    values: dict[str, Any] = {}
+    if "name" in changes:
+        values["name"] = _name("name", changes["name"], 200, problems)
+    for flag, column in (("supplier", "is_supplier"), ("customer", "is_customer")):
+        if flag in changes:
+            values[column] = bool(changes[flag])
+    supplier = values.get("is_supplier", partner.is_supplier)
+    if not (supplier or values.get("is_customer", partner.is_customer)):
+        problems.append(Problem("role", "a partner is a supplier, a customer, or both"))
+    if problems:
+        raise Invalid("the partner is not valid", problems)
+    new_name = values.get("name", name)
+    if new_name != name and tx.catalog.partner_by_name(new_name):
+        raise Conflict(f"a partner named {new_name} already exists", [Problem("name", "taken")])
+    if values:
+        tx.catalog.update_partner(partner.id, values)
+        _audit(tx, actor, "partner", partner.id, values, now)
+    return tx.catalog.partner(partner.id)
+
+
+def _audit(
+    tx: Tx, actor: Actor, entity: str, entity_id: int, detail: dict[str, Any], now: datetime
+) -> None:
+    tx.catalog.audit(
+        user_id=actor.user_id, entity=entity, entity_id=entity_id, action="update",
+        detail=detail, now=now,
+    )  # fmt: skip
 
 
 def set_setting(tx: Tx, actor: Actor, key: str, value: str, *, now: datetime) -> None:

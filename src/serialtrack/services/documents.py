@@ -60,6 +60,7 @@ def post(tx: Tx, actor: Actor, document_id: int, *, now: datetime) -> None:
     if row["state"] != DocumentState.DRAFT.value:
         raise Conflict(f"{row['number']} is {row['state']}; only a draft can be posted")
     header = _header_of(tx, rule, row)
+    _origin_still_posted(tx, header)
     planned = _planned_of(tx, document_id)
     states = _states(tx, planned)
     _check_serials(tx, rule, header, planned, states, document_id=document_id)
@@ -86,6 +87,16 @@ def delete_draft(tx: Tx, actor: Actor, document_id: int) -> None:
         )
     tx.ledger.release(document_id)
     tx.documents.delete_draft(document_id)
+
+
+def _origin_still_posted(tx: Tx, header: Header) -> None:
+    """A draft names its origin as it was then; by posting time it may have been cancelled."""
+    origin = tx.documents.get(header.origin_id) if header.origin_id is not None else None
+    if origin is not None and origin["state"] != DocumentState.POSTED.value:
+        raise Conflict(
+            f"the {header.rule.label} names {origin['number']}, which is {origin['state']}",
+            [Problem("origin", f"{origin['number']} is {origin['state']}, not posted")],
+        )
 
 
 def _document(tx: Tx, document_id: int):  # type: ignore[no-untyped-def]
@@ -119,34 +130,12 @@ def _check_serials(
         from_location_id=header.from_location.id,
         lines=planned,
         states=states,
+        origin=execution.origin_of(tx, header),
     )
-    if header.origin_id is not None and not problems:
-        problems = _origin_problems(tx, rule, header.origin_id, planned, states)
     if rule.creates_serials and not problems:
         problems = serials.global_uniqueness_problems(tx, planned)
     if problems:
         raise Conflict(f"the {rule.label} names serials it cannot move", problems)
-
-
-def _origin_problems(
-    tx: Tx,
-    rule: KindRule,
-    origin_id: int,
-    planned: Sequence[PlannedLine],
-    states: dict[tuple[int, str], SerialState],
-) -> list[Problem]:
-    origin_ids = tx.ledger.serial_ids_in(origin_id)
-    number = tx.documents.get(origin_id)["number"]  # type: ignore[index]
-    problems = []
-    for line in planned:
-        for position, key in enumerate(line.keys):
-            state = states.get((line.product.id, key))
-            if state is not None and state.id not in origin_ids:
-                where = f"lines[{line.line_no - 1}].serials[{position}]"
-                problems.append(
-                    Problem(where, f"{line.product.sku} {state.code} is not on {number}", "serial")
-                )
-    return problems
 
 
 def _insert(
@@ -163,6 +152,7 @@ def _insert(
             "to_location_id": header.to_location.id,
             "reference": header.reference,
             "origin_document_id": header.origin_id,
+            "destination_location_id": header.destination.id if header.destination else None,
             "note": header.note,
             "created_by": actor.user_id,
             "created_at": now,
@@ -212,6 +202,11 @@ def _header_of(tx: Tx, rule: KindRule, row) -> Header:  # type: ignore[no-untype
         origin_id=row["origin_document_id"],
         reference=row["reference"],
         note=row["note"],
+        destination=(
+            tx.catalog.location(row["destination_location_id"])
+            if row["destination_location_id"]
+            else None
+        ),
     )
 
 

@@ -9,8 +9,23 @@ from typing import Any
 from serialtrack.adapters.db.store import Tx
 from serialtrack.domain.codes import code_key
 from serialtrack.domain.errors import Conflict, Problem
-from serialtrack.domain.model import Actor, DocumentState, Location, LocationKind, status_for
-from serialtrack.domain.posting import PlannedLine, SerialState, cancel_problems, serial_problems
+from serialtrack.domain.model import (
+    Actor,
+    DocumentKind,
+    DocumentState,
+    Location,
+    LocationKind,
+    status_for,
+)
+from serialtrack.domain.posting import (
+    Origin,
+    PlannedLine,
+    SerialState,
+    cancel_problems,
+    outstanding_problems,
+    serial_problems,
+)
+from serialtrack.domain.rules import RULES
 from serialtrack.services.header import Header
 
 ALLOW_NEGATIVE_STOCK = "allow_negative_stock"
@@ -29,6 +44,8 @@ def post(
     stamp = {"posted_by": actor.user_id, "posted_at": now}
     if not tx.documents.transition(document_id, DocumentState.DRAFT, DocumentState.POSTED, stamp):
         raise Conflict("the document was posted or deleted by someone else at the same moment")
+    if header.rule.takes_from_origin and header.origin_id is not None:
+        _hold_origin(tx, header.rule.label, header.origin_id, planned)
     allow_negative = tx.catalog.setting(ALLOW_NEGATIVE_STOCK) == "true"
     rows: list[dict[str, Any]] = []
     for line in planned:
@@ -49,6 +66,24 @@ def post(
         for serial_id in _move_serials(tx, document_id, header, line, states, now):
             rows.append({**base, "serial_id": serial_id, "quantity": 1})
     tx.ledger.insert_moves(rows)
+
+
+def origin_of(tx: Tx, header: Header) -> Origin | None:
+    """The document this one names, with the serials it moved."""
+    if header.origin_id is None:
+        return None
+    number = tx.documents.get(header.origin_id)["number"]  # type: ignore[index]
+    return Origin(header.origin_id, number, frozenset(tx.ledger.serial_ids_in(header.origin_id)))
+
+
+def _hold_origin(tx: Tx, label: str, origin_id: int, planned: Sequence[PlannedLine]) -> None:
+    """Lock the dispatch a transfer receipt takes from; check its quantities still in transit."""
+    number = tx.documents.get(origin_id)["number"]  # type: ignore[index]
+    if not tx.ledger.hold_document(origin_id, DocumentState.POSTED.value):
+        raise Conflict(f"{number} was cancelled at the same moment; nothing was received")
+    problems = outstanding_problems(planned, tx.ledger.quantity_in_transit(origin_id), number)
+    if problems:
+        raise Conflict(f"the {label} takes more than is in transit", problems)
 
 
 def _move_serials(
@@ -89,6 +124,7 @@ def _move_serials(
             takes=header.rule.takes,
             to_location_id=header.to_location.id,
             status=status,
+            put_there_by=header.origin_id if header.rule.takes_from_origin else None,
         )
         if moved != len(known):
             _explain(tx, document_id, header, line, list(known.values()))
@@ -118,6 +154,7 @@ def _explain(tx: Tx, document_id: int, header: Header, line: PlannedLine, ids: l
         from_location_id=header.from_location.id,
         lines=[line],
         states=fresh,
+        origin=origin_of(tx, header),
     )
     raise Conflict("another document moved some of these serials at the same moment", problems)
 
@@ -154,6 +191,7 @@ def cancel(tx: Tx, actor: Actor, row: Mapping[str, Any], *, now: datetime) -> No
         document_id, DocumentState.POSTED, DocumentState.CANCELLED, stamp
     ):
         raise Conflict(f"{row['number']} was cancelled by someone else at the same moment")
+    _refuse_if_taken_from(tx, row)
     expected = len(tx.ledger.serial_ids_in(document_id))
     done = tx.ledger.reverse_serials(
         document_id=document_id, now_at=target.id, back_to=source.id, status=status_for(source.kind)
@@ -171,3 +209,19 @@ def cancel(tx: Tx, actor: Actor, row: Mapping[str, Any], *, now: datetime) -> No
             )
         tx.ledger.add_quantity(move.product_id, source.id, move.quantity, floor=False)
     tx.ledger.insert_reversal_moves(document_id=document_id, user_id=actor.user_id, now=now)
+
+
+def _refuse_if_taken_from(tx: Tx, row: Mapping[str, Any]) -> None:
+    """A dispatch can't be cancelled while a posted receipt took goods from it.
+
+    Checked once the document's row is locked (by its state change), so a receipt posted at
+    the same moment is either seen here or refused for finding the dispatch cancelled.
+    """
+    kind = DocumentKind(row["kind"])
+    takers = [r.kind.value for r in RULES.values() if r.takes_from_origin and r.origin_kind is kind]
+    receipts = tx.ledger.posted_naming(row["id"], takers) if takers else []
+    if receipts:
+        raise Conflict(
+            f"{row['number']} cannot be cancelled: {', '.join(receipts)} received goods from it; "
+            "cancel those first"
+        )

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from serialtrack.adapters.db.store import Tx
 from serialtrack.domain.errors import Problem
 from serialtrack.domain.model import DocumentKind, DocumentState, Location, LocationKind, Partner
 from serialtrack.domain.rules import KindRule
+
+Row = Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -19,8 +23,11 @@ class HeaderInput:
     number: str | None = None
     date: date | None = None
     reference: str | None = None
-    origin: str | None = None  # the receipt a purchase return names, the sale a return names
-    note: str | None = None
+    # The receipt a purchase return names, the sale a return names, the dispatch a transfer
+    # receipt takes from.
+    origin: str | None = None
+    note: str | None = None  # free text; the reason of a write-off
+    destination: str | None = None  # the store a transfer goes to
 
 
 @dataclass(frozen=True)
@@ -34,44 +41,90 @@ class Header:
     origin_id: int | None
     reference: str | None
     note: str | None
+    destination: Location | None = None
 
 
 def resolve_header(
     tx: Tx, rule: KindRule, given: HeaderInput, today: date
 ) -> tuple[Header | None, list[Problem]]:
     problems: list[Problem] = []
-    internal = _internal_location(tx, given.location, problems)
-    outside_kind = rule.to_kind if rule.from_kind is LocationKind.INTERNAL else rule.from_kind
-    outside = tx.catalog.virtual_location(outside_kind)
-    if outside is None:
-        problems.append(Problem("location", f"no {outside_kind.value} location exists; run init"))
-    partner = _partner(tx, rule, given.partner, problems)
-    origin_id, partner = _origin(tx, rule, given.origin, partner, problems)
+    origin = _origin(tx, rule, given.origin, problems)
+    partner = _origin_partner(tx, origin, _partner(tx, rule, given.partner, problems), problems)
+    internal = _store(tx, given.location or _bound_for(tx, origin), "location", problems)
+    if origin is not None and rule.takes_from_origin:
+        _check_bound_for(tx, origin, internal, problems)
+    destination = _destination(tx, rule, given.destination, internal, problems)
+    route = _route(tx, rule, internal, destination, problems)
     number = _number(tx, rule, given.number, problems)
     _text("reference", given.reference, 120, problems)
     _text("note", given.note, 10_000, problems)
-    if problems or internal is None or outside is None:
+    if rule.note_required and not (given.note or "").strip():
+        what = rule.note_required
+        problems.append(Problem(what, f"a {rule.label} needs a {what}"))
+    if problems or route is None:
         return None, problems
-    pair = (internal, outside) if rule.from_kind is LocationKind.INTERNAL else (outside, internal)
     header = Header(
-        rule, number, given.date or today, partner, *pair, origin_id, given.reference, given.note
+        rule=rule,
+        number=number,
+        date=given.date or today,
+        partner=partner,
+        from_location=route[0],
+        to_location=route[1],
+        origin_id=origin["id"] if origin is not None else None,
+        reference=given.reference,
+        note=given.note,
+        destination=destination,
     )
     return header, []
 
 
-def _internal_location(tx: Tx, name: str | None, problems: list[Problem]) -> Location | None:
+def _store(tx: Tx, name: str | None, field: str, problems: list[Problem]) -> Location | None:
+    """An internal location by name (``field`` says which one it is in the refusal)."""
     if not name:
-        problems.append(Problem("location", "a location is required"))
+        problems.append(Problem(field, f"a {field} is required"))
         return None
     location = tx.catalog.location_by_name(name)
     if location is None:
-        problems.append(Problem("location", f"no location named {name!r}"))
+        problems.append(Problem(field, f"no location named {name!r}"))
     elif location.kind is not LocationKind.INTERNAL:
-        problems.append(
-            Problem("location", f"{name} is a {location.kind.value} location, not a store")
-        )
+        problems.append(Problem(field, f"{name} is a {location.kind.value} location, not a store"))
         return None
     return location
+
+
+def _destination(
+    tx: Tx, rule: KindRule, name: str | None, source: Location | None, problems: list[Problem]
+) -> Location | None:
+    if not rule.names_destination:
+        if name:
+            problems.append(Problem("destination", f"a {rule.label} has no destination"))
+        return None
+    destination = _store(tx, name, "destination", problems)
+    if destination is not None and source is not None and destination.id == source.id:
+        problems.append(
+            Problem("destination", f"{destination.name} is where the goods are now; "
+                    "a transfer goes to another store")
+        )  # fmt: skip
+    return destination
+
+
+def _route(
+    tx: Tx,
+    rule: KindRule,
+    internal: Location | None,
+    destination: Location | None,
+    problems: list[Problem],
+) -> tuple[Location, Location] | None:
+    """(from, to): the internal side and a virtual location, or two stores."""
+    if rule.from_kind is LocationKind.INTERNAL and rule.to_kind is LocationKind.INTERNAL:
+        return (internal, destination) if internal and destination else None
+    outside_kind = rule.to_kind if rule.from_kind is LocationKind.INTERNAL else rule.from_kind
+    outside = tx.catalog.virtual_location(outside_kind)
+    if outside is None:
+        problems.append(Problem("location", f"no {outside_kind.value} location exists; run init"))
+    if internal is None or outside is None:
+        return None
+    return (internal, outside) if rule.from_kind is LocationKind.INTERNAL else (outside, internal)
 
 
 def _partner(tx: Tx, rule: KindRule, name: str | None, problems: list[Problem]) -> Partner | None:
@@ -91,31 +144,58 @@ def _partner(tx: Tx, rule: KindRule, name: str | None, problems: list[Problem]) 
     return partner
 
 
-def _origin(
-    tx: Tx, rule: KindRule, number: str | None, partner: Partner | None, problems: list[Problem]
-) -> tuple[int | None, Partner | None]:
+def _origin(tx: Tx, rule: KindRule, number: str | None, problems: list[Problem]) -> Row | None:
+    """The posted document this one names, if any (required for a transfer receipt)."""
+    named = rule.origin_kind.value.replace("_", " ") if rule.origin_kind else "origin"
     if not number:
-        return None, partner
+        if rule.takes_from_origin:
+            problems.append(Problem("origin", f"a {rule.label} names the {named} it takes from"))
+        return None
     if rule.origin_kind is None:
         problems.append(Problem("origin", f"a {rule.label} does not name an origin document"))
-        return None, partner
+        return None
     found = tx.documents.by_number(rule.origin_kind.value, number)
     if not found:
-        problems.append(
-            Problem("origin", f"no {rule.origin_kind.value.replace('_', ' ')} numbered {number}")
-        )
-        return None, partner
+        problems.append(Problem("origin", f"no {named} numbered {number}"))
+        return None
     origin = found[0]
     if origin["state"] != DocumentState.POSTED.value:
         problems.append(Problem("origin", f"{number} is {origin['state']}, not posted"))
+    return origin
+
+
+def _origin_partner(
+    tx: Tx, origin: Row | None, partner: Partner | None, problems: list[Problem]
+) -> Partner | None:
+    """The partner, taken from the origin when not given; refused when the two differ."""
+    if origin is None:
+        return partner
     origin_partner = tx.catalog.partner(origin["partner_id"]) if origin["partner_id"] else None
     if partner is None:
-        return origin["id"], origin_partner
+        return origin_partner
     if origin_partner is not None and origin_partner.id != partner.id:
         problems.append(
-            Problem("origin", f"{number} is with {origin_partner.name}, not {partner.name}")
+            Problem(
+                "origin", f"{origin['number']} is with {origin_partner.name}, not {partner.name}"
+            )
         )
-    return origin["id"], partner
+    return partner
+
+
+def _bound_for(tx: Tx, origin: Row | None) -> str | None:
+    """The store a dispatch is bound for: where its receipt takes the goods by default."""
+    if origin is None or not origin["destination_location_id"]:
+        return None
+    return tx.catalog.location(origin["destination_location_id"]).name
+
+
+def _check_bound_for(tx: Tx, origin: Row, store: Location | None, problems: list[Problem]) -> None:
+    bound_for = origin["destination_location_id"]
+    if store is not None and bound_for and store.id != bound_for:
+        name = tx.catalog.location(bound_for).name
+        problems.append(
+            Problem("location", f"{origin['number']} is bound for {name}, not {store.name}")
+        )
 
 
 def _number(tx: Tx, rule: KindRule, number: str | None, problems: list[Problem]) -> str | None:

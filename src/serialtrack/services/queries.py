@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date
 from typing import Any
 
 from serialtrack.adapters.db.reads import SerialFilter
@@ -13,6 +13,7 @@ from serialtrack.domain.codes import code_key
 from serialtrack.domain.errors import Invalid, NotFound, Problem
 from serialtrack.domain.model import (
     Actor,
+    CodeChange,
     DocumentKind,
     DocumentState,
     LocationKind,
@@ -21,6 +22,7 @@ from serialtrack.domain.model import (
     SerialView,
 )
 from serialtrack.domain.permissions import Permission, require
+from serialtrack.domain.posting import describe
 
 REPORT_COLUMNS = (
     "sku",
@@ -53,6 +55,12 @@ class DocumentView:
     created_by: str
     lines: tuple[dict[str, Any], ...]
     moves: tuple[MoveView, ...]
+    destination: str | None = None  # the store a transfer is bound for
+    note: str | None = None  # free text; a write-off's reason
+    # A dispatch: what it sent that has not been received yet, per product (sku, quantity,
+    # serials), and the transfer receipts that took the rest.
+    in_transit: tuple[dict[str, Any], ...] = ()
+    received_by: tuple[str, ...] = ()
 
 
 def serial(tx: Tx, actor: Actor, sku: str, code: str, *, history: bool = True) -> SerialView:
@@ -63,28 +71,38 @@ def serial(tx: Tx, actor: Actor, sku: str, code: str, *, history: bool = True) -
     serial_id = tx.reads.serial_id(product.id, code_key(code))
     if serial_id is None:
         raise NotFound(f"no serial {code.strip()!r} of {sku}")
-    state = tx.reads.serial_state(serial_id)
+    (state,) = tx.ledger.states_by_ids([serial_id])
     extra = tx.reads.serial_extra(serial_id)
     moves = tuple(_move(r) for r in tx.reads.history(serial_id)) if history else ()
+    changes = tuple(
+        CodeChange(r.at, r.old_code, r.new_code, r.username, r.reason)
+        for r in tx.reads.code_changes(serial_id)
+    )
+    in_transit = state.status is SerialStatus.IN_TRANSIT
     return SerialView(
         id=serial_id,
         sku=extra.sku,
         code=state.code,
-        status=SerialStatus(state.status),
+        status=state.status,
         location=state.location_name,
-        location_kind=LocationKind(state.location_kind),
-        holder=state.holder_name if state.location_kind != "internal" else None,
+        location_kind=state.location_kind,
+        holder=state.holder_name if state.location_kind is not LocationKind.INTERNAL else None,
         reserved_by=state.reserved_by_number,
         last_document=state.last_document_number,
         expiry=extra.expiry,
         history=moves,
+        summary=describe(state),
+        transfer=state.last_document_number if in_transit else None,
+        destination=state.last_destination_name if in_transit else None,
+        old_codes=tuple(dict.fromkeys(c.old_code for c in changes)),
+        corrections=changes,
     )
 
 
 def _move(row: Any) -> MoveView:
     return MoveView(
         id=row.id,
-        at=row.at,
+        at=row.at.replace(tzinfo=UTC),  # stored as naive UTC
         document_kind=DocumentKind(row.kind),
         document_number=row.number,
         product_sku=row.sku,
@@ -155,9 +173,11 @@ def document(tx: Tx, actor: Actor, document_id: int) -> DocumentView:
         lines.append(
             {"line_no": line.line_no, "sku": line.sku, "quantity": line.quantity, "serials": codes}
         )
+    kind = DocumentKind(row.kind)
+    in_transit = tuple(tx.reads.in_transit(row.id)) if kind is DocumentKind.DISPATCH else ()
     return DocumentView(
         id=row.id,
-        kind=DocumentKind(row.kind),
+        kind=kind,
         number=row.number,
         state=DocumentState(row.state),
         date=row.date,
@@ -169,7 +189,23 @@ def document(tx: Tx, actor: Actor, document_id: int) -> DocumentView:
         created_by=row.created_by_name,
         lines=tuple(lines),
         moves=moves,
+        destination=row.destination,
+        note=row.note,
+        in_transit=tuple(
+            {k: v for k, v in r.items() if k in ("sku", "quantity", "serials")} for r in in_transit
+        ),
+        received_by=tuple(_received_by(tx, row.id)) if kind is DocumentKind.DISPATCH else (),
     )
+
+
+def _received_by(tx: Tx, dispatch_id: int) -> list[str]:
+    return tx.ledger.posted_naming(dispatch_id, [DocumentKind.TRANSFER_RECEIPT.value])
+
+
+def in_transit(tx: Tx, actor: Actor) -> list[dict[str, Any]]:
+    """Transfers not fully received: per dispatch and product, what is still on the way."""
+    require(actor, Permission.READ)
+    return tx.reads.in_transit()
 
 
 def find_document(tx: Tx, actor: Actor, number: str, kind: str | None = None) -> int:

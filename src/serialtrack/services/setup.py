@@ -9,23 +9,24 @@ from argon2 import PasswordHasher
 
 from serialtrack.adapters.db import migrate
 from serialtrack.adapters.db.store import Store, Tx
-from serialtrack.domain.errors import Conflict, Forbidden, NotFound
+from serialtrack.domain.errors import Forbidden, NotFound
 from serialtrack.domain.model import Actor, Role
 from serialtrack.services.catalog import ensure_virtual_locations
 
 ADMIN = "admin"
 
 
-def initialize(store: Store, *, now: datetime) -> str | None:
+def initialize(store: Store, *, now: datetime, admin_password: str | None = None) -> str | None:
     """Migrate to the newest schema and make sure the basics exist.
 
-    Returns the generated admin password when this call created the admin, else None.
+    When this call creates the first admin it returns the password: ``admin_password`` if
+    given, else a generated one (to be shown once). Otherwise None.
     """
     migrate.upgrade(store.engine)
     with store.transaction() as tx:
         ensure_virtual_locations(tx, now)
         if tx.catalog.user(ADMIN) is None and not tx.catalog.list_users():
-            password = secrets.token_urlsafe(12)
+            password = admin_password or secrets.token_urlsafe(12)
             tx.catalog.add_user(ADMIN, Role.ADMIN.value, PasswordHasher().hash(password), now)
             return password
     return None
@@ -38,11 +39,3 @@ def actor(tx: Tx, username: str) -> Actor:
     if not row["active"]:
         raise Forbidden(f"user {username} is disabled")
     return Actor(row["id"], row["username"], Role(row["role"]))
-
-
-def add_user(tx: Tx, username: str, role: Role, password: str | None, *, now: datetime) -> Actor:
-    if tx.catalog.user(username) is not None:
-        raise Conflict(f"a user named {username} already exists")
-    password_hash = PasswordHasher().hash(password) if password else None
-    user_id = tx.catalog.add_user(username, role.value, password_hash, now)
-    return Actor(user_id, username, role)

@@ -189,6 +189,15 @@ class CatalogRepo:
             for r in self.c.execute(select(products).order_by(products.c.sku)).mappings()
         ]
 
+    def update_product(self, product_id: int, values: dict[str, Any]) -> None:
+        self.c.execute(update(products).where(products.c.id == product_id).values(values))
+
+    def update_location(self, location_id: int, values: dict[str, Any]) -> None:
+        self.c.execute(update(locations).where(locations.c.id == location_id).values(values))
+
+    def update_partner(self, partner_id: int, values: dict[str, Any]) -> None:
+        self.c.execute(update(partners).where(partners.c.id == partner_id).values(values))
+
     def _insert(self, table: Any, values: dict[str, Any]) -> int:
         return int(
             self.c.execute(insert(table).values(**values).returning(table.c.id)).scalar_one()

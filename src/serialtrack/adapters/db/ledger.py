@@ -10,21 +10,34 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, and_, false, insert, literal, or_, select, update
+from sqlalchemy import (
+    Connection,
+    and_,
+    bindparam,
+    false,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
 
 from serialtrack.adapters.db.tables import (
     documents,
+    line_serials,
     locations,
     moves,
     partners,
     products,
     quants,
+    serial_code_changes,
     serials,
 )
-from serialtrack.domain.model import LocationKind, SerialStatus
+from serialtrack.domain.model import DocumentKind, LocationKind, SerialStatus
 from serialtrack.domain.posting import SerialState
 
 CHUNK = 900  # bound parameters per statement, well under SQLite's and PostgreSQL's limits
@@ -44,6 +57,8 @@ def _dialect_insert(connection: Connection) -> Any:
 _holder = partners.alias("holder")
 _last = documents.alias("last_document")
 _held = documents.alias("holding_document")
+_last_from = locations.alias("last_from")
+_last_destination = locations.alias("last_destination")
 
 
 def _state_query() -> Select[Any]:
@@ -63,11 +78,16 @@ def _state_query() -> Select[Any]:
             _holder.c.name.label("holder_name"),
             serials.c.last_document_id,
             _last.c.number.label("last_document_number"),
+            _last.c.date.label("last_document_date"),
+            _last_from.c.name.label("last_from_name"),
+            _last_destination.c.name.label("last_destination_name"),
         )
         .join(locations, locations.c.id == serials.c.location_id)
         .outerjoin(_last, _last.c.id == serials.c.last_document_id)
         .outerjoin(_holder, _holder.c.id == _last.c.partner_id)
         .outerjoin(_held, _held.c.id == serials.c.reserved_by)
+        .outerjoin(_last_from, _last_from.c.id == _last.c.from_location_id)
+        .outerjoin(_last_destination, _last_destination.c.id == _last.c.destination_location_id)
     )
 
 
@@ -86,6 +106,9 @@ def _state(row: Any) -> SerialState:
         holder_name=row.holder_name,
         last_document_id=row.last_document_id,
         last_document_number=row.last_document_number,
+        last_from_name=row.last_from_name,
+        last_destination_name=row.last_destination_name,
+        last_document_date=row.last_document_date,
     )
 
 
@@ -202,8 +225,13 @@ class LedgerRepo:
         takes: Iterable[SerialStatus],
         to_location_id: int,
         status: SerialStatus,
+        put_there_by: int | None = None,
     ) -> int:
-        """Compare-and-set: move each serial only if it is still in a state this document takes."""
+        """Compare-and-set: move each serial only if it is still in a state this document takes.
+
+        With ``put_there_by``, also only while that document is the last to have moved it (a
+        transfer receipt takes only what is still in transit on its dispatch).
+        """
         expect = [
             or_(
                 serials.c.status.in_([s.value for s in takes]), serials.c.reserved_by == document_id
@@ -212,6 +240,8 @@ class LedgerRepo:
         ]
         if from_location_id is not None:
             expect.append(serials.c.location_id == from_location_id)
+        if put_there_by is not None:
+            expect.append(serials.c.last_document_id == put_there_by)
         values = {
             "location_id": to_location_id,
             "status": status.value,
@@ -299,6 +329,67 @@ class LedgerRepo:
         )
         return list(self.c.execute(query))
 
+    def quantity_in_transit(self, dispatch_id: int) -> dict[int, int]:
+        """Quantity-only units a dispatch sent that no posted receipt of it took, by product."""
+        receipts = select(documents.c.id).where(
+            documents.c.origin_document_id == dispatch_id,
+            documents.c.kind == DocumentKind.TRANSFER_RECEIPT.value,
+            documents.c.state == "posted",
+        )
+        sent = self._quantities(moves.c.document_id == dispatch_id)
+        taken = self._quantities(moves.c.document_id.in_(receipts))
+        return {product: q - taken.get(product, 0) for product, q in sent.items()}
+
+    def _quantities(self, which: Any) -> dict[int, int]:
+        query = (
+            select(moves.c.product_id, func.sum(moves.c.quantity))
+            .where(which, moves.c.reversal == false(), moves.c.serial_id.is_(None))
+            .group_by(moves.c.product_id)
+        )
+        return {r[0]: int(r[1]) for r in self.c.execute(query)}
+
+    def hold_document(self, document_id: int, state: str) -> bool:
+        """Lock a document's row while it is in ``state`` (False when it no longer is).
+
+        A transfer receipt holds its dispatch: receipts of one dispatch, and its cancellation,
+        then happen one after the other, each seeing what the one before wrote.
+        """
+        query = (
+            update(documents)
+            .where(documents.c.id == document_id, documents.c.state == state)
+            .values(state=documents.c.state)
+        )
+        return self.c.execute(query).rowcount == 1
+
+    def posted_naming(self, origin_id: int, kinds: Sequence[str]) -> list[str]:
+        """Numbers of the posted documents of these kinds that name ``origin_id``."""
+        query = select(documents.c.number).where(
+            documents.c.origin_document_id == origin_id,
+            documents.c.kind.in_(kinds),
+            documents.c.state == "posted",
+        )
+        return list(self.c.execute(query.order_by(documents.c.id)).scalars())
+
+    # corrected codes -----------------------------------------------------------------
+    def change_code(self, serial_id: int, *, old_key: str, code: str, key: str) -> bool:
+        """Compare-and-set of a serial's code: only while it still has ``old_key``."""
+        query = (
+            update(serials)
+            .where(serials.c.id == serial_id, serials.c.code_key == old_key)
+            .values(code=code, code_key=key)
+        )
+        changed = self.c.execute(query).rowcount == 1
+        if changed:  # drafts name their serials by code too
+            self.c.execute(
+                update(line_serials)
+                .where(line_serials.c.serial_id == serial_id)
+                .values(code=code, code_key=key)
+            )
+        return changed
+
+    def insert_code_change(self, values: dict[str, Any]) -> None:
+        self.c.execute(insert(serial_code_changes).values(**values))
+
     # quantity-only stock -------------------------------------------------------------
     def add_quantity(self, product_id: int, location_id: int, delta: int, *, floor: bool) -> bool:
         """Change on-hand quantity; with ``floor`` refuse (False) to go below zero."""
@@ -328,3 +419,13 @@ class LedgerRepo:
             quants.c.product_id == product_id, quants.c.location_id == location_id
         )
         return int(self.c.execute(query).scalar() or 0)
+
+    def set_expiry(self, product_id: int, dated: Sequence[tuple[str, Any]]) -> None:
+        """Set expiry dates of a product's serials, given as (code key, date) pairs."""
+        query = (
+            update(serials)
+            .where(serials.c.product_id == product_id, serials.c.code_key == bindparam("k"))
+            .values(expiry=bindparam("d"))
+        )
+        for part in chunks(list(dated), 5000):
+            self.c.execute(query, [{"k": key, "d": day} for key, day in part])

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, false, func, select
+from sqlalchemy import Connection, false, func, or_, select
 from sqlalchemy.orm import aliased
 
 from serialtrack.adapters.db.ledger import _state_query
@@ -23,6 +24,7 @@ from serialtrack.adapters.db.tables import (
     partners,
     products,
     quants,
+    serial_code_changes,
     serials,
     users,
 )
@@ -62,6 +64,14 @@ def _latest_document(kinds: tuple[str, ...]) -> Any:
 
 
 def _report_query(f: SerialFilter) -> Any:
+    query, rd, sd = _report_base()
+    return _filtered(query, f, rd, sd).order_by(serials.c.id)
+
+
+@cache
+def _report_base() -> tuple[Any, Any, Any]:
+    """The report's select, built once: building it (correlated subqueries) costs more than
+    running it on a small database, and statements are immutable."""
     rd, sd = documents.alias("rd"), documents.alias("sd")
     rp, sp = partners.alias("rp"), partners.alias("sp")
     query = (
@@ -87,7 +97,7 @@ def _report_query(f: SerialFilter) -> Any:
         .outerjoin(sd, sd.c.id == _latest_document(("sale",)))
         .outerjoin(sp, sp.c.id == sd.c.partner_id)
     )
-    return _filtered(query, f, rd, sd).order_by(serials.c.id)
+    return query, rd, sd
 
 
 def _filtered(query: Any, f: SerialFilter, rd: Any, sd: Any) -> Any:
@@ -95,7 +105,7 @@ def _filtered(query: Any, f: SerialFilter, rd: Any, sd: Any) -> Any:
         (f.product_id, lambda v: serials.c.product_id == v),
         (f.status, lambda v: serials.c.status == v),
         (f.location_id, lambda v: serials.c.location_id == v),
-        (f.text, lambda v: serials.c.code_key.startswith(v.strip().casefold(), autoescape=True)),
+        (f.text, _code_starts),
         (f.received_from, lambda v: rd.c.date >= v),
         (f.received_to, lambda v: rd.c.date <= v),
         (f.sold_from, lambda v: sd.c.date >= v),
@@ -107,25 +117,148 @@ def _filtered(query: Any, f: SerialFilter, rd: Any, sd: Any) -> Any:
     return query
 
 
+def _code_starts(text: str) -> Any:
+    """The code, or a code it had before a correction, starts with ``text``."""
+    prefix = text.strip().casefold()
+    corrected = select(serial_code_changes.c.serial_id).where(
+        serial_code_changes.c.old_code_key.startswith(prefix, autoescape=True)
+    )
+    return or_(serials.c.code_key.startswith(prefix, autoescape=True), serials.c.id.in_(corrected))
+
+
 class ReadRepo:
     def __init__(self, connection: Connection) -> None:
         self.c = connection
 
     def serial_id(self, product_id: int, key: str) -> int | None:
+        """The serial with this code key, else the one that last had it before a correction."""
         query = select(serials.c.id).where(
             serials.c.product_id == product_id, serials.c.code_key == key
         )
-        return self.c.execute(query).scalar()
+        found = self.c.execute(query).scalar()
+        if found is not None:
+            return int(found)
+        corrected = (
+            select(serial_code_changes.c.serial_id)
+            .where(
+                serial_code_changes.c.product_id == product_id,
+                serial_code_changes.c.old_code_key == key,
+            )
+            .order_by(serial_code_changes.c.id.desc())
+            .limit(1)
+        )
+        return self.c.execute(corrected).scalar()
+
+    def code_changes(self, serial_id: int) -> list[Any]:
+        query = (
+            select(
+                serial_code_changes.c.at,
+                serial_code_changes.c.old_code,
+                serial_code_changes.c.new_code,
+                serial_code_changes.c.reason,
+                users.c.username,
+            )
+            .join(users, users.c.id == serial_code_changes.c.user_id)
+            .where(serial_code_changes.c.serial_id == serial_id)
+            .order_by(serial_code_changes.c.id)
+        )
+        return list(self.c.execute(query))
+
+    def in_transit(self, dispatch_id: int | None = None) -> list[dict[str, Any]]:
+        """What posted dispatches sent that no receipt took yet: per dispatch and product."""
+        dispatch = documents.alias("dispatch")
+        src, dst = locations.alias("src"), locations.alias("dst")
+        head = (
+            select(
+                dispatch.c.id,
+                dispatch.c.number,
+                dispatch.c.date,
+                src.c.name.label("from_location"),
+                dst.c.name.label("to_location"),
+            )
+            .join(src, src.c.id == dispatch.c.from_location_id)
+            .outerjoin(dst, dst.c.id == dispatch.c.destination_location_id)
+            .where(dispatch.c.kind == "dispatch", dispatch.c.state == "posted")
+        )
+        if dispatch_id is not None:
+            head = head.where(dispatch.c.id == dispatch_id)
+        heads = {r.id: r for r in self.c.execute(head)}
+        if not heads:
+            return []
+        rows: dict[tuple[int, str], dict[str, Any]] = {}
+
+        def row(document_id: int, sku: str) -> dict[str, Any]:
+            h = heads[document_id]
+            return rows.setdefault(
+                (document_id, sku),
+                {"number": h.number, "date": h.date, "from_location": h.from_location,
+                 "to_location": h.to_location, "sku": sku, "quantity": 0, "serials": []},
+            )  # fmt: skip
+
+        for r in self._serials_in_transit(list(heads)):
+            entry = row(r.last_document_id, r.sku)
+            entry["quantity"] += 1
+            entry["serials"].append(r.code)
+        for (document_id, sku), quantity in self._quantities_in_transit(list(heads)).items():
+            if quantity:
+                row(document_id, sku)["quantity"] += quantity
+        return [rows[k] for k in sorted(rows)]
+
+    def _serials_in_transit(self, dispatch_ids: list[int]) -> list[Any]:
+        query = (
+            select(serials.c.last_document_id, products.c.sku, serials.c.code)
+            .join(products, products.c.id == serials.c.product_id)
+            .where(serials.c.status == "in_transit", serials.c.last_document_id.in_(dispatch_ids))
+            .order_by(serials.c.id)
+        )
+        return list(self.c.execute(query))
+
+    def _quantities_in_transit(self, dispatch_ids: list[int]) -> dict[tuple[int, str], int]:
+        receipt = documents.alias("receipt")
+
+        def summed(dispatch_id: Any) -> Any:
+            return (
+                select(dispatch_id.label("dispatch_id"), products.c.sku, func.sum(moves.c.quantity))
+                .join(products, products.c.id == moves.c.product_id)
+                .where(moves.c.serial_id.is_(None), moves.c.reversal == false())
+                .group_by(dispatch_id, products.c.sku)
+            )
+
+        sent = summed(moves.c.document_id).where(moves.c.document_id.in_(dispatch_ids))
+        taken = (
+            summed(receipt.c.origin_document_id)
+            .join(receipt, receipt.c.id == moves.c.document_id)
+            .where(
+                receipt.c.kind == "transfer_receipt",
+                receipt.c.state == "posted",
+                receipt.c.origin_document_id.in_(dispatch_ids),
+            )
+        )
+        left: dict[tuple[int, str], int] = {}
+        for sign, query in ((1, sent), (-1, taken)):
+            for dispatch, sku, quantity in self.c.execute(query):
+                left[(dispatch, sku)] = left.get((dispatch, sku), 0) + sign * int(quantity)
+        return left
 
     def serials_by_key(self, key: str, limit: int = 20) -> list[tuple[str, int]]:
-        """(SKU, serial id) of every product's serial with this code key."""
+        """(SKU, serial id) of every product's serial with this code key (else that had it)."""
         query = (
             select(products.c.sku, serials.c.id)
             .join(products, products.c.id == serials.c.product_id)
             .where(serials.c.code_key == key)
             .limit(limit)
         )
-        return [(r.sku, r.id) for r in self.c.execute(query)]
+        found = [(r.sku, r.id) for r in self.c.execute(query)]
+        if found:
+            return found
+        corrected = (
+            select(products.c.sku, serial_code_changes.c.serial_id)
+            .join(products, products.c.id == serial_code_changes.c.product_id)
+            .where(serial_code_changes.c.old_code_key == key)
+            .distinct()
+            .limit(limit)
+        )
+        return [(r.sku, r.serial_id) for r in self.c.execute(corrected)]
 
     def serial_state(self, serial_id: int) -> Any:
         return self.c.execute(_state_query().where(serials.c.id == serial_id)).one()
@@ -260,6 +393,7 @@ def _moves_query() -> Any:
 
 def _documents_query() -> Any:
     src, dst = locations.alias("src"), locations.alias("dst")
+    bound_for = locations.alias("bound_for")
     origin = documents.alias("origin")
     return (
         select(
@@ -267,12 +401,14 @@ def _documents_query() -> Any:
             partners.c.name.label("partner"),
             src.c.name.label("from_location"),
             dst.c.name.label("to_location"),
+            bound_for.c.name.label("destination"),
             origin.c.number.label("origin_number"),
             users.c.username.label("created_by_name"),
         )
         .outerjoin(partners, partners.c.id == documents.c.partner_id)
         .join(src, src.c.id == documents.c.from_location_id)
         .join(dst, dst.c.id == documents.c.to_location_id)
+        .outerjoin(bound_for, bound_for.c.id == documents.c.destination_location_id)
         .outerjoin(origin, origin.c.id == documents.c.origin_document_id)
         .join(users, users.c.id == documents.c.created_by)
     )

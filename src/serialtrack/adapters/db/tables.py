@@ -236,3 +236,24 @@ idempotency_keys = Table(
     Column("response", Text, nullable=False),
     Column("created_at", DateTime, nullable=False),
 )
+
+# --- stock operations: where a transfer is bound, corrected serial codes ---------------------
+# A dispatch puts goods in transit; the store they are bound for is named on the document.
+documents.append_column(Column("destination_location_id", ForeignKey("locations.id")))
+
+# A serial's code corrected (a mistype): the old code stays searchable, with who and why.
+serial_code_changes = Table(
+    "serial_code_changes",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("serial_id", ForeignKey("serials.id"), nullable=False),
+    Column("product_id", ForeignKey("products.id"), nullable=False),
+    Column("old_code", String(100), nullable=False),
+    Column("old_code_key", String(100), nullable=False),
+    Column("new_code", String(100), nullable=False),
+    Column("reason", Text),
+    Column("user_id", ForeignKey("users.id"), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Index("ix_serial_code_changes_old_code_key", "old_code_key"),
+    Index("ix_serial_code_changes_serial", "serial_id"),
+)

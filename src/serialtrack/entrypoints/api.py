@@ -1,0 +1,431 @@
+"""The JSON API under ``/api/v1``: every route authenticates, then calls one ``Inventory`` method.
+
+Roles are checked by the services, not here; this module only translates HTTP to calls.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import (
+    APIRouter,
+    Depends,
+    File,
+    Form,
+    Header,
+    Path,
+    Query,
+    Request,
+    Response,
+    UploadFile,
+)
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+
+from serialtrack.domain.errors import Forbidden, SerialtrackError, Unauthenticated
+from serialtrack.domain.model import LineInput, Location, Partner, Product, SerialView
+from serialtrack.entrypoints import api_models as m
+from serialtrack.inventory import Inventory
+from serialtrack.services.queries import DocumentView
+from serialtrack.services.serials import ScanResult
+
+SESSION_COOKIE = "serialtrack_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+router = APIRouter(prefix="/api/v1", responses=m.PROBLEM_RESPONSES)
+
+
+def base(request: Request) -> Inventory:
+    return request.app.state.inventory
+
+
+def authenticated(request: Request) -> Inventory:
+    """The inventory acting as the caller: a bearer token, or a session cookie plus CSRF token."""
+    header = request.headers.get("authorization")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated("send the API token as: Authorization: Bearer <token>")
+        return base(request).via_token(token.strip())
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        inventory, csrf = base(request).via_session(cookie)
+        sent = request.headers.get(CSRF_HEADER, "")
+        if request.method not in SAFE_METHODS and not hmac.compare_digest(sent, csrf):
+            raise Forbidden(f"missing or wrong {CSRF_HEADER} header for this session")
+        return inventory
+    raise Unauthenticated("log in, or send Authorization: Bearer <token>")
+
+
+Inv = Annotated[Inventory, Depends(authenticated)]
+Limit = Annotated[int, Query(ge=1, le=1000)]
+Offset = Annotated[int, Query(ge=0, le=10_000_000)]
+
+
+def _page(items: list[Any], offset: int, limit: int) -> dict[str, Any]:
+    return {"items": items[offset : offset + limit], "total": len(items)}
+
+
+@router.get("/health", tags=["auth"])
+def health() -> dict[str, str]:
+    """Whether the server answers (no login needed)."""
+    import serialtrack
+
+    return {"status": "ok", "version": serialtrack.__version__}
+
+
+# --- session and the caller ------------------------------------------------------------
+@router.post("/session", tags=["auth"])
+def log_in(body: m.LoginIn, request: Request, response: Response) -> dict[str, Any]:
+    """Log in with a password: sets the session cookie; send the returned CSRF token back in
+    the ``X-CSRF-Token`` header on every non-GET request made with that cookie."""
+    session = base(request).login(body.username, body.password)
+    response.set_cookie(
+        SESSION_COOKIE, session.token, httponly=True, samesite="lax",
+        secure=request.url.scheme == "https", max_age=12 * 3600, path="/",
+    )  # fmt: skip
+    actor = session.actor
+    return {"username": actor.username, "role": actor.role.value, "csrf_token": session.csrf_token}
+
+
+@router.delete("/session", status_code=204, tags=["auth"])
+def log_out(request: Request, inv: Inv) -> Response:
+    base(request).logout(request.cookies.get(SESSION_COOKIE, ""))
+    response = Response(status_code=204)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/me", tags=["auth"])
+def me(inv: Inv) -> dict[str, Any]:
+    return {"username": inv.actor.username, "role": inv.actor.role.value}
+
+
+# --- products, locations, partners -------------------------------------------------------
+@router.get("/products", tags=["catalog"])
+def list_products(
+    inv: Inv, text: str | None = None, tracking: str | None = None,
+    offset: Offset = 0, limit: Limit = 100,
+) -> dict[str, Any]:  # fmt: skip
+    found = [
+        p for p in inv.products()
+        if (not text or text.casefold() in f"{p.sku} {p.name}".casefold())
+        and (not tracking or p.tracking.value == tracking)
+    ]  # fmt: skip
+    return jsonable_encoder(_page(found, offset, limit))
+
+
+@router.post("/products", status_code=201, tags=["catalog"])
+def create_product(inv: Inv, body: m.ProductIn) -> Product:
+    fields = body.model_dump(exclude={"sku", "name", "tracking"})
+    return inv.add_product(body.sku, body.name, body.tracking.value, **fields)
+
+
+@router.get("/products/{sku}", tags=["catalog"])
+def read_product(inv: Inv, sku: str) -> Product:
+    return inv.product(sku)
+
+
+@router.patch("/products/{sku}", tags=["catalog"])
+def update_product(inv: Inv, sku: str, body: m.ProductPatch) -> Product:
+    return inv.update_product(sku, **body.changes())
+
+
+@router.get("/locations", tags=["catalog"])
+def list_locations(inv: Inv, offset: Offset = 0, limit: Limit = 100) -> dict[str, Any]:
+    return jsonable_encoder(_page(inv.locations(), offset, limit))
+
+
+@router.post("/locations", status_code=201, tags=["catalog"])
+def create_location(inv: Inv, body: m.LocationIn) -> Location:
+    return inv.add_location(body.name, body.kind)
+
+
+@router.get("/locations/{name}", tags=["catalog"])
+def read_location(inv: Inv, name: str) -> Location:
+    return _named(inv.locations(), name, "location")
+
+
+@router.patch("/locations/{name}", tags=["catalog"])
+def update_location(inv: Inv, name: str, body: m.LocationPatch) -> Location:
+    return inv.rename_location(name, body.name)
+
+
+@router.get("/partners", tags=["catalog"])
+def list_partners(
+    inv: Inv, role: str | None = None, offset: Offset = 0, limit: Limit = 100
+) -> dict[str, Any]:
+    found = [
+        p for p in inv.partners()
+        if role is None or (role == "supplier" and p.is_supplier)
+        or (role == "customer" and p.is_customer)
+    ]  # fmt: skip
+    return jsonable_encoder(_page(found, offset, limit))
+
+
+@router.post("/partners", status_code=201, tags=["catalog"])
+def create_partner(inv: Inv, body: m.PartnerIn) -> Partner:
+    return inv.add_partner(body.name, supplier=body.supplier, customer=body.customer)
+
+
+@router.get("/partners/{name}", tags=["catalog"])
+def read_partner(inv: Inv, name: str) -> Partner:
+    return _named(inv.partners(), name, "partner")
+
+
+@router.patch("/partners/{name}", tags=["catalog"])
+def update_partner(inv: Inv, name: str, body: m.PartnerPatch) -> Partner:
+    return inv.update_partner(name, **body.model_dump(exclude_unset=True))
+
+
+def _named(items: list[Any], name: str, what: str) -> Any:
+    for item in items:
+        if item.name == name:
+            return item
+    from serialtrack.domain.errors import NotFound
+
+    raise NotFound(f"no {what} named {name!r}")
+
+
+# --- documents ---------------------------------------------------------------------------
+@router.post("/documents", status_code=201, tags=["documents"])
+def create_document(
+    inv: Inv,
+    body: m.DocumentIn,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> Any:
+    """Create a document (posted at once unless ``post`` is false).
+
+    With an ``Idempotency-Key`` header a retry with the same key and body returns the first
+    answer instead of acting twice; the same key with another body is a 409.
+    """
+    if not idempotency_key:
+        return _document(inv, body)
+    digest = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
+    seen = inv.claim_idempotency_key(idempotency_key, digest)
+    if seen is not None:
+        return _replay(seen)
+    try:
+        view = _document(inv, body)
+    except SerialtrackError as refusal:
+        from serialtrack.entrypoints.problems import problem_parts
+
+        status, content = problem_parts(refusal)
+        inv.finish_idempotency_key(idempotency_key, status, json.dumps(content))
+        raise
+    except BaseException:
+        inv.release_idempotency_key(idempotency_key)
+        raise
+    content = jsonable_encoder(view)
+    inv.finish_idempotency_key(idempotency_key, 201, json.dumps(content))
+    return JSONResponse(content, status_code=201)
+
+
+def _document(inv: Inventory, body: m.DocumentIn) -> DocumentView:
+    lines = [
+        LineInput(line.sku, line.quantity, _codes(line, index))
+        for index, line in enumerate(body.lines)
+    ]
+    return inv.create_document(
+        body.kind, lines, location=body.location, partner=body.partner, number=body.number,
+        date=body.date, reference=body.reference, origin=body.origin, note=body.note,
+        post=body.post,
+    )  # fmt: skip
+
+
+def _codes(line: m.LineIn, index: int) -> tuple[str, ...]:
+    from serialtrack.domain.entry import parse_entry
+
+    codes = tuple(line.serials or ())
+    if line.serial_text:
+        codes += parse_entry(line.serial_text, where=f"lines[{index}].serial_text").codes
+    return codes
+
+
+def _replay(seen: Any) -> JSONResponse:
+    status = int(seen["status_code"])
+    media = "application/json" if status < 400 else "application/problem+json"
+    return JSONResponse(json.loads(seen["response"]), status_code=status, media_type=media)
+
+
+@router.get("/documents", tags=["documents"])
+def list_documents(
+    inv: Inv, kind: str | None = None, state: str | None = None, limit: Limit = 100
+) -> dict[str, Any]:
+    return jsonable_encoder({"items": inv.documents(kind=kind, state=state, limit=limit)})
+
+
+@router.get("/documents/{ref}", tags=["documents"])
+def read_document(inv: Inv, ref: str) -> DocumentView:
+    return inv.document(_ref(ref))
+
+
+@router.post("/documents/{ref}/post", tags=["documents"])
+def post_document(inv: Inv, ref: str) -> DocumentView:
+    return inv.post(_ref(ref))
+
+
+@router.post("/documents/{ref}/cancel", tags=["documents"])
+def cancel_document(inv: Inv, ref: str) -> DocumentView:
+    return inv.cancel(_ref(ref))
+
+
+@router.delete("/documents/{ref}", status_code=204, tags=["documents"])
+def delete_draft(inv: Inv, ref: str) -> Response:
+    inv.delete_draft(_ref(ref))
+    return Response(status_code=204)
+
+
+def _ref(ref: str) -> int | str:
+    """A document id (digits) or number (RC-000001)."""
+    return int(ref) if ref.isdigit() and len(ref) < 18 else ref
+
+
+# --- serials -------------------------------------------------------------------------------
+@router.get("/serials", tags=["serials"])
+def list_serials(
+    inv: Inv,
+    sku: str | None = None,
+    status: str | None = None,
+    location: str | None = None,
+    text: Annotated[str | None, Query(max_length=100)] = None,
+    received_from: date | None = None,
+    received_to: date | None = None,
+    sold_from: date | None = None,
+    sold_to: date | None = None,
+    after_id: Annotated[int, Query(ge=0, le=2**62)] = 0,
+    limit: Limit = 100,
+) -> dict[str, Any]:
+    """Serials, filtered; page with ``after_id`` = the previous page's ``next_after_id``."""
+    rows = inv.serials(
+        sku=sku, status=status, location=location, text=text,
+        received_from=received_from, received_to=received_to,
+        sold_from=sold_from, sold_to=sold_to, after_id=after_id, limit=limit,
+    )  # fmt: skip
+    following = rows[-1]["id"] if len(rows) == limit else None
+    return jsonable_encoder({"items": rows, "next_after_id": following})
+
+
+@router.get("/products/{sku}/serials/{code}", tags=["serials"])
+def read_serial(inv: Inv, sku: str, code: str) -> SerialView:
+    return inv.serial(sku, code)
+
+
+@router.post("/scan", tags=["serials"])
+def scan(inv: Inv, body: m.ScanIn) -> ScanResult:
+    """Resolve a scanned text: a plain code, a GS1 element string or a GS1 Digital Link."""
+    return inv.scan(body.text)
+
+
+@router.post("/serials/parse", tags=["serials"])
+def parse_serials(inv: Inv, body: m.EntryIn) -> dict[str, Any]:
+    """Turn pasted text with ``A..B`` ranges into codes, or a 422 naming each bad entry."""
+    from serialtrack.domain.entry import parse_entry
+
+    inv.products()  # authentication and READ permission, like every route
+    codes = list(parse_entry(body.text).codes)
+    return {"codes": codes, "count": len(codes)}
+
+
+@router.post("/products/{sku}/serials/generate", tags=["serials"])
+def generate_serials(inv: Inv, sku: str, body: m.GenerateIn) -> dict[str, Any]:
+    """New codes from the product's serial pattern; never handed out twice."""
+    return {"codes": inv.generate_serials(sku, body.count)}
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get(
+    "/imports/template",
+    tags=["imports"],
+    response_class=Response,
+    responses={200: {"description": "The template file", "content": {
+        "text/csv": {"schema": {"type": "string"}},
+        XLSX: {"schema": {"type": "string", "format": "binary"}},
+    }}},
+)  # fmt: skip
+def import_template(
+    inv: Inv, format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv"
+) -> Response:
+    """The bulk serial import template: sku, product name, location, serial, expiry, quantity."""
+    from serialtrack.adapters.imports import template_csv, template_xlsx
+
+    inv.products()  # authentication and READ permission, like every route
+    if format == "xlsx":
+        return Response(template_xlsx(), media_type=XLSX, headers=_attachment("xlsx"))
+    return Response(template_csv(), media_type="text/csv", headers=_attachment("csv"))
+
+
+def _attachment(extension: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="serials-template.{extension}"'}
+
+
+@router.post("/imports", status_code=201, tags=["imports"])
+def import_serials(
+    inv: Inv,
+    file: Annotated[UploadFile, File(description="A CSV or XLSX file in the template's columns")],
+    location: Annotated[str | None, Form(max_length=120)] = None,
+    supplier: Annotated[str | None, Form(max_length=200)] = None,
+    number: Annotated[str | None, Form(max_length=60)] = None,
+    reference: Annotated[str | None, Form(max_length=120)] = None,
+    check_only: Annotated[bool, Form()] = False,
+) -> dict[str, Any]:
+    """Import a file of serials whole: every row is checked first, and any bad row (named with
+    its row number) refuses the file with nothing written. ``check_only`` writes nothing."""
+    result = inv.import_serials(
+        file.file.read(), file.filename or "", location=location, supplier=supplier,
+        number=number, reference=reference, check_only=check_only,
+    )  # fmt: skip
+    numbers = [inv.document(d).number for d in result.documents]
+    return {"rows": result.rows, "serials": result.serials, "documents": numbers,
+            "warnings": result.warnings, "check_only": check_only}  # fmt: skip
+
+
+# --- users, tokens, settings ---------------------------------------------------------------
+@router.get("/users", tags=["admin"])
+def list_users(inv: Inv) -> dict[str, Any]:
+    return jsonable_encoder({"items": inv.users()})
+
+
+@router.post("/users", status_code=201, tags=["admin"])
+def create_user(inv: Inv, body: m.UserIn) -> dict[str, Any]:
+    return inv.add_user(body.username, body.role.value, body.password)
+
+
+@router.patch("/users/{username}", tags=["admin"])
+def update_user(inv: Inv, username: str, body: m.UserPatch) -> dict[str, Any]:
+    if body.password is not None:
+        inv.set_password(username, body.password)
+    if body.active is not None:
+        inv.set_user_active(username, body.active)
+    found = [u for u in inv.users() if u["username"] == username]
+    return jsonable_encoder(found[0]) if found else {"username": username}
+
+
+@router.get("/tokens", tags=["admin"])
+def list_tokens(inv: Inv) -> dict[str, Any]:
+    return jsonable_encoder({"items": inv.tokens()})
+
+
+@router.post("/tokens", status_code=201, tags=["admin"])
+def create_token(inv: Inv, body: m.TokenIn) -> dict[str, Any]:
+    """A new API token; the secret is in this answer only."""
+    return {"token": inv.create_token(body.username, body.name), "username": body.username}
+
+
+@router.delete("/tokens/{token_id}", status_code=204, tags=["admin"])
+def revoke_token(inv: Inv, token_id: Annotated[int, Path(ge=1, le=2**62)]) -> Response:
+    inv.revoke_token(token_id)
+    return Response(status_code=204)
+
+
+@router.put("/settings/{key}", tags=["admin"])
+def set_setting(inv: Inv, key: str, body: m.SettingIn) -> dict[str, str]:
+    inv.set_setting(key, body.value)
+    return {"key": key, "value": body.value}

@@ -1,0 +1,190 @@
+"""Request bodies of the JSON API: strict (unknown fields refused), bounded, with examples."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from serialtrack.domain.model import DocumentKind, Role, TrackingMode
+
+Code = Annotated[str, StringConstraints(max_length=200)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Days = Annotated[int, Field(ge=0, le=36_500)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LineIn(Strict):
+    sku: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    quantity: Annotated[int, Field(ge=1, le=10_000_000)] | None = None
+    serials: Annotated[list[Code], Field(max_length=100_000)] | None = None
+    serial_text: Annotated[str, StringConstraints(max_length=5_000_000)] | None = Field(
+        None, description="Pasted codes (newline, comma, semicolon, tab or space separated) "
+        "and START..END ranges, instead of or besides `serials`.",
+    )  # fmt: skip
+
+
+class DocumentIn(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "sale", "partner": "Jane Doe", "location": "Main store",
+                    "lines": [{"sku": "PHN-X1", "serials": ["X1-00004"]}], "post": True,
+                },
+                {
+                    "kind": "receipt", "partner": "Acme", "location": "Main store",
+                    "reference": "ACME-INV-2041",
+                    "lines": [{"sku": "PHN-X1", "serial_text": "X1-00100..X1-00119"},
+                              {"sku": "CBL-USB", "quantity": 50}],
+                },
+            ]
+        },
+    )  # fmt: skip
+    kind: DocumentKind
+    number: Annotated[str, StringConstraints(max_length=60)] | None = None
+    date: dt.date | None = None
+    partner: Annotated[str, StringConstraints(max_length=200)] | None = None
+    location: Annotated[str, StringConstraints(max_length=120)] | None = Field(
+        None, description="The internal side: where goods come in or go out."
+    )
+    reference: Annotated[str, StringConstraints(max_length=120)] | None = None
+    origin: Annotated[str, StringConstraints(max_length=60)] | None = Field(
+        None, description="The receipt a purchase return names, or the sale a return names."
+    )
+    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    lines: Annotated[list[LineIn], Field(min_length=1, max_length=10_000)]
+    post: bool = True
+
+
+class ProductIn(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"sku": "PHN-X1", "name": "Phone X1", "gtin": "09506000134352"}]
+        },
+    )
+    sku: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    name: Name
+    tracking: TrackingMode = TrackingMode.SERIAL
+    unit: Annotated[str, StringConstraints(min_length=1, max_length=20)] = "pcs"
+    gtin: Annotated[str, StringConstraints(max_length=14)] | None = None
+    supplier_warranty_days: Days | None = None
+    customer_warranty_days: Days | None = None
+    expiry_required: bool = False
+    serial_pattern: Annotated[str, StringConstraints(max_length=120)] | None = None
+
+
+class ProductPatch(Strict):
+    name: Name | None = None
+    unit: Annotated[str, StringConstraints(min_length=1, max_length=20)] | None = None
+    gtin: Annotated[str, StringConstraints(max_length=14)] | None = None
+    supplier_warranty_days: Days | None = None
+    customer_warranty_days: Days | None = None
+    expiry_required: bool | None = None
+    serial_pattern: Annotated[str, StringConstraints(max_length=120)] | None = None
+
+    def changes(self) -> dict[str, Any]:
+        return self.model_dump(exclude_unset=True)
+
+
+class LocationIn(Strict):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=120)]
+    kind: str = "internal"
+
+
+class LocationPatch(Strict):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=120)]
+
+
+class PartnerPatch(Strict):
+    name: Name | None = None
+    supplier: bool | None = None
+    customer: bool | None = None
+
+
+class PartnerIn(Strict):
+    name: Name
+    supplier: bool = False
+    customer: bool = False
+
+
+class LoginIn(Strict):
+    username: Annotated[str, StringConstraints(max_length=80)]
+    password: Annotated[str, StringConstraints(max_length=1024)]
+
+
+class UserIn(Strict):
+    username: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    role: Role
+    password: Annotated[str, StringConstraints(max_length=1024)] | None = None
+
+
+class UserPatch(Strict):
+    active: bool | None = None
+    password: Annotated[str, StringConstraints(max_length=1024)] | None = None
+
+
+class TokenIn(Strict):
+    username: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    name: Annotated[str, StringConstraints(max_length=120)] = "api"
+
+
+class SettingIn(Strict):
+    value: Annotated[str, StringConstraints(max_length=200)]
+
+
+class ScanIn(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"text": "(01)09506000134352(21)X1-00004"}]},
+    )
+    text: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+
+
+class EntryIn(Strict):
+    text: Annotated[str, StringConstraints(max_length=5_000_000)]
+
+
+class GenerateIn(Strict):
+    count: Annotated[int, Field(ge=1, le=100_000)]
+
+
+class ProblemItem(BaseModel):
+    where: str = Field(description="The field, line or serial concerned, e.g. lines[0].serials[2]")
+    message: str
+
+
+class ProblemOut(BaseModel):
+    """An RFC 9457 problem: every refusal of the API has this body."""
+
+    type: str = Field(examples=["urn:serialtrack:problem:conflict"])
+    title: str
+    status: int
+    detail: str
+    errors: list[ProblemItem]
+
+
+def _problem(description: str) -> dict[str, Any]:
+    schema = {"$ref": "#/components/schemas/ProblemOut"}
+    return {
+        "model": ProblemOut,  # registers the schema; the body is sent as problem+json
+        "description": description,
+        "content": {"application/problem+json": {"schema": schema}},
+    }
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _problem("Bad request"),
+    401: _problem("Not logged in: no, unknown or revoked credentials"),
+    403: _problem("The user's role does not allow this, or the CSRF token is missing"),
+    404: _problem("Something named does not exist"),
+    409: _problem("The state refuses it: serial not in stock, taken, moved on, key reused"),
+    413: _problem("The request body is too large"),
+    422: _problem("Invalid input; `errors` names each field, line or serial"),
+}

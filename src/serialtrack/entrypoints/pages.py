@@ -1,0 +1,158 @@
+"""What every HTML page shares: templates, the logged-in user, CSRF, errors next to their field.
+
+Pages translate: they read a form, call one ``Inventory`` method and render its answer or its
+refusal. What a role may do is decided by the service layer; pages only hide what it would
+refuse (``can``), so a forged request still gets the service's 403.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from starlette.datastructures import FormData
+
+from serialtrack.domain.errors import Forbidden, SerialtrackError, Unauthenticated
+from serialtrack.domain.permissions import ROLE_PERMISSIONS
+from serialtrack.entrypoints.api import CSRF_HEADER, SESSION_COOKIE
+from serialtrack.inventory import Inventory
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+STATUS_WORDS = {
+    "in_stock": "in stock", "reserved": "reserved", "in_transit": "in transit", "sold": "sold",
+    "returned_to_supplier": "returned to supplier", "written_off": "written off",
+    "adjusted_out": "adjusted out",
+}  # fmt: skip
+TEMPLATES.env.filters["words"] = lambda value: STATUS_WORDS.get(
+    str(value), str(value).replace("_", " ")
+)
+
+
+class LoginFirstError(Exception):
+    """Raised by ``page_user`` when nobody is logged in; the app answers with the login page."""
+
+
+def page_user(request: Request) -> Inventory:
+    """The session's inventory for a page; not logged in means: go to the login page."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        raise LoginFirstError
+    try:
+        inventory, csrf = request.app.state.inventory.via_session(cookie)
+    except Unauthenticated:
+        raise LoginFirstError from None
+    request.state.csrf = csrf
+    request.state.inv = inventory
+    return inventory
+
+
+Page = Annotated[Inventory, Depends(page_user)]
+
+
+async def form_user(request: Request, inv: Page) -> Inventory:
+    """A page that changes something: the session's inventory, after checking the CSRF token.
+
+    The token comes as the ``csrf_token`` form field (plain forms) or the ``X-CSRF-Token``
+    header (HTMX requests, set once on ``<body>``).
+    """
+    sent = request.headers.get(CSRF_HEADER) or ""
+    if not sent and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        sent = str((await request.form()).get("csrf_token") or "")
+    if not hmac.compare_digest(sent, request.state.csrf):
+        raise Forbidden("the form is stale; reload the page")
+    return inv
+
+
+FormPage = Annotated[Inventory, Depends(form_user)]
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """Render ``template`` with the top bar's context: user, role's permissions, CSRF token."""
+    inv: Inventory | None = getattr(request.state, "inv", None)
+    base: dict[str, Any] = {"user": None, "can": {}, "csrf": "", "errors": {}, "problems": []}
+    if inv is not None:
+        base["user"] = inv.actor
+        base["can"] = {p.value: True for p in ROLE_PERMISSIONS[inv.actor.role]}
+        base["csrf"] = request.state.csrf
+    return TEMPLATES.TemplateResponse(
+        request, template, {**base, **(context or {})}, status_code=status_code, headers=headers
+    )
+
+
+def refusal_context(error: SerialtrackError) -> dict[str, Any]:
+    """A refusal for a template: the message, every problem, and the problems by field."""
+    errors: dict[str, str] = {}
+    for problem in error.problems:
+        if problem.where and problem.where not in errors:
+            errors[problem.where] = problem.message
+    return {"refusal": error.message, "problems": error.problems, "errors": errors}
+
+
+def status_of(error: SerialtrackError) -> int:
+    from serialtrack.entrypoints.problems import problem_parts
+
+    return problem_parts(error)[0]
+
+
+_LINE_FIELD = re.compile(r"^lines-(\d+)-(\w+)$")
+
+
+def form_lines(form: FormData) -> list[dict[str, Any]]:
+    """Lines from ``lines-<i>-sku``, ``lines-<i>-quantity`` and repeated ``lines-<i>-serial``.
+
+    Rows left empty stay in (the service names them), but a line with no product, no quantity
+    and no serials is a blank row of the form and is dropped.
+    """
+    lines = [form_line(form, i) for i in line_indexes(form)]
+    return [x for x in lines if x["sku"] or x["quantity"] is not None or any(x["serials"])]
+
+
+def line_indexes(form: FormData) -> list[int]:
+    return sorted({int(m[1]) for key in form if (m := _LINE_FIELD.match(key))})
+
+
+def form_line(form: FormData, i: int) -> dict[str, Any]:
+    """Line ``i`` of a form as typed: its product, quantity and serial rows (blank ones too)."""
+    return {
+        "index": i,
+        "sku": str(form.get(f"lines-{i}-sku") or "").strip(),
+        "quantity": _number(form.get(f"lines-{i}-quantity")),
+        "serials": [str(s) for s in form.getlist(f"lines-{i}-serial")],
+    }
+
+
+def service_lines(lines: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Form lines as ``Inventory`` takes them: serials only where the form had serial rows."""
+    given = []
+    for line in lines:
+        if line["serials"]:
+            given.append({k: line[k] for k in ("sku", "quantity", "serials")})
+        else:
+            given.append({"sku": line["sku"], "quantity": line["quantity"]})
+    return given
+
+
+def _number(value: Any) -> int | None:
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() else None
+
+
+def text(value: Any) -> str | None:
+    """A form field as the service wants it: stripped, or None when empty."""
+    stripped = str(value or "").strip()
+    return stripped or None

@@ -1,0 +1,202 @@
+"""Pages to find things: the scan/search box, products, the serial list and a serial's detail."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from serialtrack.domain.errors import Invalid, SerialtrackError
+from serialtrack.domain.model import Product, SerialStatus, TrackingMode
+from serialtrack.entrypoints.pages import (
+    FormPage,
+    Page,
+    refusal_context,
+    render,
+    status_of,
+    text,
+)
+from serialtrack.inventory import Inventory
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 50
+PRODUCT_FIELDS = (
+    "name", "unit", "gtin", "supplier_warranty_days", "customer_warranty_days",
+    "expiry_required", "serial_pattern",
+)  # fmt: skip
+
+
+def serial_url(sku: str, code: str) -> str:
+    return "/serial?" + urlencode({"sku": sku, "code": code})
+
+
+def product_url(sku: str) -> str:
+    return "/product?" + urlencode({"sku": sku})
+
+
+# --- the scan / search box -------------------------------------------------------------------
+@router.get("/search", response_class=HTMLResponse)
+def search(request: Request, inv: Page, q: str = "") -> Response:
+    """A scan opens its serial (or product); anything else lists what it could mean."""
+    q = q.strip()
+    if not q:
+        return RedirectResponse("/", status_code=303)
+    message = None
+    try:
+        found = inv.scan(q)
+    except SerialtrackError as refusal:
+        message = refusal.message
+    else:
+        if found.sku and found.serial and found.status:
+            return RedirectResponse(serial_url(found.sku, found.serial), status_code=303)
+        if found.sku and not found.serial:
+            return RedirectResponse(product_url(found.sku), status_code=303)
+        message = found.message
+    products = _matching(inv, q)
+    serials = inv.serials(text=q, limit=20)
+    context = {"title": f"Search: {q}", "q": q, "message": message, "products": products,
+               "serials": serials}  # fmt: skip
+    return render(request, "search.html", context)
+
+
+# --- products --------------------------------------------------------------------------------
+@router.get("/products", response_class=HTMLResponse)
+def products(request: Request, inv: Page, q: str = "") -> HTMLResponse:
+    listed = _matching(inv, q)
+    on_hand: dict[str, int] = {}
+    for row in inv.stock():
+        on_hand[row["sku"]] = on_hand.get(row["sku"], 0) + int(row["quantity"])
+    context = {"title": "Products", "products": listed, "on_hand": on_hand, "filter": q}
+    return render(request, "products.html", context)
+
+
+def _matching(inv: Inventory, q: str) -> list[Product]:
+    """Products whose SKU or name contains ``q``, or whose GTIN is ``q`` (all for no ``q``)."""
+    words = q.strip().casefold()
+    return [
+        p for p in inv.products()
+        if not words or words in p.sku.casefold() or words in p.name.casefold()
+        or words == (p.gtin or "")
+    ]  # fmt: skip
+
+
+@router.get("/products/new", response_class=HTMLResponse)
+def new_product(request: Request, inv: Page) -> HTMLResponse:
+    return _product_form(request, {"tracking": "serial", "unit": "pcs"}, editing=None)
+
+
+@router.post("/products/new")
+async def create_product(request: Request, inv: FormPage) -> Response:
+    form = await request.form()
+    values = _product_values(form)
+    sku = str(form.get("sku") or "")
+    tracking = str(form.get("tracking") or "serial")
+    try:
+        product = inv.add_product(sku, values.pop("name") or "", tracking, **values)
+    except SerialtrackError as refusal:
+        given = {**values, "sku": sku, "tracking": tracking, "name": form.get("name")}
+        return _product_form(request, given, editing=None, refusal=refusal)
+    return RedirectResponse(product_url(product.sku), status_code=303)
+
+
+@router.get("/product/edit", response_class=HTMLResponse)
+def edit_product(request: Request, inv: Page, sku: str) -> HTMLResponse:
+    product = inv.product(sku)
+    return _product_form(request, vars(product), editing=product.sku)
+
+
+@router.post("/product/edit")
+async def update_product(request: Request, inv: FormPage, sku: str) -> Response:
+    form = await request.form()
+    values = _product_values(form)
+    try:
+        product = inv.update_product(sku, **values)
+    except SerialtrackError as refusal:
+        current = vars(inv.product(sku))
+        return _product_form(request, {**current, **values}, editing=sku, refusal=refusal)
+    return RedirectResponse(product_url(product.sku), status_code=303)
+
+
+def _product_values(form: Any) -> dict[str, Any]:
+    """The form's product fields as the service takes them (days as numbers when they are)."""
+    values: dict[str, Any] = {key: text(form.get(key)) for key in PRODUCT_FIELDS}
+    for key in ("supplier_warranty_days", "customer_warranty_days"):
+        if values[key] is not None and values[key].isdigit():
+            values[key] = int(values[key])
+    values["expiry_required"] = form.get("expiry_required") == "on"
+    return values
+
+
+def _product_form(
+    request: Request, product: dict[str, Any], *, editing: str | None,
+    refusal: SerialtrackError | None = None,
+) -> HTMLResponse:  # fmt: skip
+    context: dict[str, Any] = {
+        "title": f"Edit {editing}" if editing else "New product", "product": product,
+        "editing": editing, "trackings": [t.value for t in TrackingMode],
+    }  # fmt: skip
+    if refusal is None:
+        return render(request, "product_form.html", context)
+    context.update(refusal_context(refusal))
+    return render(request, "product_form.html", context, status_code=status_of(refusal))
+
+
+@router.get("/product", response_class=HTMLResponse)
+def product(request: Request, inv: Page, sku: str, after: int = 0) -> HTMLResponse:
+    found = inv.product(sku)
+    page = inv.serials(sku=found.sku, after_id=after, limit=PAGE_SIZE)
+    context = {
+        "title": f"{found.sku} {found.name}", "product": found, "stock": inv.stock(sku=found.sku),
+        "serials": page, "next_after": _next(page), "after": after,
+    }  # fmt: skip
+    return render(request, "product.html", context)
+
+
+def _next(page: list[dict[str, Any]]) -> int | None:
+    return page[-1]["id"] if len(page) == PAGE_SIZE else None
+
+
+# --- serials ---------------------------------------------------------------------------------
+@router.get("/serials", response_class=HTMLResponse)
+def serials(
+    request: Request, inv: Page, sku: str = "", status: str = "", location: str = "",
+    text: str = "", after: int = 0,
+) -> HTMLResponse:  # fmt: skip
+    """The serial list, keyset-paginated: "next" carries the last row's id, never an offset."""
+    filters = {"sku": sku, "status": status, "location": location, "text": text}
+    context: dict[str, Any] = {
+        "title": "Serials", "filters": filters, "after": after, "serials": [], "next_after": None,
+        "products": [p.sku for p in inv.products() if p.tracking is not TrackingMode.NONE],
+        "statuses": [s.value for s in SerialStatus], "locations": _store_names(inv),
+    }  # fmt: skip
+    try:
+        given = {k: v for k, v in filters.items() if v}
+        page = inv.serials(after_id=after, limit=PAGE_SIZE, **given)
+    except Invalid as refusal:
+        context.update(refusal_context(refusal))
+        return render(request, "serials.html", context, status_code=422)
+    context.update(serials=page, next_after=_next(page))
+    context["next_query"] = urlencode({**filters, "after": context["next_after"] or 0})
+    return render(request, "serials.html", context)
+
+
+def _store_names(inv: Inventory) -> list[str]:
+    return [loc.name for loc in inv.locations() if not loc.kind.is_virtual]
+
+
+@router.get("/serial", response_class=HTMLResponse)
+def serial(request: Request, inv: Page, sku: str, code: str) -> HTMLResponse:
+    view = inv.serial(sku, code)
+    product = inv.product(view.sku)
+    report = next((r for r in inv.serials(sku=view.sku, text=view.code, limit=50)
+                   if r["id"] == view.id), {})  # fmt: skip
+    context = {"title": f"{view.sku} {view.code}", "serial": view, "product": product,
+               "report": report, "history": list(reversed(view.history))}  # fmt: skip
+    return render(request, "serial.html", context)
+
+
+@router.get("/documents/by-number")
+def document_by_number(inv: Page, number: str) -> Response:
+    return RedirectResponse(f"/documents/{inv.document(number).id}", status_code=303)

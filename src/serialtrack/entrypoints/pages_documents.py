@@ -1,0 +1,202 @@
+"""Document pages: the list, a document's detail and cancel, and the forms that post them.
+
+Each form posts straight away ("save posts"); a refusal re-renders the form with what was
+typed, every problem at the top and each one beside its field or serial row, and nothing was
+written (the service posts whole or not at all).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from serialtrack.domain.errors import Invalid, Problem, SerialtrackError
+from serialtrack.domain.model import DocumentKind, DocumentState
+from serialtrack.entrypoints import pages_entry as entry
+from serialtrack.entrypoints.pages import (
+    FormPage,
+    Page,
+    form_lines,
+    refusal_context,
+    render,
+    service_lines,
+    status_of,
+    text,
+)
+from serialtrack.inventory import Inventory
+
+router = APIRouter(include_in_schema=False)
+
+
+# --- list and detail -------------------------------------------------------------------------
+@router.get("/documents", response_class=HTMLResponse)
+def documents(request: Request, inv: Page, kind: str = "", state: str = "") -> HTMLResponse:
+    context = {
+        "title": "Documents", "kind": kind, "state": state,
+        "kinds": [k.value for k in DocumentKind], "states": [s.value for s in DocumentState],
+        "documents": inv.documents(kind=kind or None, state=state or None, limit=200),
+    }  # fmt: skip
+    return render(request, "documents.html", context)
+
+
+@router.get("/documents/{document_id}", response_class=HTMLResponse)
+def document(request: Request, inv: Page, document_id: int) -> HTMLResponse:
+    return _document_page(request, inv, document_id)
+
+
+def _document_page(
+    request: Request, inv: Inventory, document_id: int, *, refusal: SerialtrackError | None = None
+) -> HTMLResponse:
+    view = inv.document(document_id)
+    context: dict[str, Any] = {"title": f"{view.kind.value} {view.number}", "document": view}
+    if refusal is None:
+        return render(request, "document.html", context)
+    context.update(refusal_context(refusal))
+    return render(request, "document.html", context, status_code=status_of(refusal))
+
+
+@router.post("/documents/{document_id}/cancel")
+def cancel(request: Request, inv: FormPage, document_id: int) -> Response:
+    """Cancel a posted document; a refusal (role, serials moved on) is shown on its page."""
+    try:
+        inv.cancel(document_id)
+    except SerialtrackError as refusal:
+        return _document_page(request, inv, document_id, refusal=refusal)
+    return RedirectResponse(f"/documents/{document_id}", status_code=303)
+
+
+# --- receipt ---------------------------------------------------------------------------------
+@router.get("/receipts/new", response_class=HTMLResponse)
+def new_receipt(request: Request, inv: Page) -> HTMLResponse:
+    blank = {"sku": "", "quantity": 1, "serials": [""]}
+    return _form(request, inv, "receipt", {"date": date.today().isoformat()}, [blank])
+
+
+@router.post("/receipts/new")
+async def post_receipt(request: Request, inv: FormPage) -> Response:
+    form = await request.form()
+    header, lines = _header(form), form_lines(form)
+    try:
+        posted = inv.receive(
+            supplier=header["partner"], location=header["location"],
+            lines=service_lines(lines), **_extra(header),
+        )  # fmt: skip
+    except SerialtrackError as refusal:
+        return _form(request, inv, "receipt", header, lines, refusal=refusal)
+    return RedirectResponse(f"/documents/{posted.id}", status_code=303)
+
+
+# --- sale ------------------------------------------------------------------------------------
+@router.get("/sales/new", response_class=HTMLResponse)
+def new_sale(request: Request, inv: Page, quick: int = 0) -> HTMLResponse:
+    lines = [] if quick else [{"sku": "", "quantity": None, "serials": []}]
+    header = {"date": date.today().isoformat(), "quick": bool(quick)}
+    return _form(request, inv, "sale", header, lines)
+
+
+@router.post("/sales/new")
+async def post_sale(request: Request, inv: FormPage) -> Response:
+    form = await request.form()
+    header, lines = _header(form), form_lines(form)
+    try:
+        posted = inv.sell(
+            customer=header["partner"], location=header["location"],
+            lines=service_lines(lines), **_extra(header),
+        )  # fmt: skip
+    except SerialtrackError as refusal:
+        return _form(request, inv, "sale", header, lines, refusal=refusal)
+    return RedirectResponse(f"/documents/{posted.id}", status_code=303)
+
+
+# --- returns ---------------------------------------------------------------------------------
+RETURNS = {"sales-returns": "sales_return", "purchase-returns": "purchase_return"}
+
+
+def _return_pages(path: str, kind: str) -> None:
+    """The form of a sales return (credit note) or purchase return (debit note)."""
+
+    @router.get(f"/{path}/new", response_class=HTMLResponse, name=f"new_{kind}")
+    def new_return(request: Request, inv: Page, origin: str = "") -> HTMLResponse:
+        header: dict[str, Any] = {"date": date.today().isoformat(), "origin": origin}
+        lines: list[dict[str, Any]] = []
+        if origin:
+            found = inv.document(origin)
+            header["location"] = entry.return_location(found)
+            lines = entry.origin_lines(found)
+        return _form(request, inv, kind, header, lines)
+
+    @router.post(f"/{path}/new", name=f"post_{kind}")
+    async def post_return(request: Request, inv: FormPage) -> Response:
+        form = await request.form()
+        header, lines = _header(form), form_lines(form)
+        try:
+            posted = inv.create_document(
+                kind, service_lines(lines), location=header["location"],
+                partner=header["partner"], origin=header["origin"], **_extra(header),
+            )  # fmt: skip
+        except SerialtrackError as refusal:
+            return _form(request, inv, kind, header, lines, refusal=refusal)
+        return RedirectResponse(f"/documents/{posted.id}", status_code=303)
+
+
+for _path, _kind in RETURNS.items():
+    _return_pages(_path, _kind)
+
+
+# --- shared form plumbing --------------------------------------------------------------------
+def _header(form: Any) -> dict[str, Any]:
+    header = {k: text(form.get(k)) for k in ("partner", "location", "number", "date", "reference")}
+    header["origin"] = text(form.get("origin"))
+    header["quick"] = form.get("quick") == "1"
+    return header
+
+
+def _extra(header: dict[str, Any]) -> dict[str, Any]:
+    """Number, date and reference as the service takes them; a bad date is named like others."""
+    extra: dict[str, Any] = {"number": header["number"], "reference": header["reference"]}
+    if header["date"]:
+        try:
+            extra["date"] = date.fromisoformat(header["date"])
+        except ValueError:
+            raise Invalid(
+                "the date is not valid", [Problem("date", "a date is written YYYY-MM-DD")]
+            ) from None
+    return extra
+
+
+FORM_TITLES = {
+    "receipt": "Receive goods", "sale": "Sell", "sales_return": "Sales return",
+    "purchase_return": "Purchase return",
+}  # fmt: skip
+
+
+def _form(
+    request: Request, inv: Inventory, kind: str, header: dict[str, Any],
+    lines: list[dict[str, Any]], *, refusal: SerialtrackError | None = None,
+) -> HTMLResponse:  # fmt: skip
+    products = {p.sku: p for p in inv.products()}
+    supplier_side = kind in ("receipt", "purchase_return")
+    partners = [
+        p.name for p in inv.partners() if (p.is_supplier if supplier_side else p.is_customer)
+    ]
+    context: dict[str, Any] = {
+        "title": FORM_TITLES[kind], "kind": kind, "header": header,
+        "products": products, "lines": entry.with_rows(inv, kind, lines, products, header),
+        "partners": partners,
+        "locations": [loc.name for loc in inv.locations() if not loc.kind.is_virtual],
+        "origins": _origins(inv, kind),
+    }  # fmt: skip
+    if refusal is None:
+        return render(request, "document_form.html", context)
+    context.update(refusal_context(refusal))
+    return render(request, "document_form.html", context, status_code=status_of(refusal))
+
+
+def _origins(inv: Inventory, kind: str) -> list[dict[str, Any]]:
+    origin_kind = {"sales_return": "sale", "purchase_return": "receipt"}.get(kind)
+    if origin_kind is None:
+        return []
+    return inv.documents(kind=origin_kind, state="posted", limit=200)

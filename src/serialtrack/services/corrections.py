@@ -1,0 +1,121 @@
+"""Serial correction: fix a mistyped code, keeping the serial's history and its old code.
+
+The serial keeps its id, so every move it ever made stays its own; the old code is kept in
+``serial_code_changes`` (searchable, shown on the serial) and the change is audited with the
+user who made it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from serialtrack.adapters.db.store import Tx
+from serialtrack.domain.codes import code_key, code_problem
+from serialtrack.domain.errors import Conflict, Invalid, NotFound, Problem
+from serialtrack.domain.model import Actor, Product, TrackingMode
+from serialtrack.domain.permissions import Permission, require
+from serialtrack.domain.posting import SerialState, describe
+from serialtrack.services.serials import SERIAL_UNIQUENESS
+
+MAX_REASON = 10_000
+
+
+def correct(
+    tx: Tx,
+    actor: Actor,
+    sku: str,
+    code: str,
+    new_code: str,
+    *,
+    reason: str | None,
+    now: datetime,
+) -> int:
+    """Change the code of ``sku``'s serial ``code`` to ``new_code``; return the serial's id."""
+    require(actor, Permission.MANAGE_CATALOG)
+    problems = [p for p in (code_problem(code, "code"), code_problem(new_code, "new_code")) if p]
+    if reason is not None and len(reason) > MAX_REASON:
+        problems.append(Problem("reason", f"reason is longer than {MAX_REASON} characters"))
+    if problems:
+        raise Invalid("the serial correction is not valid", problems)
+    product = _product(tx, sku)
+    state = _serial(tx, product, code)
+    new = new_code.strip()
+    if new == state.code:
+        raise Invalid(
+            f"{sku} {state.code} already has that code",
+            [Problem("new_code", "nothing to change")],
+        )
+    _refuse_if_taken(tx, product, state, new)
+    old_key, new_key = code_key(state.code), code_key(new)
+    if not tx.ledger.change_code(state.id, old_key=old_key, code=new, key=new_key):
+        raise Conflict(f"{sku} {state.code} was changed by someone else at the same moment")
+    tx.ledger.insert_code_change(
+        {
+            "serial_id": state.id,
+            "product_id": product.id,
+            "old_code": state.code,
+            "old_code_key": old_key,
+            "new_code": new,
+            "reason": reason,
+            "user_id": actor.user_id,
+            "at": now,
+        }
+    )
+    tx.catalog.audit(
+        user_id=actor.user_id,
+        entity="serial",
+        entity_id=state.id,
+        action="correct_code",
+        detail={"sku": sku, "old_code": state.code, "new_code": new, "reason": reason},
+        now=now,
+    )
+    return state.id
+
+
+def _product(tx: Tx, sku: str) -> Product:
+    product = tx.catalog.product_by_sku(sku)
+    if product is None:
+        raise NotFound(f"no product with SKU {sku!r}")
+    if product.tracking is not TrackingMode.SERIAL:
+        raise Invalid(f"{sku} is not serial-tracked", [Problem("sku", "it has no serial codes")])
+    return product
+
+
+def _serial(tx: Tx, product: Product, code: str) -> SerialState:
+    key = code_key(code)
+    state = tx.ledger.states_by_keys(product.id, [key]).get((product.id, key))
+    if state is not None:
+        return state
+    corrected = tx.reads.serial_id(product.id, key)
+    if corrected is not None:
+        (now,) = tx.ledger.states_by_ids([corrected])
+        raise Conflict(
+            f"{product.sku} {code.strip()} was already corrected to {now.code}",
+            [Problem("code", f"correct {now.code} instead")],
+        )
+    raise NotFound(f"no serial {code.strip()!r} of {product.sku}")
+
+
+def _refuse_if_taken(tx: Tx, product: Product, state: SerialState, new: str) -> None:
+    key = code_key(new)
+    taken = tx.ledger.states_by_keys(product.id, [key]).get((product.id, key))
+    if taken is not None and taken.id != state.id:
+        raise Conflict(
+            f"{new} is taken",
+            [Problem("new_code", f"{product.sku} {taken.code} is {describe(taken)}", "serial")],
+        )
+    if tx.catalog.setting(SERIAL_UNIQUENESS) == "global":
+        other = tx.ledger.states_of_other_products(product.id, [key]).get(key)
+        if other is not None:
+            sku, found = other
+            raise Conflict(
+                f"{new} is taken",
+                [
+                    Problem(
+                        "new_code",
+                        f"{sku} {found.code} is {describe(found)}; serial numbers are unique "
+                        "across products",
+                        "serial",
+                    )
+                ],
+            )
