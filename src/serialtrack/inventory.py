@@ -13,7 +13,7 @@ from typing import Any
 from serialtrack.adapters.db.engine import make_engine
 from serialtrack.adapters.db.store import Store
 from serialtrack.domain.entry import parse_entry
-from serialtrack.domain.errors import Invalid, Problem
+from serialtrack.domain.errors import Invalid, NotFound, Problem
 from serialtrack.domain.model import (
     Actor,
     DocumentKind,
@@ -159,9 +159,12 @@ class Inventory(AdminMixin, OperationsMixin):
         reference: str | None = None,
         origin: str | None = None,
         note: str | None = None,
+        destination: str | None = None,
         post: bool = True,
     ) -> DocumentView:
-        header = HeaderInput(_kind(kind), location, partner, number, date, reference, origin, note)
+        header = HeaderInput(
+            _kind(kind), location, partner, number, date, reference, origin, note, destination
+        )
         given = [_line(x, i) for i, x in enumerate(lines)]
         with self.store.transaction() as tx:
             document_id = documents.create(
@@ -233,6 +236,36 @@ class Inventory(AdminMixin, OperationsMixin):
             origin=invoice,
             **header,
         )
+
+    def update_draft(
+        self,
+        document: DocumentRef,
+        lines: Iterable[LineLike],
+        *,
+        location: str | None = None,
+        partner: str | None = None,
+        number: str | None = None,
+        date: date | None = None,
+        reference: str | None = None,
+        origin: str | None = None,
+        note: str | None = None,
+        destination: str | None = None,
+        post: bool = False,
+    ) -> DocumentView:
+        """Replace a draft's header and lines; it keeps its id (and number, unless given)."""
+        given = [_line(x, i) for i, x in enumerate(lines)]
+        with self.store.transaction() as tx:
+            document_id = self._id(tx, document)
+            row = tx.documents.get(document_id)
+            if row is None:
+                raise NotFound(f"no document with id {document_id}")
+            header = HeaderInput(
+                DocumentKind(row["kind"]), location, partner, number, date, reference, origin,
+                note, destination,
+            )  # fmt: skip
+            documents.update_draft(tx, self.actor, document_id, header, given, post=post,
+                                   now=self.clock())  # fmt: skip
+            return queries.document(tx, self.actor, document_id)
 
     def post(self, document: DocumentRef) -> DocumentView:
         with self.store.transaction() as tx:

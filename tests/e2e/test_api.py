@@ -279,3 +279,27 @@ def test_bulk_import_over_http(api: Api) -> None:
     assert done["serials"] == 2
     assert done["documents"][0].startswith("RC-")
     assert api.ok("GET", "/products/PHN-X1/serials/H-2")["status"] == "in_stock"
+
+
+def test_a_draft_is_edited_with_put(api: Api) -> None:
+    draft = api.ok("POST", "/documents", status=201, json={
+        "kind": "sale", "location": "Main store", "post": False,
+        "lines": [{"sku": "PHN-X1", "serials": ["X1-00004"]}],
+    })  # fmt: skip
+    edited = api.ok("PUT", f"/documents/{draft['number']}", json={
+        "kind": "sale", "location": "Main store", "partner": "Jane Doe",
+        "lines": [{"sku": "PHN-X1", "serial_text": "X1-00005, X1-00006"}],
+    })  # fmt: skip
+    assert (edited["id"], edited["state"], edited["partner"]) == (draft["id"], "draft", "Jane Doe")
+    assert api.ok("GET", "/products/PHN-X1/serials/X1-00004")["status"] == "in_stock"
+    assert api.ok("GET", "/products/PHN-X1/serials/X1-00006")["status"] == "reserved"
+    api.refused("PUT", f"/documents/{draft['id']}", 422, json={
+        "kind": "receipt", "location": "Main store", "lines": [{"sku": "PHN-X1", "serials": ["Q"]}],
+    })  # fmt: skip
+    posted = api.ok("PUT", f"/documents/{draft['id']}", json={
+        "kind": "sale", "location": "Main store", "post": True,
+        "lines": [{"sku": "PHN-X1", "serials": ["X1-00005"]}]})  # fmt: skip
+    assert posted["state"] == "posted"
+    api.refused("PUT", f"/documents/{draft['id']}", 409, json={
+        "kind": "sale", "location": "Main store", "lines": [{"sku": "PHN-X1", "serials": ["Q"]}],
+    })  # fmt: skip

@@ -227,15 +227,21 @@ def create_document(
 
 
 def _document(inv: Inventory, body: m.DocumentIn) -> DocumentView:
-    lines = [
+    lines = _lines(body)
+    return inv.create_document(body.kind, lines, post=body.post, **_header(body))
+
+
+def _header(body: m.DocumentIn) -> dict[str, Any]:
+    return body.model_dump(include={
+        "location", "partner", "number", "date", "reference", "origin", "note", "destination",
+    })  # fmt: skip
+
+
+def _lines(body: m.DocumentIn) -> list[LineInput]:
+    return [
         LineInput(line.sku, line.quantity, _codes(line, index))
         for index, line in enumerate(body.lines)
     ]
-    return inv.create_document(
-        body.kind, lines, location=body.location, partner=body.partner, number=body.number,
-        date=body.date, reference=body.reference, origin=body.origin, note=body.note,
-        post=body.post,
-    )  # fmt: skip
 
 
 def _codes(line: m.LineIn, index: int) -> tuple[str, ...]:
@@ -263,6 +269,19 @@ def list_documents(
 @router.get("/documents/{ref}", tags=["documents"])
 def read_document(inv: Inv, ref: str) -> DocumentView:
     return inv.document(_ref(ref))
+
+
+@router.put("/documents/{ref}", tags=["documents"])
+def update_draft(inv: Inv, ref: str, body: m.DocumentIn) -> DocumentView:
+    """Replace a draft's header and lines (it keeps its id and number); ``"post": true`` also
+    posts it (without ``post`` it stays a draft)."""
+    current = inv.document(_ref(ref))
+    if body.kind is not current.kind:
+        from serialtrack.domain.errors import Invalid, Problem
+
+        raise Invalid(f"{current.number} is a {current.kind.value}", [Problem("body.kind", "")])
+    post = body.post if "post" in body.model_fields_set else False
+    return inv.update_draft(current.id, _lines(body), post=post, **_header(body))
 
 
 @router.post("/documents/{ref}/post", tags=["documents"])

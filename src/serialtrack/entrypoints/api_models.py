@@ -57,7 +57,12 @@ class DocumentIn(Strict):
     origin: Annotated[str, StringConstraints(max_length=60)] | None = Field(
         None, description="The receipt a purchase return names, or the sale a return names."
     )
-    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    note: Annotated[str, StringConstraints(max_length=2000)] | None = Field(
+        None, description="Free text; the reason of a write-off."
+    )
+    destination: Annotated[str, StringConstraints(max_length=120)] | None = Field(
+        None, description="The store a dispatch or one-step transfer goes to."
+    )
     lines: Annotated[list[LineIn], Field(min_length=1, max_length=10_000)]
     post: bool = True
 

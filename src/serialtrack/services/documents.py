@@ -53,6 +53,77 @@ def create(
     return document_id
 
 
+def update_draft(
+    tx: Tx,
+    actor: Actor,
+    document_id: int,
+    given: HeaderInput,
+    lines: Sequence[LineInput],
+    *,
+    post: bool,
+    now: datetime,
+) -> None:
+    """Replace a draft's header and lines (same id; same number unless a new one is given).
+
+    The draft's held serials are released first, so it may keep them; everything is checked
+    again as for a new document, and a refusal leaves the draft exactly as it was.
+    """
+    row = _document(tx, document_id)
+    rule = rule_for(DocumentKind(row["kind"]))
+    require(actor, document_permission(rule.kind))
+    if given.kind is not rule.kind:
+        raise Invalid(
+            f"{row['number']} is a {rule.label}; its kind cannot change", [Problem("kind", "")]
+        )
+    if not tx.documents.transition(document_id, DocumentState.DRAFT, DocumentState.DRAFT, {}):
+        raise Conflict(f"{row['number']} is {row['state']}; only a draft can be edited")
+    tx.ledger.release(document_id)
+    tx.documents.delete_lines(document_id)
+    same_number = given.number is None or given.number.strip() == row["number"]
+    header, problems = resolve_header(
+        tx, rule, replace(given, number=None if same_number else given.number), now.date()
+    )
+    products = tx.catalog.products_by_skus([line.sku for line in lines])
+    planned, line_problems = plan_lines(rule, products, lines)
+    problems += line_problems
+    if problems or header is None:
+        raise Invalid(f"the {rule.label} is not valid", problems)
+    states = _states(tx, planned)
+    _check_serials(tx, rule, header, planned, states, document_id=None)
+    number = row["number"] if same_number else header.number
+    planned = _rewrite(tx, document_id, replace(header, number=number), planned)
+    if post:
+        execution.post(tx, actor, document_id, header, planned, states, now=now)
+    elif rule.reserves:
+        _hold(tx, document_id, header, planned, states)
+    else:
+        _keep_codes(tx, document_id, planned, states)
+
+
+def _rewrite(
+    tx: Tx, document_id: int, header: Header, planned: Sequence[PlannedLine]
+) -> list[PlannedLine]:
+    tx.documents.update(document_id, _header_values(header))
+    line_ids = tx.documents.insert_lines(
+        document_id, [(p.line_no, p.product.id, p.quantity) for p in planned]
+    )
+    return [replace(p, line_id=i) for p, i in zip(planned, line_ids, strict=True)]
+
+
+def _header_values(header: Header) -> dict[str, object]:
+    return {
+        "number": header.number,
+        "date": header.date,
+        "partner_id": header.partner.id if header.partner else None,
+        "from_location_id": header.from_location.id,
+        "to_location_id": header.to_location.id,
+        "reference": header.reference,
+        "origin_document_id": header.origin_id,
+        "destination_location_id": header.destination.id if header.destination else None,
+        "note": header.note,
+    }
+
+
 def post(tx: Tx, actor: Actor, document_id: int, *, now: datetime) -> None:
     row = _document(tx, document_id)
     rule = rule_for(DocumentKind(row["kind"]))
@@ -143,17 +214,10 @@ def _insert(
 ) -> tuple[int, list[PlannedLine]]:
     document_id = tx.documents.insert(
         {
+            **_header_values(header),
             "kind": header.rule.kind.value,
             "number": header.number or next_number(tx, header.rule),
             "state": DocumentState.DRAFT.value,
-            "date": header.date,
-            "partner_id": header.partner.id if header.partner else None,
-            "from_location_id": header.from_location.id,
-            "to_location_id": header.to_location.id,
-            "reference": header.reference,
-            "origin_document_id": header.origin_id,
-            "destination_location_id": header.destination.id if header.destination else None,
-            "note": header.note,
             "created_by": actor.user_id,
             "created_at": now,
         }

@@ -76,10 +76,17 @@ class DocumentRepo:
         line_ids = select(lines.c.id).where(lines.c.document_id == document_id)
         self.c.execute(delete(line_serials).where(line_serials.c.line_id.in_(line_ids)))
 
-    def delete_draft(self, document_id: int) -> None:
+    def delete_lines(self, document_id: int) -> None:
+        """A draft's lines and its list of codes (before the draft is rewritten or deleted)."""
         self.forget_draft_serials(document_id)
         self.c.execute(delete(lines).where(lines.c.document_id == document_id))
+
+    def delete_draft(self, document_id: int) -> None:
+        self.delete_lines(document_id)
         self.c.execute(delete(documents).where(documents.c.id == document_id))
+
+    def update(self, document_id: int, values: dict[str, Any]) -> None:
+        self.c.execute(update(documents).where(documents.c.id == document_id).values(values))
 
     def holds(self, document_id: int) -> int:
         query = select(serials.c.id).where(serials.c.reserved_by == document_id)
