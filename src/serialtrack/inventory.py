@@ -288,10 +288,22 @@ class Inventory(AdminMixin, OperationsMixin):
             return queries.document(tx, self.actor, self._id(tx, document))
 
     def documents(
-        self, *, kind: str | None = None, state: str | None = None, limit: int = 100
+        self,
+        *,
+        kind: str | None = None,
+        state: str | None = None,
+        limit: int = 100,
+        partner: str | None = None,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        before_id: int | None = None,
     ) -> list[dict[str, Any]]:
+        """Documents, newest first; page with ``before_id`` = the last row's ``id``."""
         with self.store.transaction(write=False) as tx:
-            return queries.documents(tx, self.actor, kind=kind, state=state, limit=limit)
+            return queries.documents(
+                tx, self.actor, kind=kind, state=state, limit=limit, partner=partner,
+                date_from=date_from, date_to=date_to, before_id=before_id,
+            )  # fmt: skip
 
     def _id(self, tx: Any, document: DocumentRef) -> int:
         if isinstance(document, DocumentView):

@@ -261,9 +261,22 @@ def _replay(seen: Any) -> JSONResponse:
 
 @router.get("/documents", tags=["documents"])
 def list_documents(
-    inv: Inv, kind: str | None = None, state: str | None = None, limit: Limit = 100
+    inv: Inv,
+    kind: str | None = None,
+    state: str | None = None,
+    partner: Annotated[str | None, Query(max_length=200)] = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    before_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    limit: Limit = 100,
 ) -> dict[str, Any]:
-    return jsonable_encoder({"items": inv.documents(kind=kind, state=state, limit=limit)})
+    """Documents, newest first; page with ``before_id`` = the previous page's ``next_before_id``."""
+    rows = inv.documents(
+        kind=kind, state=state, partner=partner, date_from=date_from, date_to=date_to,
+        before_id=before_id, limit=limit,
+    )  # fmt: skip
+    following = rows[-1]["id"] if len(rows) == limit else None
+    return jsonable_encoder({"items": rows, "next_before_id": following})
 
 
 @router.get("/documents/{ref}", tags=["documents"])

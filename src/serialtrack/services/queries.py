@@ -220,10 +220,32 @@ def find_document(tx: Tx, actor: Actor, number: str, kind: str | None = None) ->
 
 
 def documents(
-    tx: Tx, actor: Actor, *, kind: str | None = None, state: str | None = None, limit: int = 100
+    tx: Tx,
+    actor: Actor,
+    *,
+    kind: str | None = None,
+    state: str | None = None,
+    limit: int = 100,
+    partner: str | None = None,
+    **more: Any,
 ) -> list[dict[str, Any]]:
+    """Documents, newest first; ``more``: date_from, date_to, before_id (the last row's id)."""
     require(actor, Permission.READ)
-    return [dict(r._mapping) for r in tx.reads.documents(kind, state, limit)]
+    problems = []
+    if kind and kind not in {k.value for k in DocumentKind}:
+        problems.append(
+            Problem("kind", f"kind is one of {', '.join(k.value for k in DocumentKind)}")
+        )
+    if state and state not in {s.value for s in DocumentState}:
+        problems.append(Problem("state", "state is draft, posted or cancelled"))
+    if partner:
+        found = tx.catalog.partner_by_name(partner)
+        if found is None:
+            problems.append(Problem("partner", f"no partner named {partner!r}"))
+        more["partner_id"] = found.id if found else None
+    if problems:
+        raise Invalid("the filter is not valid", problems)
+    return [dict(r._mapping) for r in tx.reads.documents(kind, state, limit, **more)]
 
 
 def stock(

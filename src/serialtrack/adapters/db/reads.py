@@ -294,12 +294,20 @@ class ReadRepo:
                 return
             after = page[-1].id
 
-    def documents(self, kind: str | None, state: str | None, limit: int) -> list[Any]:
+    def documents(self, kind: str | None, state: str | None, limit: int, **more: Any) -> list[Any]:
+        """Newest first; ``more``: partner_id, date_from, date_to, before_id (keyset)."""
         query = _documents_query()
-        if kind:
-            query = query.where(documents.c.kind == kind)
-        if state:
-            query = query.where(documents.c.state == state)
+        conditions = {
+            "kind": (kind, lambda v: documents.c.kind == v),
+            "state": (state, lambda v: documents.c.state == v),
+            "partner_id": (more.get("partner_id"), lambda v: documents.c.partner_id == v),
+            "date_from": (more.get("date_from"), lambda v: documents.c.date >= v),
+            "date_to": (more.get("date_to"), lambda v: documents.c.date <= v),
+            "before_id": (more.get("before_id"), lambda v: documents.c.id < v),
+        }
+        for value, condition in conditions.values():
+            if value:
+                query = query.where(condition(value))
         return list(self.c.execute(query.order_by(documents.c.id.desc()).limit(limit)))
 
     def document(self, document_id: int) -> Any:
