@@ -166,8 +166,12 @@ def test_serial_list_filters_and_cursor(api: Api) -> None:
     codes = [r["serial"] for r in page["items"] + rest["items"]]
     assert len(codes) == len(set(codes)) == 17  # 20 received, 3 sold, 1 back, 1 to supplier
     assert rest["next_after_id"] is None
-    bad = api.refused("GET", "/serials?status=lost-ish&location=Mars", 422)
-    assert {e["where"] for e in bad["errors"]} == {"status", "location"}
+    bad = api.refused("GET", "/serials?status=lost-ish&location=Mars&partner=Nobody", 422)
+    assert {e["where"] for e in bad["errors"]} == {"status", "location", "partner"}
+    jane = api.ok("GET", "/serials?partner=Jane Doe")["items"]
+    assert sorted(r["serial"] for r in jane) == ["X1-00001", "X1-00002", "X1-00003"]  # sold to her
+    northwind = api.ok("GET", "/serials?partner=Northwind Parts")["items"]
+    assert len(northwind) == 10
     api.refused("GET", "/serials?limit=0", 422)
 
 
@@ -181,6 +185,8 @@ def test_scan_and_serial_entry_helpers(api: Api) -> None:
         "A-8", "A-9", "A-10", "B"
     ]  # fmt: skip
     api.refused("POST", "/serials/parse", 422, json={"text": "A-10..A-8"})
+    rule = {"prefix": "R-", "start": 8, "count": 3, "width": 3, "increment": 2}
+    assert api.ok("POST", "/serials/rule", json=rule)["codes"] == ["R-008", "R-010", "R-012"]
     generated = api.ok("POST", "/products/LAP-14/serials/generate", json={"count": 2})["codes"]
     assert generated == ["LAP-14-000001", "LAP-14-000002"]
 

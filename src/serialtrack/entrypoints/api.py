@@ -325,6 +325,7 @@ def list_serials(
     sku: str | None = None,
     status: str | None = None,
     location: str | None = None,
+    partner: Annotated[str | None, Query(max_length=200)] = None,
     text: Annotated[str | None, Query(max_length=100)] = None,
     received_from: date | None = None,
     received_to: date | None = None,
@@ -335,7 +336,7 @@ def list_serials(
 ) -> dict[str, Any]:
     """Serials, filtered; page with ``after_id`` = the previous page's ``next_after_id``."""
     rows = inv.serials(
-        sku=sku, status=status, location=location, text=text,
+        sku=sku, status=status, location=location, partner=partner, text=text,
         received_from=received_from, received_to=received_to,
         sold_from=sold_from, sold_to=sold_to, after_id=after_id, limit=limit,
     )  # fmt: skip
@@ -361,6 +362,16 @@ def parse_serials(inv: Inv, body: m.EntryIn) -> dict[str, Any]:
 
     inv.products()  # authentication and READ permission, like every route
     codes = list(parse_entry(body.text).codes)
+    return {"codes": codes, "count": len(codes)}
+
+
+@router.post("/serials/rule", tags=["serials"])
+def rule_serials(inv: Inv, body: m.RuleIn) -> dict[str, Any]:
+    """Codes from a numbering rule (seed 003): prefix, start, increment, count, width, suffix."""
+    from serialtrack.domain.entry import rule_codes
+
+    inv.products()  # authentication and READ permission, like every route
+    codes = rule_codes(**body.model_dump(), where="body")
     return {"codes": codes, "count": len(codes)}
 
 

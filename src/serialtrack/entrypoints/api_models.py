@@ -156,6 +156,19 @@ class EntryIn(Strict):
     text: Annotated[str, StringConstraints(max_length=5_000_000)]
 
 
+class RuleIn(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"prefix": "SN-", "start": 1, "count": 10, "width": 4}]},
+    )
+    prefix: Annotated[str, StringConstraints(max_length=60)] = ""
+    start: Annotated[int, Field(ge=0, le=10**15)]
+    increment: Annotated[int, Field(ge=1, le=10**9)] = 1
+    count: Annotated[int, Field(ge=1, le=100_000)]
+    width: Annotated[int, Field(ge=0, le=30)] = 0
+    suffix: Annotated[str, StringConstraints(max_length=60)] = ""
+
+
 class GenerateIn(Strict):
     count: Annotated[int, Field(ge=1, le=100_000)]
 

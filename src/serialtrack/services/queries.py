@@ -134,10 +134,19 @@ def serial_filter(tx: Tx, **given: Any) -> SerialFilter:
         problems.append(
             Problem("status", f"status is one of {', '.join(s.value for s in SerialStatus)}")
         )
+    partner_id = None
+    if given.get("partner"):
+        partner = tx.catalog.partner_by_name(given["partner"])
+        partner_id = partner.id if partner else None
+        if partner is None:
+            problems.append(Problem("partner", f"no partner named {given['partner']!r}"))
     if problems:
         raise Invalid("the filter is not valid", problems)
     dates = {k: given.get(k) for k in ("received_from", "received_to", "sold_from", "sold_to")}
-    return SerialFilter(product_id, status or None, location_id, given.get("text") or None, **dates)
+    text = given.get("text") or None
+    return SerialFilter(
+        product_id, status or None, location_id, text, **dates, partner_id=partner_id
+    )
 
 
 def serials(

@@ -42,6 +42,7 @@ class SerialFilter:
     received_to: date | None = None
     sold_from: date | None = None
     sold_to: date | None = None
+    partner_id: int | None = None  # bought from or sold to this partner
 
 
 def _latest_document(kinds: tuple[str, ...]) -> Any:
@@ -110,6 +111,7 @@ def _filtered(query: Any, f: SerialFilter, rd: Any, sd: Any) -> Any:
         (f.received_to, lambda v: rd.c.date <= v),
         (f.sold_from, lambda v: sd.c.date >= v),
         (f.sold_to, lambda v: sd.c.date <= v),
+        (f.partner_id, lambda v: or_(rd.c.partner_id == v, sd.c.partner_id == v)),
     ]
     for value, condition in conditions:
         if value is not None:
