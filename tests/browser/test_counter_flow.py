@@ -170,19 +170,28 @@ def quick_sale(page: Any) -> None:
     page.goto("/sales/new?quick=1")
     page.select_option("#partner", "Jane Doe")
     page.select_option("#location", "Main store")
-    page.fill("#quick-scan", f"(01){GTIN}(21)CAM-0003")
-    page.press("#quick-scan", "Enter")
+    scan(page, f"(01){GTIN}(21)CAM-0003")
     expect_text(page, "#lines", "CAM-0003")
-    page.fill("#quick-scan", "CAM-0003")
-    page.press("#quick-scan", "Enter")
-    page.fill("#quick-scan", "NO-SUCH-UNIT")
-    page.press("#quick-scan", "Enter")
+    scan(page, "CAM-0003")
+    expect_text(page, "#scan-message", "CAM-0003 is already on line 1")
+    scan(page, "NO-SUCH-UNIT")
     expect_text(page, "#scan-message", "NO-SUCH-UNIT")
+    scan(page, "CAM-0001")
+    expect_text(page, "#lines", "CAM-0001")
     shot(page, "quick-sale")
-    page.locator("#lines fieldset").nth(1).locator("button[data-remove]").click()
+    page.click("button[aria-label='Remove CAM-0001']")
     page.click("#save")
     expect_text(page, "#doc-state", "posted")
     expect_text(page, "#lines", "CAM-0003")
+
+
+def scan(page: Any, text: str) -> None:
+    """What a scanner does: the code and Enter; wait until the box is cleared for the next."""
+    from playwright.sync_api import expect
+
+    page.fill("#quick-scan", text)
+    page.press("#quick-scan", "Enter")
+    expect(page.locator("#quick-scan")).to_have_value("")
 
 
 def test_a_clerk_cannot_cancel(page: Any, shop_url: str) -> None:

@@ -138,3 +138,21 @@ def test_same_code_on_two_products_is_fine(inv: Inventory) -> None:
     inv.add_product("TABLET", "Tablet", "serial")
     inv.receive(supplier="Acme", location="Store", lines=[("PHONE", ["3"]), ("TABLET", ["3"])])
     assert inv.serial("TABLET", "3").status is SerialStatus.IN_STOCK
+
+
+def test_lines_of_one_product_each_show_their_own_serials(inv: Inventory) -> None:
+    shop(inv)
+    inv.receive(supplier="Acme", location="Store", lines=[("PHONE", ["L1", "L2", "L3"])])
+    sale = inv.sell(location="Store", lines=[("PHONE", ["L1"]), ("PHONE", ["L3", "L2"])])
+    assert [line["serials"] for line in sale.lines] == [["L1"], ["L3", "L2"]]
+    assert [line["serials"] for line in inv.cancel(sale).lines] == [["L1"], ["L3", "L2"]]
+
+
+def test_a_purchase_return_naming_its_receipt_takes_the_supplier_from_it(inv: Inventory) -> None:
+    shop(inv)
+    receipt = inv.receive(supplier="Globex", location="Store", lines=[("PHONE", ["G1"])])
+    debit = inv.create_document(
+        "purchase_return", [("PHONE", ["G1"])], location="Store", origin=receipt.number
+    )
+    assert debit.partner == "Globex"
+    assert inv.serial("PHONE", "G1").holder == "Globex"

@@ -315,7 +315,7 @@ def delete_draft(inv: Inv, ref: str) -> Response:
 
 def _ref(ref: str) -> int | str:
     """A document id (digits) or number (RC-000001)."""
-    return int(ref) if ref.isdigit() and len(ref) < 18 else ref
+    return int(ref) if ref.isascii() and ref.isdigit() and len(ref) < 18 else ref
 
 
 # --- serials -------------------------------------------------------------------------------

@@ -51,7 +51,7 @@ def search(request: Request, inv: Page, q: str = "") -> Response:
     else:
         if found.sku and found.serial and found.status:
             return RedirectResponse(serial_url(found.sku, found.serial), status_code=303)
-        if found.sku and not found.serial:
+        if found.sku and found.serial in (None, found.sku):  # the product itself was scanned
             return RedirectResponse(product_url(found.sku), status_code=303)
         message = found.message
     products = _matching(inv, q)

@@ -186,7 +186,11 @@ async def quick_scan(request: Request, inv: FormPage) -> HTMLResponse:
         where = f"{found.status.replace('_', ' ')} at {found.location}" if found.status else "new"
         problem = f"{found.sku} {found.serial} is not in stock at {location} ({where})"
         return _scan_problem(request, problem)
-    index = max(line_indexes(form), default=-1) + 1
+    on_form = [form_line(form, i) for i in line_indexes(form)]
+    for position, other in enumerate(on_form, 1):
+        if other["sku"] == unit["sku"] and unit["serial"] in other["serials"]:
+            return _scan_problem(request, f"{unit['serial']} is already on line {position}")
+    index = max((x["index"] for x in on_form), default=-1) + 1
     line = {"index": index, "sku": unit["sku"], "serials": [unit["serial"]],
             "product_name": unit["product"]}  # fmt: skip
     return render(request, "_quick_line.html", {"line": line, "scanned": scanned})

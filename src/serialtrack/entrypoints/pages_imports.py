@@ -11,8 +11,9 @@ import base64
 import binascii
 from typing import Any
 
-from fastapi import APIRouter, Request, UploadFile
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import UploadFile
 
 from serialtrack.domain.errors import Invalid, Problem, SerialtrackError
 from serialtrack.entrypoints.pages import FormPage, Page, refusal_context, render, status_of, text
@@ -66,7 +67,10 @@ async def _file(form: Any) -> tuple[bytes, str]:
     """The uploaded file, or the checked file carried in the confirm form."""
     upload = form.get("file")
     if isinstance(upload, UploadFile) and upload.filename:
-        return await upload.read(), upload.filename
+        try:
+            return await upload.read(), upload.filename
+        finally:
+            await upload.close()
     payload = form.get("payload")
     if payload:
         try:

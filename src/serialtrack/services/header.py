@@ -49,7 +49,11 @@ def resolve_header(
 ) -> tuple[Header | None, list[Problem]]:
     problems: list[Problem] = []
     origin = _origin(tx, rule, given.origin, problems)
-    partner = _origin_partner(tx, origin, _partner(tx, rule, given.partner, problems), problems)
+    # With an origin the partner may be left out: it is the origin's (a receipt's supplier).
+    required = rule.partner_required and origin is None
+    partner = _origin_partner(
+        tx, origin, _partner(tx, rule, given.partner, problems, required=required), problems
+    )
     internal = _store(tx, given.location or _bound_for(tx, origin), "location", problems)
     if origin is not None and rule.takes_from_origin:
         _check_bound_for(tx, origin, internal, problems)
@@ -127,9 +131,11 @@ def _route(
     return (internal, outside) if rule.from_kind is LocationKind.INTERNAL else (outside, internal)
 
 
-def _partner(tx: Tx, rule: KindRule, name: str | None, problems: list[Problem]) -> Partner | None:
+def _partner(
+    tx: Tx, rule: KindRule, name: str | None, problems: list[Problem], *, required: bool
+) -> Partner | None:
     if not name:
-        if rule.partner_required:
+        if required:
             role = rule.partner_role.value if rule.partner_role else "partner"
             problems.append(Problem("partner", f"a {rule.label} needs a {role}"))
         return None

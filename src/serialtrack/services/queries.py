@@ -170,15 +170,17 @@ def document(tx: Tx, actor: Actor, document_id: int) -> DocumentView:
     row = tx.reads.document(document_id)
     if row is None:
         raise NotFound(f"no document with id {document_id}")
-    moves = tuple(_move(r) for r in tx.reads.document_moves(document_id))
-    drafted: dict[int, list[str]] = {}
+    rows = tx.reads.document_moves(document_id)
+    moves = tuple(_move(r) for r in rows)
+    by_line: dict[int, list[str]] = {}  # a draft's listed codes, or what each line moved
     for s in tx.documents.draft_serials(document_id):
-        drafted.setdefault(s["line_id"], []).append(s["code"])
+        by_line.setdefault(s["line_id"], []).append(s["code"])
+    for r in rows:
+        if not r.reversal and r.code and r.line_id is not None:
+            by_line.setdefault(r.line_id, []).append(r.code)
     lines = []
     for line in tx.reads.document_lines(document_id):
-        codes = drafted.get(line.id) or [
-            m.serial for m in moves if not m.reversal and m.serial and m.product_sku == line.sku
-        ]
+        codes = by_line.get(line.id, [])
         lines.append(
             {"line_no": line.line_no, "sku": line.sku, "quantity": line.quantity, "serials": codes}
         )

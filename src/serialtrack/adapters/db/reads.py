@@ -391,6 +391,7 @@ def _moves_query() -> Any:
             dst.c.name.label("to_location"),
             users.c.username,
             moves.c.reversal,
+            moves.c.line_id,
         )
         .join(documents, documents.c.id == moves.c.document_id)
         .join(products, products.c.id == moves.c.product_id)
