@@ -24,7 +24,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
 REQUIRED = os.environ.get("SERIALTRACK_TEST_POSTGRES") == "required"
-PASSWORDS = {"mia": "manager-pass-1", "kim": "clerk-pass-1"}
+from browser.accounts import PASSWORDS  # noqa: E402
 
 
 def _missing() -> str | None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from conftest import PASSWORDS
+from browser.accounts import PASSWORDS
 
 pytestmark = pytest.mark.browser
 

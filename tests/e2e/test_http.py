@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from live import live_server
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
@@ -21,6 +20,7 @@ from schemathesis.checks import (
 )
 
 import serialtrack
+from e2e.live import live_server
 from serialtrack.demo import load_demo
 
 

@@ -140,3 +140,29 @@ def test_two_processes_selling_the_same_unit_one_wins(postgres_url: str) -> None
     with serialtrack.open(postgres_url) as inv:
         winner = next(k for k, v in results.items() if v == "sold")
         assert inv.serial("PHONE", "PROC-1").holder == winner
+
+
+@pytest.mark.postgres
+def test_a_large_posting_refreshes_planner_statistics(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from serialtrack.services import execution
+
+    monkeypatch.setattr(execution, "LARGE_DOCUMENT", 3)
+
+    def analyzed(inv: serialtrack.Inventory) -> int:
+        with inv.store.transaction(write=False) as tx:
+            query = (
+                "select analyze_count from pg_stat_user_tables"
+                " where relname = 'serials' and schemaname = current_schema()"
+            )
+            return int(tx.connection.exec_driver_sql(query).scalar_one())
+
+    with shop(serialtrack.open(postgres_url)) as inv:
+        before = analyzed(inv)
+        inv.receive(supplier="Acme", location="Store", lines=[("PHONE", ["S1", "S2"])])
+        assert analyzed(inv) == before  # small: no ANALYZE
+        receipt = inv.receive(supplier="Acme", location="Store", lines=[("PHONE", codes("B", 3))])
+        assert analyzed(inv) == before + 1
+        inv.cancel(receipt)
+        assert analyzed(inv) == before + 2

@@ -334,7 +334,7 @@ def test_ledger_properties_sqlite(tmp_path_factory: pytest.TempPathFactory) -> N
 
 @pytest.mark.postgres
 def test_ledger_properties_postgres() -> None:
-    from conftest import drop_postgres_schema, new_postgres_schema, require_postgres
+    from databases import drop_postgres_schema, new_postgres_schema, require_postgres
 
     require_postgres()
 

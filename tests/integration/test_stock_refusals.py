@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 import serialtrack
 from builders import shop, snapshot
-from conftest import drop_postgres_schema, new_postgres_schema, require_postgres
+from databases import drop_postgres_schema, new_postgres_schema, require_postgres
 from serialtrack import Conflict, Invalid, NotFound, SerialtrackError
 from serialtrack.adapters.db.tables import audit, serial_code_changes, serials
 from serialtrack.inventory import Inventory

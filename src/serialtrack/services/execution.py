@@ -29,6 +29,9 @@ from serialtrack.domain.rules import RULES
 from serialtrack.services.header import Header
 
 ALLOW_NEGATIVE_STOCK = "allow_negative_stock"
+# After a posting or cancel this large the planner's statistics are refreshed: PostgreSQL with
+# stale statistics picks plans that scan whole tables per serial (bench/README.md, finding 1).
+LARGE_DOCUMENT = 10_000
 
 
 def post(
@@ -66,6 +69,8 @@ def post(
         for serial_id in _move_serials(tx, document_id, header, line, states, now):
             rows.append({**base, "serial_id": serial_id, "quantity": 1})
     tx.ledger.insert_moves(rows)
+    if len(rows) >= LARGE_DOCUMENT:
+        tx.ledger.refresh_statistics()
 
 
 def origin_of(tx: Tx, header: Header) -> Origin | None:
@@ -209,6 +214,8 @@ def cancel(tx: Tx, actor: Actor, row: Mapping[str, Any], *, now: datetime) -> No
             )
         tx.ledger.add_quantity(move.product_id, source.id, move.quantity, floor=False)
     tx.ledger.insert_reversal_moves(document_id=document_id, user_id=actor.user_id, now=now)
+    if expected >= LARGE_DOCUMENT:
+        tx.ledger.refresh_statistics()
 
 
 def _refuse_if_taken_from(tx: Tx, row: Mapping[str, Any]) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -429,3 +430,10 @@ class LedgerRepo:
         )
         for part in chunks(list(dated), 5000):
             self.c.execute(query, [{"k": key, "d": day} for key, day in part])
+
+    def refresh_statistics(self) -> None:
+        """Fresh planner statistics for the ledger's big tables (PostgreSQL; SQLite needs none:
+        its planner works from the indexes alone)."""
+        if self.c.dialect.name == "postgresql":
+            self.c.execute(text("ANALYZE serials"))
+            self.c.execute(text("ANALYZE moves"))

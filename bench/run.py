@@ -1,0 +1,799 @@
+"""Hand-run benchmark of serialtrack through its public API: prints figures and ratios.
+
+    .venv/bin/python bench/run.py                  # SQLite, "millions" check at 1,000,000
+    .venv/bin/python bench/run.py --quick          # SQLite, "millions" check at 100,000
+    .venv/bin/python bench/run.py --postgres       # PostgreSQL (127.0.0.1:5432, db test)
+    .venv/bin/python bench/run.py --big 2000000 --json figures.json
+
+Every measured step runs in a fresh subprocess (this same file with ``--step``), so the
+peak-RSS delta of a step belongs to that step alone. Databases live in a temporary directory
+(SQLite) or in throw-away ``bench_<random>_*`` schemas (PostgreSQL) dropped at the end.
+This is not a test: nothing is asserted beyond "the API did not raise".
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import hashlib
+import json
+import math
+import os
+import platform
+import random
+import resource
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+PG_URL = os.environ.get(
+    "SERIALTRACK_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+SKU = "PHONE"
+STORE, SUPPLIER, CUSTOMER = "Store", "Acme", "Alice"
+MARK = "BENCH-RESULT "
+FILL_CHUNK = 250_000
+SMALL = 10_000
+ROUNDS = 5  # the small cases are repeated and the median round kept (shared machines are noisy)
+
+# --------------------------------------------------------------------------------------
+# child side: one step, in its own process, printing one JSON line
+# --------------------------------------------------------------------------------------
+
+STEPS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {}
+
+
+def step(fn: Callable[[argparse.Namespace], dict[str, Any]]) -> Callable[..., Any]:
+    STEPS[fn.__name__.removeprefix("step_")] = fn
+    return fn
+
+
+def code(prefix: str, i: int) -> str:
+    return f"{prefix}-{i:09d}"
+
+
+def _status_kb(field: str) -> int | None:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def reset_peak_rss() -> int:
+    """Start a fresh peak-RSS window; return the current RSS in KiB.
+
+    Linux keeps the peak (VmHWM) per process image and lets ``clear_refs`` reset it. Where
+    that is missing, ``ru_maxrss`` is the fallback: note that it survives ``exec``, so a
+    child would inherit its parent's peak and small growths would read as zero.
+    """
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return _status_kb("VmRSS") or 0
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def peak_rss_kb() -> int:
+    return _status_kb("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+PROFILE: str | None = None  # set in a child run with --profile: dump cProfile stats here
+
+
+@contextmanager
+def measured(out: dict[str, Any]) -> Iterator[None]:
+    """Wall time, and how far the RSS peaked above its level at the start of the block."""
+    profiler = None
+    if PROFILE:
+        import cProfile
+
+        profiler = cProfile.Profile()
+    gc.collect()
+    before = reset_peak_rss()
+    start, cpu = time.perf_counter(), time.process_time()
+    if profiler:
+        profiler.enable()
+    yield
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(PROFILE)
+    out["seconds"] = time.perf_counter() - start
+    out["cpu_seconds"] = time.process_time() - cpu
+    out["rss_peak_delta_mb"] = (peak_rss_kb() - before) / 1024
+    out["rss_peak_mb"] = peak_rss_kb() / 1024
+
+
+@contextmanager
+def inventory(url: str) -> Iterator[Any]:
+    import serialtrack
+
+    inv = serialtrack.open(url)
+    try:
+        yield inv
+    finally:
+        inv.close()
+
+
+@step
+def step_setup(a: argparse.Namespace) -> dict[str, Any]:
+    with inventory(a.url) as inv:
+        inv.add_location(STORE)
+        inv.add_partner(SUPPLIER, supplier=True)
+        inv.add_partner(CUSTOMER, customer=True)
+        inv.add_product(SKU, "Phone", "serial")
+    return {}
+
+
+@step
+def step_receipt(a: argparse.Namespace) -> dict[str, Any]:
+    """``rounds`` receipts of ``count`` new serials each, from ``prefix-start`` on; the
+    median one is kept (one round for the large cases, so their peak RSS is theirs)."""
+    rounds = []
+    with inventory(a.url) as inv:
+        for k in range(a.rounds):
+            first = a.start + k * a.count
+            codes = [code(a.prefix, i) for i in range(first, first + a.count)]
+            this: dict[str, Any] = {"count": a.count}
+            with measured(this):
+                doc = inv.receive(supplier=SUPPLIER, location=STORE, lines=[(SKU, codes)])
+            this["number"] = doc.number
+            del codes, doc
+            rounds.append(this)
+    out = median_round(rounds)
+    out["seconds_rounds"] = [r["seconds"] for r in rounds]
+    return out
+
+
+@step
+def step_cancel(a: argparse.Namespace) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    with inventory(a.url) as inv, measured(out):
+        inv.cancel(a.number)
+    return out
+
+
+@step
+def step_sales(a: argparse.Namespace) -> dict[str, Any]:
+    """``count`` sale documents of one serial each, serials ``start`` .. in order."""
+    codes = [code(a.prefix, i) for i in range(a.start, a.start + a.count)]
+    out: dict[str, Any] = {"count": a.count}
+    with inventory(a.url) as inv, measured(out):
+        for c in codes:
+            inv.sell(customer=CUSTOMER, location=STORE, lines=[(SKU, [c])])
+    out["ms_each"] = out["seconds"] * 1000 / a.count
+    out["cpu_ms_each"] = out["cpu_seconds"] * 1000 / a.count
+    return out
+
+
+def median_round(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """The round of median wall time: a stray slow round (a busy neighbour) or fast one (no
+    garbage collection fell in it) moves it less than it moves the best or the mean."""
+    return sorted(rounds, key=lambda r: r["seconds"])[len(rounds) // 2]
+
+
+def median_of_rounds(out: dict[str, Any], count: int, once: Callable[[], int]) -> None:
+    """Time ``once`` (which does ``count`` operations) ``ROUNDS`` times; keep the median."""
+    rounds = []
+    for _ in range(ROUNDS):
+        this: dict[str, Any] = {}
+        with measured(this):
+            out["touched"] = once()
+        rounds.append(this)
+    out.update(median_round(rounds))
+    out["ms_each"] = out["seconds"] * 1000 / count
+    out["cpu_ms_each"] = out["cpu_seconds"] * 1000 / count
+    out["ms_each_rounds"] = [r["seconds"] * 1000 / count for r in rounds]
+
+
+@step
+def step_lookups(a: argparse.Namespace) -> dict[str, Any]:
+    """``count`` lookups (with history) of random serials among ``prefix-0`` .. ``pool-1``."""
+    rng = random.Random(a.seed)
+    codes = [code(a.prefix, rng.randrange(a.pool)) for _ in range(a.count)]
+    out: dict[str, Any] = {"count": a.count}
+    with inventory(a.url) as inv:
+        median_of_rounds(out, a.count, lambda: sum(len(inv.serial(SKU, c).history) for c in codes))
+    return out
+
+
+@step
+def step_pages(a: argparse.Namespace) -> dict[str, Any]:
+    """``count`` pages of ``inv.serials(sku=, status="in_stock")`` at random keyset positions."""
+    rng = random.Random(a.seed)
+    afters = [0] + [rng.randrange(a.pool) for _ in range(a.count - 1)]
+    out: dict[str, Any] = {"count": a.count}
+
+    def once() -> int:
+        return sum(
+            len(inv.serials(sku=SKU, status="in_stock", after_id=after, limit=100))
+            for after in afters
+        )
+
+    with inventory(a.url) as inv:
+        median_of_rounds(out, a.count, once)
+    return out
+
+
+@step
+def step_report(a: argparse.Namespace) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    rows = 0
+    with inventory(a.url) as inv, measured(out):
+        for _row in inv.report():
+            rows += 1
+    out["rows"] = rows
+    return out
+
+
+@step
+def step_calibrate(a: argparse.Namespace) -> dict[str, Any]:
+    """Fixed pure-Python work: how fast the machine is right now (it drifts when shared)."""
+    rng = random.Random(0)
+    data = [rng.random() for _ in range(200_000)]
+    out: dict[str, Any] = {}
+    with measured(out):
+        for _ in range(3):
+            index = {f"{x:.12f}": i for i, x in enumerate(sorted(data))}
+            del index
+    return out
+
+
+def _floor_rows(count: int) -> Iterator[tuple[Any, ...]]:
+    now = datetime.now(UTC).replace(tzinfo=None).isoformat(" ")
+    for i in range(count):
+        c = code("F", i)
+        yield (1, c, c.casefold(), 1, "in_stock", 1, 1, now)
+
+
+SERIALS_DDL = """
+create table serials (
+    id integer primary key, product_id integer not null, code varchar(100) not null,
+    code_key varchar(100) not null, location_id integer not null, status varchar(24) not null,
+    last_document_id integer, reserved_by integer, created_document_id integer, expiry date,
+    notes text, created_at timestamp not null, unique (product_id, code_key))
+"""
+SERIALS_INSERT = (
+    "insert into serials (product_id, code, code_key, location_id, status, last_document_id,"
+    " created_document_id, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+LEDGER_DDL = """
+create index ix_serials_code_key on serials (code_key);
+create index ix_serials_location_status on serials (location_id, status);
+create index ix_serials_product_status on serials (product_id, status);
+create index ix_serials_reserved_by on serials (reserved_by);
+create table moves (
+    id integer primary key, at timestamp not null, document_id integer not null,
+    line_id integer not null, product_id integer not null, serial_id integer,
+    quantity integer not null, from_location_id integer not null,
+    to_location_id integer not null, user_id integer not null, reversal boolean not null);
+create index ix_moves_serial on moves (serial_id, id);
+create index ix_moves_document on moves (document_id);
+create index ix_moves_product_at on moves (product_id, at);
+"""
+MOVES_INSERT = (
+    "insert into moves (at, document_id, line_id, product_id, serial_id, quantity,"
+    " from_location_id, to_location_id, user_id, reversal) values (?, 1, 1, 1, ?, 1, 2, 1, 1, 0)"
+)
+
+
+def _sqlite_floor(path: str, count: int, *, ledger: bool) -> dict[str, Any]:
+    """Plain sqlite3: the same rows into a table with the unique index (and, with ``ledger``,
+    every index of serials plus one move per serial, like a receipt writes)."""
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("pragma journal_mode=WAL")
+    db.execute("pragma synchronous=FULL")
+    db.execute(SERIALS_DDL)
+    if ledger:
+        db.executescript(LEDGER_DDL)
+    out: dict[str, Any] = {"count": count}
+    with measured(out):
+        db.execute("begin immediate")
+        db.executemany(SERIALS_INSERT, _floor_rows(count))
+        if ledger:
+            first = db.execute("select min(id) from serials").fetchone()[0]
+            now = datetime.now(UTC).replace(tzinfo=None).isoformat(" ")
+            db.executemany(MOVES_INSERT, ((now, first + i) for i in range(count)))
+        db.execute("commit")
+    db.close()
+    return out
+
+
+@step
+def step_floor_sqlite(a: argparse.Namespace) -> dict[str, Any]:
+    return _sqlite_floor(a.url.removeprefix("sqlite:///"), a.count, ledger=False)
+
+
+@step
+def step_floor_ledger_sqlite(a: argparse.Namespace) -> dict[str, Any]:
+    return _sqlite_floor(a.url.removeprefix("sqlite:///"), a.count, ledger=True)
+
+
+def _postgres_floor(url: str, count: int, *, ledger: bool) -> dict[str, Any]:
+    """psycopg ``executemany`` (pipelined) of the same rows; ``ledger`` as for SQLite."""
+    import psycopg
+
+    def pg(sql: str) -> str:
+        return sql.replace("?", "%s").replace("integer primary key", "bigserial primary key")
+
+    out: dict[str, Any] = {"count": count}
+    with psycopg.connect(url) as db:
+        db.execute(pg(SERIALS_DDL))
+        if ledger:
+            for statement in filter(str.strip, LEDGER_DDL.split(";")):
+                db.execute(pg(statement))
+        db.commit()
+        with measured(out), db.cursor() as cur:
+            cur.executemany(pg(SERIALS_INSERT), _floor_rows(count))
+            if ledger:
+                first = db.execute("select min(id) from serials").fetchone()[0]  # type: ignore[index]
+                now = datetime.now(UTC).replace(tzinfo=None)
+                moves = pg(MOVES_INSERT).replace(", 0)", ", false)")
+                cur.executemany(moves, ((now, first + i) for i in range(count)))
+            db.commit()
+    return out
+
+
+@step
+def step_floor_postgres(a: argparse.Namespace) -> dict[str, Any]:
+    return _postgres_floor(a.url, a.count, ledger=False)
+
+
+@step
+def step_floor_ledger_postgres(a: argparse.Namespace) -> dict[str, Any]:
+    return _postgres_floor(a.url, a.count, ledger=True)
+
+
+def child(a: argparse.Namespace) -> None:
+    global PROFILE
+    PROFILE = a.profile_file
+    result = STEPS[a.step](a)
+    print(MARK + json.dumps(result), flush=True)
+
+
+# --------------------------------------------------------------------------------------
+# parent side: databases, the sequence of steps, the table
+# --------------------------------------------------------------------------------------
+
+
+class SqliteDatabases:
+    name = "sqlite"
+
+    def __init__(self, directory: str | None) -> None:
+        self.dir = tempfile.mkdtemp(prefix="serialtrack-bench-", dir=directory)
+
+    def new(self, name: str) -> str:
+        return f"sqlite:///{os.path.join(self.dir, name + '.db')}"
+
+    def size_mb(self, url: str) -> float | None:
+        path = url.removeprefix("sqlite:///")
+        files = [path, path + "-wal"]
+        return sum(os.path.getsize(p) for p in files if os.path.exists(p)) / 1e6
+
+    def analyze(self, url: str) -> None:
+        """Nothing: serialtrack runs no ANALYZE on SQLite and neither does this bench."""
+
+    def stop_queries(self) -> None:
+        """Nothing: a killed SQLite client leaves nothing running."""
+
+    def close(self) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class PostgresDatabases:
+    """One ``bench_<random>_<name>`` schema per database, all dropped by ``close``.
+
+    Every connection of the bench names itself ``bench_<random>`` (application_name), so a
+    step that timed out can have its server-side query stopped before the schemas go.
+    With ``analyze`` each receipt is followed by ``ANALYZE``, which autovacuum would do on
+    most servers a minute later (see README: without statistics the report's plan is bad).
+    """
+
+    name = "postgresql"
+
+    def __init__(self, url: str, *, analyze: bool) -> None:
+        import psycopg
+
+        self.url = url
+        self.prefix = f"bench_{uuid.uuid4().hex[:10]}"
+        self.schemas: list[str] = []
+        self.connect = psycopg.connect
+        self.run_analyze = analyze
+
+    def new(self, name: str) -> str:
+        schema = f"{self.prefix}_{name}"
+        with self.connect(self.url, autocommit=True) as db:
+            db.execute(f'create schema "{schema}"')
+        self.schemas.append(schema)
+        sep = "&" if "?" in self.url else "?"
+        options = quote(f"-csearch_path={schema}")
+        return f"{self.url}{sep}options={options}&application_name={self.prefix}"
+
+    def size_mb(self, url: str) -> float | None:
+        schema = next(s for s in self.schemas if quote(s) in url)
+        query = (
+            "select coalesce(sum(pg_total_relation_size(c.oid)), 0) from pg_class c"
+            " join pg_namespace n on n.oid = c.relnamespace"
+            " where n.nspname = %s and c.relkind in ('r', 'm')"
+        )
+        with self.connect(self.url) as db:
+            return int(db.execute(query, (schema,)).fetchone()[0]) / 1e6  # type: ignore[index]
+
+    def analyze(self, url: str) -> None:
+        if self.run_analyze:
+            with self.connect(url, autocommit=True) as db:
+                db.execute("analyze")
+
+    def stop_queries(self) -> None:
+        query = (
+            "select pg_terminate_backend(pid) from pg_stat_activity"
+            " where application_name = %s and pid <> pg_backend_pid()"
+        )
+        with self.connect(self.url, autocommit=True) as db:
+            db.execute(query, (self.prefix,))
+
+    def close(self) -> None:
+        self.stop_queries()
+        with self.connect(self.url, autocommit=True) as db:
+            for schema in self.schemas:
+                db.execute(f'drop schema if exists "{schema}" cascade')
+
+
+class Runner:
+    """Runs steps in fresh interpreters and keeps what each printed, by case name.
+
+    A step that fails or outlives ``timeout`` gives NaN figures (shown as n/a) and the run
+    goes on; after a receipt the database is given its statistics (``dbs.analyze``).
+    """
+
+    def __init__(self, dbs: Any, profile_dir: str | None, timeout: float) -> None:
+        self.dbs = dbs
+        self.raw: dict[str, Any] = {}
+        self.profile_dir = profile_dir
+        self.timeout = timeout
+
+    def __call__(self, case: str, step_name: str, url: str, **options: Any) -> dict[str, Any]:
+        command = [sys.executable, os.path.abspath(__file__), "--step", step_name, "--url", url]
+        if self.profile_dir:
+            options["profile-file"] = os.path.join(self.profile_dir, case + ".prof")
+        for key, value in options.items():
+            command += [f"--{key}", str(value)]
+        print(f"  ... {case}", end="", file=sys.stderr, flush=True)
+        start = time.perf_counter()
+        try:
+            done = subprocess.run(
+                command, stdout=subprocess.PIPE, text=True, check=False, timeout=self.timeout
+            )
+        except subprocess.TimeoutExpired:
+            self.dbs.stop_queries()
+            return self._missing(case, f"timed out after {self.timeout:.0f} s")
+        print(f"  ({time.perf_counter() - start:.1f} s)", file=sys.stderr, flush=True)
+        if done.returncode != 0:
+            return self._missing(case, f"failed (exit {done.returncode}, traceback above)")
+        lines = [x for x in done.stdout.splitlines() if x.startswith(MARK)]
+        self.raw[case] = json.loads(lines[-1].removeprefix(MARK))
+        if step_name == "receipt":
+            self.dbs.analyze(url)
+        return self.raw[case]
+
+    def _missing(self, case: str, why: str) -> dict[str, Any]:
+        print(f"  {why}", file=sys.stderr, flush=True)
+        self.raw[case] = defaultdict(lambda: math.nan, {"status": why})
+        return self.raw[case]
+
+    def problems(self) -> list[str]:
+        return [f"{case}: {r['status']}" for case, r in self.raw.items() if "status" in r]
+
+
+def human(n: int) -> str:
+    if n >= 1_000_000 and n % 1_000_000 == 0:
+        return f"{n // 1_000_000}m"
+    if n >= 1000 and n % 1000 == 0:
+        return f"{n // 1000}k"
+    return str(n)
+
+
+class Table:
+    """Rows of case, figure, unit and, against a reference case, the ratio of wall times and
+    the ratio of this process's CPU times (steadier on a busy machine; for PostgreSQL it
+    leaves out the server's share)."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict[str, Any]] = []
+
+    def add(
+        self,
+        case: str,
+        figure: float,
+        unit: str,
+        ratio: float | None = None,
+        vs: str = "",
+        cpu_ratio: float | None = None,
+    ) -> None:
+        row = {"case": case, "figure": figure, "unit": unit, "ratio": ratio}
+        self.rows.append({**row, "cpu_ratio": cpu_ratio, "vs": vs})
+
+    def print(self) -> None:
+        header = ("case", "figure", "unit", "time ratio", "cpu ratio", "reference")
+        cells = [header] + [
+            (
+                r["case"],
+                _fmt(r["figure"]),
+                r["unit"],
+                _times(r["ratio"]),
+                _times(r["cpu_ratio"]),
+                r["vs"],
+            )
+            for r in self.rows
+        ]
+        widths = [max(len(c[i]) for c in cells) for i in range(len(header))]
+        align = "<><>><"
+        for n, c in enumerate(cells):
+            print(
+                "  ".join(f"{x:{a}{w}}" for x, a, w in zip(c, align, widths, strict=True)).rstrip()
+            )
+            if n == 0:
+                print("-" * (sum(widths) + 2 * (len(widths) - 1)))
+        print(
+            "\ntime ratio, cpu ratio: wall-clock / this process's CPU time per unit of work,"
+            " divided by the reference's\n(1.00x = as fast, 2.00x = twice as slow)."
+        )
+
+
+def _times(ratio: float | None) -> str:
+    return "" if ratio is None or math.isnan(ratio) else f"{ratio:.2f}x"
+
+
+def _fmt(x: float) -> str:
+    if math.isnan(x):
+        return "n/a"
+    if x >= 1000:
+        return f"{x:,.0f}"
+    if x >= 100:
+        return f"{x:.0f}"
+    if x >= 10:
+        return f"{x:.1f}"
+    return f"{x:.3g}" if x < 1 else f"{x:.2f}"
+
+
+def run_empty(dbs: Any, t: Table, run: Runner) -> None:
+    """DB "a": a 100k receipt on an empty database, its report, its cancellation."""
+    url = dbs.new("a")
+    run("setup_a", "setup", url)
+    r = run("receipt_100000", "receipt", url, prefix="R", start=0, count=100_000)
+    rep = run("report_stream_100000", "report", url)
+    c = run("cancel_receipt_100000", "cancel", url, number=r["number"])
+    t.add("receipt_100000", r["seconds"], "s")
+    t.add("receipt_100000", 100_000 / r["seconds"], "serials/s")
+    t.add("receipt_100000", r["rss_peak_delta_mb"], "MB peak RSS delta")
+    t.add("cancel_receipt_100000", c["seconds"], "s", *_ratios(c, r, "receipt_100000"))
+    t.add("report_stream_100000", rep["seconds"], "s")
+    t.add("report_stream_100000", rep["rows"] / rep["seconds"], "rows/s")
+    t.add("report_stream_100000", rep["rss_peak_delta_mb"], "MB peak RSS delta")
+
+
+def run_floor(dbs: Any, t: Table, run: Runner) -> None:
+    """The same 100k rows written with the bare driver: once the asked-for floor (one table,
+    its unique index), once a "ledger floor" (every index of serials plus one move per serial)."""
+    kind = "sqlite" if dbs.name == "sqlite" else "postgres"
+    floor, ledger = f"floor_{kind}_100000", f"floor_ledger_{kind}_100000"
+    f = run(floor, f"floor_{kind}", dbs.new("floor"), count=100_000)
+    fl = run(ledger, f"floor_ledger_{kind}", dbs.new("floor_ledger"), count=100_000)
+    receipt = run.raw["receipt_100000"]
+    t.add(floor, f["seconds"], "s")
+    t.add(ledger, fl["seconds"], "s", *_ratios(fl, f, floor))
+    t.add("receipt_100000", receipt["seconds"], "s", *_ratios(receipt, f, floor))
+    t.add("receipt_100000", receipt["seconds"], "s", *_ratios(receipt, fl, ledger))
+
+
+def _ratios(this: dict[str, Any], base: dict[str, Any], name: str, per: float = 1) -> tuple:
+    """(wall ratio, reference name, CPU ratio) of ``this`` to ``base``; ``per`` is how many
+    times more work ``this`` did."""
+    wall = this["seconds"] / base["seconds"] / per
+    return wall, name, this["cpu_seconds"] / base["cpu_seconds"] / per
+
+
+def run_small(url: str, t: Table, run: Runner, seed: int) -> int:
+    """DB "b" while small: 10k receipts, then lookups, pages and sales among those serials.
+    Returns how many serials it holds."""
+    run("setup_b", "setup", url)
+    r = run("receipt_10000", "receipt", url, prefix="S", start=0, count=SMALL, rounds=ROUNDS)
+    held = SMALL * ROUNDS
+    lk = run("lookups_1000", "lookups", url, prefix="S", pool=held, count=1000, seed=seed)
+    pg = run("serials_page_20", "pages", url, pool=held, count=20, seed=seed)
+    s = run("sales_1000", "sales", url, prefix="S", start=0, count=1000)
+    t.add("receipt_10000", r["seconds"], "s")
+    t.add("receipt_10000", SMALL / r["seconds"], "serials/s")
+    t.add("sales_1000", s["ms_each"], "ms/document")
+    t.add("lookups_1000", lk["ms_each"], "ms/lookup")
+    t.add("serials_page_20", pg["ms_each"], "ms/page")
+    return held
+
+
+def run_fill(dbs: Any, url: str, t: Table, run: Runner, held: int, big: int) -> int:
+    """Grow DB "b" by ``big`` serials with receipts of up to ``FILL_CHUNK``; return its size."""
+    small = run.raw["receipt_10000"]
+    filled = held
+    while filled < held + big:
+        n = min(FILL_CHUNK, held + big - filled)
+        case = f"fill_{human(n)}_on_{human(filled)}"
+        f = run(case, "receipt", url, prefix="S", start=filled, count=n)
+        t.add(case, n / f["seconds"], "serials/s", *_ratios(f, small, "receipt_10000", n / SMALL))
+        t.add(case, f["rss_peak_delta_mb"], "MB peak RSS delta")
+        filled += n
+    size = dbs.size_mb(url)
+    if size is not None:
+        t.add(f"db_size_{human(filled)}", size, "MB")
+    return filled
+
+
+def run_big(url: str, t: Table, run: Runner, filled: int, tag: str, seed: int) -> None:
+    """DB "b" once big: the small-database cases again, each with its ratio to the small one."""
+    on = f"_on_{tag}"
+    rb = run(
+        "receipt_10000" + on, "receipt", url, prefix="S", start=filled, count=SMALL, rounds=ROUNDS
+    )
+    pool = filled + SMALL * ROUNDS
+    lb = run("lookups_100" + on, "lookups", url, prefix="S", pool=pool, count=100, seed=seed)
+    pb = run("serials_page_20" + on, "pages", url, pool=pool, count=20, seed=seed)
+    sb = run("sales_100" + on, "sales", url, prefix="S", start=1000, count=100)
+    raw = run.raw
+    t.add(
+        "receipt_10000" + on,
+        rb["seconds"],
+        "s",
+        *_ratios(rb, raw["receipt_10000"], "receipt_10000"),
+    )
+    for case, r, unit, base in (
+        ("lookups_100", lb, "ms/lookup", "lookups_1000"),
+        ("sales_100", sb, "ms/document", "sales_1000"),
+        ("serials_page_20", pb, "ms/page", "serials_page_20"),
+    ):
+        b = raw[base]
+        ratio, cpu = r["ms_each"] / b["ms_each"], r["cpu_ms_each"] / b["cpu_ms_each"]
+        t.add(case + on, r["ms_each"], unit, ratio, base, cpu)
+
+
+def source_version() -> str:
+    """The commit, plus a digest of src/ when it differs from it (the code measured)."""
+    root = Path(__file__).resolve().parent.parent
+    git = ["git", "-C", str(root)]
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run([*git, "status", "--porcelain", "--", "src"], capture_output=True)
+    if not dirty.stdout:
+        return head.stdout.strip() or "unknown"
+    digest = hashlib.sha1()
+    for path in sorted((root / "src").rglob("*.py")):
+        digest.update(path.read_bytes())
+    return f"{head.stdout.strip()}+src-{digest.hexdigest()[:10]}"
+
+
+def calibrate(t: Table, run: Runner, case: str, reference: str | None = None) -> None:
+    """A fixed CPU-bound step: if the "before_big" one is slower than the "before_small" one,
+    the machine got busier in between and the big/small ratios are inflated by about that."""
+    c = run(case, "calibrate", "-")
+    if reference is None:
+        t.add(case, c["seconds"], "s")
+    else:
+        t.add(case, c["seconds"], "s", *_ratios(c, run.raw[reference], reference))
+
+
+def meta(a: argparse.Namespace, backend: str, big: int) -> dict[str, Any]:
+    from importlib.metadata import version
+
+    return {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "backend": backend,
+        "big": big,
+        "serialtrack": version("serialtrack"),
+        "source": source_version(),
+        "sqlalchemy": version("SQLAlchemy"),
+        "psycopg": version("psycopg"),
+        "sqlite": sqlite3.sqlite_version,
+        "python": platform.python_version(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cpus",
+        "seed": a.seed,
+        "load_average": os.getloadavg()[0],
+    }
+
+
+def parent(a: argparse.Namespace) -> None:
+    big = a.big if a.big is not None else (100_000 if a.quick else 1_000_000)
+    dbs: Any = (
+        PostgresDatabases(a.postgres_url, analyze=not a.no_analyze)
+        if a.postgres
+        else SqliteDatabases(a.tmpdir)
+    )
+    info = meta(a, dbs.name, big)
+    if a.postgres:
+        info["analyze_after_receipts"] = not a.no_analyze
+    print("serialtrack bench: " + ", ".join(f"{k}={v}" for k, v in info.items()), file=sys.stderr)
+    if a.profile:
+        os.makedirs(a.profile, exist_ok=True)
+    t, run = Table(), Runner(dbs, a.profile, a.timeout)
+    started = time.perf_counter()
+    try:
+        run_empty(dbs, t, run)
+        run_floor(dbs, t, run)
+        url = dbs.new("b")
+        calibrate(t, run, "calibration_before_small")
+        held = run_small(url, t, run, a.seed)
+        filled = run_fill(dbs, url, t, run, held, big)
+        calibrate(t, run, "calibration_before_big", "calibration_before_small")
+        run_big(url, t, run, filled, human(big), a.seed)
+    finally:
+        dbs.close()
+    info["total_seconds"] = round(time.perf_counter() - started, 1)
+    info["load_average_end"] = os.getloadavg()[0]
+    print()
+    print(
+        f"serialtrack {info['serialtrack']} ({info['source']}) on {dbs.name}; big = {big:,};"
+        f" {info['machine']};"
+        f" load average {info['load_average']:.2f} -> {info['load_average_end']:.2f}"
+    )
+    print()
+    t.print()
+    for problem in run.problems():
+        print(f"n/a  {problem}")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump({"meta": info, "rows": t.rows, "raw": run.raw}, f, indent=2)
+        print(f"\nfigures written to {a.json}", file=sys.stderr)
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--postgres", action="store_true", help=f"use PostgreSQL ({PG_URL})")
+    p.add_argument("--postgres-url", default=PG_URL, help="server and database for --postgres")
+    p.add_argument("--quick", action="store_true", help="the big-database check at 100,000")
+    p.add_argument("--big", type=int, help="serials in the big database (default 1,000,000)")
+    p.add_argument("--json", metavar="FILE", help="also write the figures to FILE")
+    p.add_argument("--tmpdir", help="directory for the SQLite files (default: system temp)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--profile", metavar="DIR", help="write a cProfile file per case to DIR")
+    p.add_argument(
+        "--timeout", type=float, default=1200, help="seconds a step may take (default 1200)"
+    )
+    p.add_argument(
+        "--no-analyze",
+        action="store_true",
+        help="PostgreSQL: do not ANALYZE after receipts (as on a server without autovacuum)",
+    )
+    child_options = p.add_argument_group("internal (one step in a subprocess)")
+    child_options.add_argument("--step", choices=sorted(STEPS), help=argparse.SUPPRESS)
+    child_options.add_argument("--url", help=argparse.SUPPRESS)
+    child_options.add_argument("--prefix", default="S", help=argparse.SUPPRESS)
+    child_options.add_argument("--start", type=int, default=0, help=argparse.SUPPRESS)
+    child_options.add_argument("--count", type=int, default=0, help=argparse.SUPPRESS)
+    child_options.add_argument("--pool", type=int, default=0, help=argparse.SUPPRESS)
+    child_options.add_argument("--rounds", type=int, default=1, help=argparse.SUPPRESS)
+    child_options.add_argument("--number", help=argparse.SUPPRESS)
+    child_options.add_argument("--profile-file", help=argparse.SUPPRESS)
+    return p.parse_args(argv)
+
+
+def main() -> None:
+    a = parse()
+    if a.step:
+        child(a)
+    else:
+        parent(a)
+
+
+if __name__ == "__main__":
+    main()
