@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -62,6 +63,7 @@ _last_from = locations.alias("last_from")
 _last_destination = locations.alias("last_destination")
 
 
+@cache  # statements are immutable; building this one costs more than running it
 def _state_query() -> Select[Any]:
     return (
         select(

@@ -376,6 +376,7 @@ class ReadRepo:
         }
 
 
+@cache  # built once: statements are immutable
 def _moves_query() -> Any:
     src, dst = locations.alias("src"), locations.alias("dst")
     return (
@@ -402,6 +403,7 @@ def _moves_query() -> Any:
     )
 
 
+@cache  # built once: statements are immutable
 def _documents_query() -> Any:
     src, dst = locations.alias("src"), locations.alias("dst")
     bound_for = locations.alias("bound_for")
