@@ -12,7 +12,7 @@ from typing import Any
 
 from serialtrack.adapters.db.engine import make_engine
 from serialtrack.adapters.db.store import Store
-from serialtrack.domain.entry import parse_entry
+from serialtrack.domain.entry import parse_entry, rule_codes
 from serialtrack.domain.errors import Invalid, NotFound, Problem
 from serialtrack.domain.model import (
     Actor,
@@ -127,10 +127,18 @@ class Inventory(AdminMixin, OperationsMixin):
                 tx, self.actor, name, supplier=supplier, customer=customer, now=self.clock()
             )
 
-    def products(self) -> list[Product]:
-        require(self.actor, Permission.READ)
+    def products(self, *, text: str | None = None, tracking: str | None = None) -> list[Product]:
+        """All products, or those whose SKU or name contains ``text`` or whose GTIN it is."""
         with self.store.transaction(write=False) as tx:
-            return tx.catalog.list_products()
+            return catalog.products(tx, self.actor, text=text, tracking=tracking)
+
+    def location(self, name: str) -> Location:
+        with self.store.transaction(write=False) as tx:
+            return catalog.location(tx, self.actor, name)
+
+    def partner(self, name: str) -> Partner:
+        with self.store.transaction(write=False) as tx:
+            return catalog.partner(tx, self.actor, name)
 
     def locations(self) -> list[Location]:
         require(self.actor, Permission.READ)
@@ -250,9 +258,12 @@ class Inventory(AdminMixin, OperationsMixin):
         origin: str | None = None,
         note: str | None = None,
         destination: str | None = None,
+        kind: str | DocumentKind | None = None,
         post: bool = False,
     ) -> DocumentView:
-        """Replace a draft's header and lines; it keeps its id (and number, unless given)."""
+        """Replace a draft's header and lines; it keeps its id (and number, unless given).
+
+        ``kind``, when given, must be the draft's: a draft's kind cannot change."""
         given = [_line(x, i) for i, x in enumerate(lines)]
         with self.store.transaction() as tx:
             document_id = self._id(tx, document)
@@ -260,8 +271,8 @@ class Inventory(AdminMixin, OperationsMixin):
             if row is None:
                 raise NotFound(f"no document with id {document_id}")
             header = HeaderInput(
-                DocumentKind(row["kind"]), location, partner, number, date, reference, origin,
-                note, destination,
+                _kind(kind) if kind else DocumentKind(row["kind"]), location, partner, number,
+                date, reference, origin, note, destination,
             )  # fmt: skip
             documents.update_draft(tx, self.actor, document_id, header, given, post=post,
                                    now=self.clock())  # fmt: skip
@@ -361,6 +372,34 @@ class Inventory(AdminMixin, OperationsMixin):
             return imports.import_serials(
                 tx, self.actor, read, target, check_only=check_only, now=self.clock()
             )
+
+    def parse_serials(self, text: str, where: str = "serials") -> list[str]:
+        """Typed or pasted text (lists and ``A..B`` ranges) as codes; ``Invalid`` names each
+        bad entry."""
+        require(self.actor, Permission.READ)
+        return list(parse_entry(text, where=where).codes)
+
+    def rule_serials(
+        self,
+        *,
+        start: int,
+        count: int,
+        prefix: str = "",
+        increment: int = 1,
+        width: int = 0,
+        suffix: str = "",
+        where: str = "rule",
+    ) -> list[str]:
+        """Codes from a numbering rule (seed 003)."""
+        require(self.actor, Permission.READ)
+        return rule_codes(prefix, start, increment, count, width, suffix, where=where)
+
+    def import_template(self, *, xlsx: bool = False) -> bytes:
+        """The bulk serial import template (CSV, or an XLSX workbook)."""
+        from serialtrack.adapters.imports import template_csv, template_xlsx
+
+        require(self.actor, Permission.READ)
+        return template_xlsx() if xlsx else template_csv()
 
     def generate_serials(self, sku: str, count: int) -> list[str]:
         """``count`` new codes from the product's serial pattern (never handed out twice)."""

@@ -91,6 +91,8 @@ def test_products_create_read_update_and_refusals(api: Api) -> None:
     assert api.ok("GET", "/products/TAB-1")["name"] == "Tablet"
     assert api.ok("PATCH", "/products/TAB-1", json={"name": "Tablet 10"})["name"] == "Tablet 10"
     assert [p["sku"] for p in api.ok("GET", "/products?text=tablet")["items"]] == ["TAB-1"]
+    by_gtin = api.ok("GET", "/products?text=00000096385074")["items"]
+    assert [p["sku"] for p in by_gtin] == ["TAB-1"]
     taken = api.refused("POST", "/products", 409, json={"sku": "TAB-1", "name": "Again"})
     assert taken["errors"] == [{"where": "sku", "message": "taken"}]
     bad = api.refused("POST", "/products", 422, json={"sku": "T2", "name": "X", "gtin": "123"})

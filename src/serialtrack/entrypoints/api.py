@@ -112,11 +112,7 @@ def list_products(
     inv: Inv, text: str | None = None, tracking: str | None = None,
     offset: Offset = 0, limit: Limit = 100,
 ) -> dict[str, Any]:  # fmt: skip
-    found = [
-        p for p in inv.products()
-        if (not text or text.casefold() in f"{p.sku} {p.name}".casefold())
-        and (not tracking or p.tracking.value == tracking)
-    ]  # fmt: skip
+    found = inv.products(text=text, tracking=tracking)
     return jsonable_encoder(_page(found, offset, limit))
 
 
@@ -148,7 +144,7 @@ def create_location(inv: Inv, body: m.LocationIn) -> Location:
 
 @router.get("/locations/{name}", tags=["catalog"])
 def read_location(inv: Inv, name: str) -> Location:
-    return _named(inv.locations(), name, "location")
+    return inv.location(name)
 
 
 @router.patch("/locations/{name}", tags=["catalog"])
@@ -175,21 +171,12 @@ def create_partner(inv: Inv, body: m.PartnerIn) -> Partner:
 
 @router.get("/partners/{name}", tags=["catalog"])
 def read_partner(inv: Inv, name: str) -> Partner:
-    return _named(inv.partners(), name, "partner")
+    return inv.partner(name)
 
 
 @router.patch("/partners/{name}", tags=["catalog"])
 def update_partner(inv: Inv, name: str, body: m.PartnerPatch) -> Partner:
     return inv.update_partner(name, **body.model_dump(exclude_unset=True))
-
-
-def _named(items: list[Any], name: str, what: str) -> Any:
-    for item in items:
-        if item.name == name:
-            return item
-    from serialtrack.domain.errors import NotFound
-
-    raise NotFound(f"no {what} named {name!r}")
 
 
 # --- documents ---------------------------------------------------------------------------
@@ -288,13 +275,8 @@ def read_document(inv: Inv, ref: str) -> DocumentView:
 def update_draft(inv: Inv, ref: str, body: m.DocumentIn) -> DocumentView:
     """Replace a draft's header and lines (it keeps its id and number); ``"post": true`` also
     posts it (without ``post`` it stays a draft)."""
-    current = inv.document(_ref(ref))
-    if body.kind is not current.kind:
-        from serialtrack.domain.errors import Invalid, Problem
-
-        raise Invalid(f"{current.number} is a {current.kind.value}", [Problem("body.kind", "")])
     post = body.post if "post" in body.model_fields_set else False
-    return inv.update_draft(current.id, _lines(body), post=post, **_header(body))
+    return inv.update_draft(_ref(ref), _lines(body), kind=body.kind, post=post, **_header(body))
 
 
 @router.post("/documents/{ref}/post", tags=["documents"])
@@ -358,20 +340,14 @@ def scan(inv: Inv, body: m.ScanIn) -> ScanResult:
 @router.post("/serials/parse", tags=["serials"])
 def parse_serials(inv: Inv, body: m.EntryIn) -> dict[str, Any]:
     """Turn pasted text with ``A..B`` ranges into codes, or a 422 naming each bad entry."""
-    from serialtrack.domain.entry import parse_entry
-
-    inv.products()  # authentication and READ permission, like every route
-    codes = list(parse_entry(body.text).codes)
+    codes = inv.parse_serials(body.text)
     return {"codes": codes, "count": len(codes)}
 
 
 @router.post("/serials/rule", tags=["serials"])
 def rule_serials(inv: Inv, body: m.RuleIn) -> dict[str, Any]:
     """Codes from a numbering rule (seed 003): prefix, start, increment, count, width, suffix."""
-    from serialtrack.domain.entry import rule_codes
-
-    inv.products()  # authentication and READ permission, like every route
-    codes = rule_codes(**body.model_dump(), where="body")
+    codes = inv.rule_serials(**body.model_dump(), where="body")
     return {"codes": codes, "count": len(codes)}
 
 
@@ -397,12 +373,10 @@ def import_template(
     inv: Inv, format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv"
 ) -> Response:
     """The bulk serial import template: sku, product name, location, serial, expiry, quantity."""
-    from serialtrack.adapters.imports import template_csv, template_xlsx
-
-    inv.products()  # authentication and READ permission, like every route
     if format == "xlsx":
-        return Response(template_xlsx(), media_type=XLSX, headers=_attachment("xlsx"))
-    return Response(template_csv(), media_type="text/csv", headers=_attachment("csv"))
+        content = inv.import_template(xlsx=True)
+        return Response(content, media_type=XLSX, headers=_attachment("xlsx"))
+    return Response(inv.import_template(), media_type="text/csv", headers=_attachment("csv"))
 
 
 def _attachment(extension: str) -> dict[str, str]:

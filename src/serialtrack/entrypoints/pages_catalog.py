@@ -74,12 +74,7 @@ def products(request: Request, inv: Page, q: str = "") -> HTMLResponse:
 
 def _matching(inv: Inventory, q: str) -> list[Product]:
     """Products whose SKU or name contains ``q``, or whose GTIN is ``q`` (all for no ``q``)."""
-    words = q.strip().casefold()
-    return [
-        p for p in inv.products()
-        if not words or words in p.sku.casefold() or words in p.name.casefold()
-        or words == (p.gtin or "")
-    ]  # fmt: skip
+    return inv.products(text=q)
 
 
 @router.get("/products/new", response_class=HTMLResponse)

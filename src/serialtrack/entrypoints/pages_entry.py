@@ -17,7 +17,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from serialtrack.domain.codes import code_key
-from serialtrack.domain.entry import parse_entry
 from serialtrack.domain.errors import SerialtrackError
 from serialtrack.domain.model import DocumentKind, Product, TrackingMode
 from serialtrack.entrypoints.pages import FormPage, form_line, line_indexes, render, text
@@ -133,7 +132,7 @@ def _filled(inv: Inventory, line: dict[str, Any], action: str, form: Any) -> tup
     quantity = line["quantity"]
     if action == "paste":
         where = f"lines[{line['index']}].paste"
-        pasted = list(parse_entry(str(form.get(f"paste-{line['index']}") or ""), where).codes)
+        pasted = inv.parse_serials(str(form.get(f"paste-{line['index']}") or ""), where)
         rows = typed + pasted
         return rows, max(quantity or 0, len(rows))
     if action == "generate" and line["serial"]:

@@ -30,12 +30,10 @@ def import_page(request: Request, inv: Page) -> HTMLResponse:
 
 @router.get("/import/template.{extension}")
 def template(inv: Page, extension: str) -> Response:
-    from serialtrack.adapters.imports import template_csv, template_xlsx
-
-    inv.products()  # READ permission, like every page
     if extension == "xlsx":
-        return Response(template_xlsx(), media_type=XLSX, headers=_attachment("xlsx"))
-    return Response(template_csv(), media_type="text/csv", headers=_attachment("csv"))
+        content = inv.import_template(xlsx=True)
+        return Response(content, media_type=XLSX, headers=_attachment("xlsx"))
+    return Response(inv.import_template(), media_type="text/csv", headers=_attachment("csv"))
 
 
 def _attachment(extension: str) -> dict[str, str]:

@@ -155,6 +155,36 @@ def update_product(
     return tx.catalog.product(product.id)
 
 
+def products(
+    tx: Tx, actor: Actor, *, text: str | None = None, tracking: str | None = None
+) -> list[Product]:
+    """Products whose SKU or name contains ``text`` (any case) or whose GTIN is ``text``."""
+    require(actor, Permission.READ)
+    words = (text or "").strip().casefold()
+    return [
+        p for p in tx.catalog.list_products()
+        if (not words or words in p.sku.casefold() or words in p.name.casefold()
+            or words == (p.gtin or ""))
+        and (not tracking or p.tracking.value == tracking)
+    ]  # fmt: skip
+
+
+def location(tx: Tx, actor: Actor, name: str) -> Location:
+    require(actor, Permission.READ)
+    found = tx.catalog.location_by_name(name)
+    if found is None:
+        raise NotFound(f"no location named {name!r}", [Problem("name", name)])
+    return found
+
+
+def partner(tx: Tx, actor: Actor, name: str) -> Partner:
+    require(actor, Permission.READ)
+    found = tx.catalog.partner_by_name(name)
+    if found is None:
+        raise NotFound(f"no partner named {name!r}", [Problem("name", name)])
+    return found
+
+
 def product(tx: Tx, actor: Actor, sku: str) -> Product:
     require(actor, Permission.READ)
     found = tx.catalog.product_by_sku(sku)
