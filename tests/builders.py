@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from serialtrack.adapters.db.tables import quants, serials
+from serialtrack.adapters.db.tables import batch_quants, quants, serials
 from serialtrack.inventory import Inventory
 
 _counter = itertools.count(1)
@@ -40,7 +40,11 @@ def snapshot(inv: Inventory) -> dict[str, Any]:
         serial_rows = sorted(
             tuple(r) for r in tx.connection.execute(select(*columns, serials.c.last_document_id))
         )
-        quant_rows = sorted(tuple(r) for r in tx.connection.execute(select(quants)))
+        # A place holding nothing is the same whether its row is 0 or absent.
+        quant_rows = sorted(tuple(r) for r in tx.connection.execute(select(quants)) if r[-1])
+        quant_rows += sorted(
+            tuple(r) for r in tx.connection.execute(select(batch_quants)) if r.quantity
+        )
         documents = [(d.number, d.state) for d in tx.reads.documents(None, None, 10_000)]
     return {"counts": counts, "serials": serial_rows, "quants": quant_rows, "documents": documents}
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from serialtrack.inventory import Inventory
 
 
@@ -22,6 +24,7 @@ def load_demo(inv: Inventory) -> str:
         "LAP-14", "Laptop 14in", "serial", supplier_warranty_days=730, customer_warranty_days=365
     )
     inv.add_product("CBL-USB", "USB-C cable", "none")
+    inv.add_product("VIT-C", "Vitamin C 500 mg, box of 30", "batch", expiry_required=True)
     phones = [f"X1-{n:05d}" for n in range(1, 21)]
     laptops = [f"LP14-{n:04d}" for n in range(1, 11)]
     receipt = inv.receive(
@@ -47,4 +50,18 @@ def load_demo(inv: Inventory) -> str:
         receipt=receipt.number,
         lines=[("PHN-X1", phones[-1:])],
     )
-    return "demo data loaded: 3 products, 2 stores, 4 partners, 6 documents"
+    today = date.today()
+    inv.receive(
+        supplier="Northwind Parts",
+        location="Main store",
+        lines=[
+            {
+                "sku": "VIT-C",
+                "batches": [
+                    {"code": "LOT-2401", "quantity": 24, "expiry": today + timedelta(days=60)},
+                    {"code": "LOT-2402", "quantity": 36, "expiry": today + timedelta(days=240)},
+                ],
+            }
+        ],
+    )
+    return "demo data loaded: 4 products, 2 stores, 4 partners, 7 documents"

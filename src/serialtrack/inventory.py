@@ -16,6 +16,8 @@ from serialtrack.domain.entry import parse_entry, rule_codes
 from serialtrack.domain.errors import Invalid, NotFound, Problem
 from serialtrack.domain.model import (
     Actor,
+    BatchInput,
+    Discrepancy,
     DocumentKind,
     LineInput,
     Location,
@@ -28,6 +30,7 @@ from serialtrack.inventory_admin import AdminMixin
 from serialtrack.inventory_operations import OperationsMixin
 from serialtrack.services import catalog, documents, imports, queries, setup
 from serialtrack.services import serials as serial_entry
+from serialtrack.services import tracking as tracking_switch
 from serialtrack.services.header import HeaderInput
 from serialtrack.services.queries import DocumentView
 
@@ -104,6 +107,18 @@ class Inventory(AdminMixin, OperationsMixin):
         with self.store.transaction() as tx:
             return catalog.update_product(tx, self.actor, sku, fields, now=self.clock())
 
+    def switch_tracking(
+        self, sku: str, tracking: str, *, serials: Mapping[str, Sequence[str]] | None = None
+    ) -> DocumentView | None:
+        """Switch ``sku``'s tracking mode; refused while it has stock on hand, unless it goes
+        from quantity to serial with ``serials`` for every unit, per store. Then the serial
+        assignment document posted with the switch is returned."""
+        with self.store.transaction() as tx:
+            document_id = tracking_switch.switch(
+                tx, self.actor, sku, tracking, serials, now=self.clock()
+            )
+            return queries.document(tx, self.actor, document_id) if document_id else None
+
     def rename_location(self, name: str, new_name: str) -> Location:
         with self.store.transaction() as tx:
             return catalog.update_location(tx, self.actor, name, new_name, now=self.clock())
@@ -150,6 +165,10 @@ class Inventory(AdminMixin, OperationsMixin):
         with self.store.transaction(write=False) as tx:
             return tx.catalog.list_partners()
 
+    def setting(self, key: str) -> str:
+        with self.store.transaction(write=False) as tx:
+            return catalog.setting(tx, self.actor, key)
+
     def set_setting(self, key: str, value: str) -> None:
         with self.store.transaction() as tx:
             catalog.set_setting(tx, self.actor, key, value, now=self.clock())
@@ -168,11 +187,14 @@ class Inventory(AdminMixin, OperationsMixin):
         origin: str | None = None,
         note: str | None = None,
         destination: str | None = None,
+        allow_expired: bool = False,
         post: bool = True,
     ) -> DocumentView:
+        """``allow_expired``: a manager lets a sale or transfer take units past their expiry."""
         header = HeaderInput(
-            _kind(kind), location, partner, number, date, reference, origin, note, destination
-        )
+            _kind(kind), location, partner, number, date, reference, origin, note, destination,
+            allow_expired,
+        )  # fmt: skip
         given = [_line(x, i) for i, x in enumerate(lines)]
         with self.store.transaction() as tx:
             document_id = documents.create(
@@ -259,6 +281,7 @@ class Inventory(AdminMixin, OperationsMixin):
         note: str | None = None,
         destination: str | None = None,
         kind: str | DocumentKind | None = None,
+        allow_expired: bool = False,
         post: bool = False,
     ) -> DocumentView:
         """Replace a draft's header and lines; it keeps its id (and number, unless given).
@@ -272,7 +295,7 @@ class Inventory(AdminMixin, OperationsMixin):
                 raise NotFound(f"no document with id {document_id}")
             header = HeaderInput(
                 _kind(kind) if kind else DocumentKind(row["kind"]), location, partner, number,
-                date, reference, origin, note, destination,
+                date, reference, origin, note, destination, allow_expired,
             )  # fmt: skip
             documents.update_draft(tx, self.actor, document_id, header, given, post=post,
                                    now=self.clock())  # fmt: skip
@@ -326,12 +349,18 @@ class Inventory(AdminMixin, OperationsMixin):
     # queries --------------------------------------------------------------------------
     def serial(self, sku: str, code: str, *, history: bool = True) -> SerialView:
         with self.store.transaction(write=False) as tx:
-            return queries.serial(tx, self.actor, sku, code, history=history)
+            return queries.serial(
+                tx, self.actor, sku, code, today=self.clock().date(), history=history
+            )
 
     def serials(
-        self, *, after_id: int = 0, limit: int = 100, **filters: Any
+        self, *, after_id: int = 0, limit: int = 100, sellable: bool = False, **filters: Any
     ) -> list[dict[str, Any]]:
-        """One page of serials (keyset: pass the last row's ``id`` as ``after_id``)."""
+        """One page of serials (keyset: pass the last row's ``id`` as ``after_id``).
+
+        ``sellable`` leaves out units past their expiry date: what a picker may offer."""
+        if sellable:
+            filters["unexpired_on"] = self.clock().date()
         with self.store.transaction(write=False) as tx:
             f = queries.serial_filter(tx, **filters)
             return queries.serials(tx, self.actor, f, after_id=after_id, limit=limit)
@@ -411,6 +440,18 @@ class Inventory(AdminMixin, OperationsMixin):
         with self.store.transaction(write=False) as tx:
             return serial_entry.scan(tx, self.actor, text)
 
+    def batches(
+        self, *, sku: str | None = None, location: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Batch quantities on hand: sku, code, expiry, location, quantity."""
+        with self.store.transaction(write=False) as tx:
+            return queries.batches(tx, self.actor, sku=sku, location=location)
+
+    def discrepancies(self, *, limit: int = 1000) -> list[Discrepancy]:
+        """What to investigate: serials sold without a receipt, count differences."""
+        with self.store.transaction(write=False) as tx:
+            return queries.discrepancies(tx, self.actor, limit=limit)
+
     def check(self) -> list[str]:
         """Replay the ledger and compare with the current state; return every disagreement."""
         with self.store.transaction(write=False) as tx:
@@ -428,12 +469,21 @@ def _kind(kind: str | DocumentKind) -> DocumentKind:
 
 
 def _line(value: LineLike, index: int) -> LineInput:
-    """Accept ``LineInput``, ``{"sku", "quantity", "serials"}`` or ``(sku, serials | quantity)``."""
+    """Accept ``LineInput``, ``{"sku", "quantity", "serials", "batches", "expiry",
+    "warranty_days"}`` or ``(sku, serials | quantity)``."""
     if isinstance(value, LineInput):
         return value
     if isinstance(value, Mapping):
         serials = value.get("serials") or ()
-        return LineInput(str(value.get("sku", "")), value.get("quantity"), _codes(serials, index))
+        where = f"lines[{index}]"
+        return LineInput(
+            str(value.get("sku", "")),
+            value.get("quantity"),
+            _codes(serials, index),
+            _batches(value.get("batches") or (), where),
+            _date(value.get("expiry"), f"{where}.expiry"),
+            value.get("warranty_days"),
+        )
     if isinstance(value, tuple) and len(value) == 2:
         sku, what = value
         if isinstance(what, int):
@@ -443,6 +493,33 @@ def _line(value: LineLike, index: int) -> LineInput:
         "a line is a Line, a mapping or (sku, serials | quantity)",
         [Problem(f"lines[{index}]", repr(value)[:80])],
     )
+
+
+def _batches(given: Any, where: str) -> tuple[BatchInput, ...]:
+    """Batches as ``BatchInput``, ``{"code", "quantity", "expiry"}`` or ``(code, quantity)``."""
+    found = []
+    for position, batch in enumerate(given):
+        at = f"{where}.batches[{position}]"
+        if isinstance(batch, BatchInput):
+            found.append(batch)
+        elif isinstance(batch, Mapping):
+            expiry = _date(batch.get("expiry"), f"{at}.expiry")
+            found.append(BatchInput(str(batch.get("code", "")), batch.get("quantity"), expiry))
+        elif isinstance(batch, tuple) and len(batch) in (2, 3):
+            expiry = _date(batch[2], f"{at}.expiry") if len(batch) == 3 else None
+            found.append(BatchInput(str(batch[0]), batch[1], expiry))
+        else:
+            raise Invalid("a batch is a code with a quantity", [Problem(at, repr(batch)[:80])])
+    return tuple(found)
+
+
+def _date(value: Any, where: str) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise Invalid("a date is YYYY-MM-DD", [Problem(where, repr(value)[:40])]) from None
 
 
 def _codes(serials: Any, index: int) -> tuple[str, ...]:

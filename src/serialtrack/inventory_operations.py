@@ -7,8 +7,15 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from serialtrack.domain.errors import Conflict
-from serialtrack.domain.model import Actor, DocumentKind, DocumentState, LineInput, SerialView
-from serialtrack.services import corrections, documents, queries
+from serialtrack.domain.model import (
+    Actor,
+    BatchInput,
+    DocumentKind,
+    DocumentState,
+    LineInput,
+    SerialView,
+)
+from serialtrack.services import corrections, counts, documents, queries
 from serialtrack.services.header import HeaderInput
 from serialtrack.services.queries import DocumentView
 
@@ -34,6 +41,7 @@ class OperationsMixin:
         date: date | None = None,
         reference: str | None = None,
         note: str | None = None,
+        allow_expired: bool = False,
         post: bool = True,
     ) -> DocumentView:
         """Send goods from store ``source`` towards ``destination``: they are in transit.
@@ -43,7 +51,7 @@ class OperationsMixin:
         """
         header = HeaderInput(
             DocumentKind.DISPATCH, location=source, destination=destination, number=number,
-            date=date, reference=reference, note=note,
+            date=date, reference=reference, note=note, allow_expired=allow_expired,
         )  # fmt: skip
         return self._document(header, lines, post=post)
 
@@ -85,12 +93,13 @@ class OperationsMixin:
         date: date | None = None,
         reference: str | None = None,
         note: str | None = None,
+        allow_expired: bool = False,
         post: bool = True,
     ) -> DocumentView:
         """A one-step transfer: goods go from store ``source`` to ``destination`` at once."""
         header = HeaderInput(
             DocumentKind.TRANSFER, location=source, destination=destination, number=number,
-            date=date, reference=reference, note=note,
+            date=date, reference=reference, note=note, allow_expired=allow_expired,
         )  # fmt: skip
         return self._document(header, lines, post=post)
 
@@ -118,6 +127,51 @@ class OperationsMixin:
         )  # fmt: skip
         return self._document(header, lines, post=post)
 
+    # inventory counts -----------------------------------------------------------------
+    def open_count(
+        self,
+        *,
+        location: str,
+        sku: str | None = None,
+        number: str | None = None,
+        note: str | None = None,
+    ) -> counts.CountView:
+        """Open an inventory count of store ``location`` (of one product, with ``sku``)."""
+        with self.store.transaction() as tx:
+            count_id = counts.open_count(
+                tx, self.actor, location=location, sku=sku, number=number, note=note,
+                now=self.clock(),
+            )  # fmt: skip
+            return counts.view(tx, self.actor, count_id)
+
+    def count_scan(
+        self, count: str | int | counts.CountView, scans: Iterable[str], *, sku: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Record serials found on the shelf (codes or GS1 scans); scanning twice is harmless."""
+        with self.store.transaction() as tx:
+            count_id = self._count_id(tx, count)
+            return counts.record(tx, self.actor, count_id, list(scans), sku=sku, now=self.clock())
+
+    def count(self, count: str | int | counts.CountView) -> counts.CountView:
+        """Expected against found so far (or, once posted, the differences it wrote)."""
+        with self.store.transaction(write=False) as tx:
+            return counts.view(tx, self.actor, self._count_id(tx, count))
+
+    def post_count(self, count: str | int | counts.CountView) -> counts.CountView:
+        """Post the differences; cancel the count (``cancel``) to reverse them exactly."""
+        with self.store.transaction() as tx:
+            count_id = self._count_id(tx, count)
+            counts.post(tx, self.actor, count_id, now=self.clock())
+            return counts.view(tx, self.actor, count_id)
+
+    def _count_id(self, tx: Tx, count: str | int | counts.CountView) -> int:
+        if isinstance(count, counts.CountView):
+            return count.id
+        if isinstance(count, int):
+            return count
+        kind = DocumentKind.INVENTORY_COUNT.value
+        return queries.find_document(tx, self.actor, count, kind)
+
     # serial correction ----------------------------------------------------------------
     def correct_serial(
         self, sku: str, code: str, new_code: str, *, reason: str | None = None
@@ -127,7 +181,15 @@ class OperationsMixin:
             corrections.correct(
                 tx, self.actor, sku, code, new_code, reason=reason, now=self.clock()
             )
-            return queries.serial(tx, self.actor, sku, new_code)
+            return queries.serial(tx, self.actor, sku, new_code, today=self.clock().date())
+
+    def delete_serial(self, sku: str, code: str, *, reason: str | None = None) -> str:
+        """Delete a serial entered by mistake (nothing but its creating document touched it).
+
+        Returns the number of that document, whose line loses the unit. Otherwise: write it off.
+        """
+        with self.store.transaction() as tx:
+            return corrections.delete(tx, self.actor, sku, code, reason=reason, now=self.clock())
 
     # ----------------------------------------------------------------------------------
     def _document(self, header: HeaderInput, lines: Iterable[Any], *, post: bool) -> DocumentView:
@@ -154,6 +216,7 @@ def _still_in_transit(tx: Tx, actor: Actor, number: str) -> list[LineInput]:
         raise Conflict(f"nothing of {number} is still in transit: all of it was received")
     return [
         LineInput(r["sku"], r["quantity"], tuple(r["serials"])) if r["serials"] else
-        LineInput(r["sku"], r["quantity"])
+        LineInput(r["sku"], r["quantity"],
+                  batches=tuple(BatchInput(b["code"], b["quantity"]) for b in r["batches"]))
         for r in rows
     ]  # fmt: skip

@@ -11,12 +11,14 @@ ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def test_readme_library_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_readme_library_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     blocks = re.findall(r"```python\n(.*?)```", README, flags=re.S)
-    assert blocks, "the README has no Python example"
+    assert len(blocks) >= 2, "the README has lost a Python example"
     monkeypatch.chdir(tmp_path)
-    exec(compile(blocks[0], "README.md", "exec"), {"__name__": "readme"})
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), {"__name__": "readme"})
     assert (tmp_path / "example.db").exists()
+    assert (tmp_path / "stock.db").exists()
 
 
 def test_readme_opens_with_the_run_and_test_commands() -> None:

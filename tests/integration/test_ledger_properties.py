@@ -1,14 +1,15 @@
 """Random sequences of documents and cancellations keep the ledger's promises.
 
 The documents: receipts, opening balances, sales (posted or drafts), sales and purchase
-returns, transfers (dispatch, partial or whole receipts, one step), write-offs, and serial
-corrections beside them.
+returns, transfers (dispatch, partial or whole receipts, one step), write-offs, inventory
+counts, batch receipts, sales and transfers, and serial corrections beside them.
 
 After every step: each serial is in exactly one place and that place is the one the ledger
 replay gives; each serial's effective moves form an unbroken chain (so no unit is sold twice
 or taken from where it is not); statuses follow from places; quantities match their moves and
-are never negative in a store; what is in transit is exactly what posted dispatches sent and
-their receipts did not take. At the end, cancelling everything in reverse returns to empty.
+are never negative in a store, batch quantities likewise; what is in transit is exactly what
+posted dispatches sent and their receipts did not take. At the end, cancelling everything in
+reverse returns to empty.
 """
 
 from __future__ import annotations
@@ -34,7 +35,14 @@ from sqlalchemy import select
 import serialtrack
 from builders import shop, snapshot
 from serialtrack import SerialtrackError
-from serialtrack.adapters.db.tables import documents, locations, moves, quants, serials
+from serialtrack.adapters.db.tables import (
+    batch_quants,
+    documents,
+    locations,
+    moves,
+    quants,
+    serials,
+)
 from serialtrack.domain.model import LocationKind, status_for
 from serialtrack.inventory import Inventory
 
@@ -45,6 +53,7 @@ STORES = st.sampled_from(["Store", "Warehouse"])
 SUPPLIERS = st.sampled_from(["Acme", "Globex"])
 CUSTOMERS = st.sampled_from(["Alice", "Bob", None])
 NEW_CODES = st.sampled_from(["A1", "A2", "B1", "D1", "D2"])  # often taken, on purpose
+BATCHES = st.sampled_from(["L1", "L2"])
 
 
 def other(store: str) -> str:
@@ -187,6 +196,39 @@ class Ledger(RuleBasedStateMachine):
             except SerialtrackError:
                 assert snapshot_with_codes(self.inv) == before, "a refused correction wrote"
 
+    @rule(store=STORES, code=BATCHES, quantity=st.integers(1, 5))
+    def receive_batch(self, store: str, code: str, quantity: int) -> None:
+        lines = [{"sku": "PILLS", "batches": [(code, quantity)]}]
+        self.attempt(lambda: self.inv.receive(supplier="Acme", location=store, lines=lines))
+
+    @rule(store=STORES, code=BATCHES, quantity=st.integers(1, 6), move=st.booleans())
+    def sell_or_move_batch(self, store: str, code: str, quantity: int, move: bool) -> None:
+        lines = [{"sku": "PILLS", "batches": [(code, quantity)]}]
+        if move:
+            self.attempt(
+                lambda: self.inv.transfer(source=store, destination=other(store), lines=lines)
+            )
+        else:
+            self.attempt(lambda: self.inv.sell(location=store, lines=lines))
+
+    @rule(data=st.data(), store=STORES, extra=st.lists(NEW_CODES, max_size=2, unique=True))
+    def count(self, data: st.DataObject, store: str, extra: list[str]) -> None:
+        """Count a store: most of what is there, perhaps units from elsewhere or unknown."""
+        there = sorted({r["serial"] for r in self.inv.serials(location=store, limit=1000)
+                        if r["status"] in ("in_stock", "reserved")})  # fmt: skip
+        found = [c for c in there if data.draw(st.integers(0, 3)) > 0] + extra
+        before = snapshot(self.inv)
+        count = self.inv.open_count(location=store, sku="PHONE")
+        try:
+            if found:
+                self.inv.count_scan(count, found)
+            self.inv.post_count(count)
+        except SerialtrackError:
+            self.inv.delete_draft(count.number)
+            assert snapshot(self.inv) == before, "a refused count wrote something"
+            return
+        self.posted.append(count.number)
+
     @rule(data=st.data())
     def cancel(self, data: st.DataObject) -> None:
         if self.posted:
@@ -298,6 +340,15 @@ def check_chains_statuses_and_quantities(inv: serialtrack.Inventory) -> None:
             assert q.quantity == sums.get((q.product_id, q.location_id), 0)
             if kind_of[q.location_id] is LocationKind.INTERNAL:
                 assert q.quantity >= 0
+        by_batch: dict[tuple[int, int], int] = defaultdict(int)
+        for m in c.execute(effective.add_columns(moves.c.batch_id)):
+            if m.batch_id is not None:
+                by_batch[(m.batch_id, m.from_location_id)] -= m.quantity
+                by_batch[(m.batch_id, m.to_location_id)] += m.quantity
+        for b in c.execute(select(batch_quants)):
+            assert b.quantity == by_batch.get((b.batch_id, b.location_id), 0)
+            if kind_of[b.location_id] in (LocationKind.INTERNAL, LocationKind.TRANSIT):
+                assert b.quantity >= 0, "a batch went below zero in a store"
 
 
 def _sqlite_factory(
@@ -306,6 +357,7 @@ def _sqlite_factory(
     """Each example gets a copy of one database made (migrated, with ``shop``) once."""
     template = tmp_path_factory.mktemp("template") / "serialtrack.db"
     inv = shop(serialtrack.open(f"sqlite:///{template}"))
+    inv.add_product("PILLS", "Pills", "batch")
     with inv, inv.store.engine.connect() as connection:
         connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
@@ -340,7 +392,9 @@ def test_ledger_properties_postgres() -> None:
 
     def make() -> tuple[str, Callable[[], None]]:
         url, schema = new_postgres_schema()
-        shop(serialtrack.open(url)).close()
+        inv = shop(serialtrack.open(url))
+        inv.add_product("PILLS", "Pills", "batch")
+        inv.close()
         return url, lambda: drop_postgres_schema(schema)
 
     run_state_machine_as_test(

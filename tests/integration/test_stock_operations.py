@@ -63,9 +63,10 @@ def test_a_transfer_in_two_legs_with_a_partial_receipt(stocked: Inventory) -> No
     ]
     left = [
         {"number": "TR-000001", "date": sent.date, "from_location": "Store",
-         "to_location": "Warehouse", "sku": "CABLE", "quantity": 1, "serials": []},
+         "to_location": "Warehouse", "sku": "CABLE", "quantity": 1, "serials": [], "batches": []},
         {"number": "TR-000001", "date": sent.date, "from_location": "Store",
-         "to_location": "Warehouse", "sku": "PHONE", "quantity": 1, "serials": ["S2"]},
+         "to_location": "Warehouse", "sku": "PHONE", "quantity": 1, "serials": ["S2"],
+         "batches": []},
     ]  # fmt: skip
     assert inv.in_transit() == left
     shown = inv.document(sent.number)

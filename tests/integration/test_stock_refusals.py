@@ -381,13 +381,13 @@ def test_the_fixture_is_what_its_docstring_says(moving: Inventory) -> None:
     assert moving.in_transit() == [
         {"number": "TR-000001", "date": moving.document("TR-000001").date,
          "from_location": "Store", "to_location": "Warehouse", "sku": "CABLE", "quantity": 3,
-         "serials": []},
+         "serials": [], "batches": []},
         {"number": "TR-000001", "date": moving.document("TR-000001").date,
          "from_location": "Store", "to_location": "Warehouse", "sku": "PHONE", "quantity": 1,
-         "serials": ["S2"]},
+         "serials": ["S2"], "batches": []},
         {"number": "TR-000004", "date": moving.document("TR-000004").date,
          "from_location": "Store", "to_location": "Warehouse", "sku": "CABLE", "quantity": 1,
-         "serials": []},
+         "serials": [], "batches": []},
     ]  # fmt: skip
     assert moving.check() == []
 

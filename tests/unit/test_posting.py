@@ -10,6 +10,7 @@ import pytest
 from serialtrack.domain.errors import Forbidden
 from serialtrack.domain.model import (
     Actor,
+    BatchInput,
     DocumentKind,
     LineInput,
     LocationKind,
@@ -72,7 +73,20 @@ def test_a_code_entered_twice_in_one_document_is_named_with_both_places() -> Non
         (LineInput("CABLE", serials=("X",)), "lines[0].serials", "quantity only"),
         (LineInput("CABLE", quantity=0), "lines[0].quantity", "above zero"),
         (LineInput("CABLE", quantity=True), "lines[0].quantity", "whole number"),
-        (LineInput("KEG", quantity=5), "lines[0]", "not supported yet"),
+        (LineInput("KEG", quantity=5), "lines[0].batches", "give each batch code"),
+        (
+            LineInput("KEG", batches=(BatchInput("L1", 2), BatchInput(" l1", 1))),
+            "lines[0].batches[1].code",
+            "entered twice",
+        ),
+        (LineInput("KEG", batches=(BatchInput("L1", 0),)), "lines[0].batches[0].quantity", "1 to"),
+        (
+            LineInput("KEG", quantity=4, batches=(BatchInput("L1", 3),)),
+            "lines[0].quantity",
+            "the batches hold 3",
+        ),
+        (LineInput("PHONE", serials=("A",), warranty_days=-1), "lines[0].warranty_days", "0 to"),
+        (LineInput("CABLE", quantity=1, batches=(BatchInput("L", 1),)), "lines[0].batches", "not"),
         (LineInput("NOPE", quantity=1), "lines[0].sku", "'NOPE'"),
         (LineInput("PHONE", serials=("ok", "bad\x00code")), "lines[0].serials[1]", "control"),
     ],

@@ -67,6 +67,9 @@ class DocumentKind(StrEnum):
     TRANSFER_RECEIPT = "transfer_receipt"  # its second leg: transit -> the destination store
     TRANSFER = "transfer"  # one step, store -> store
     WRITE_OFF = "write_off"
+    ADJUSTMENT = "adjustment"  # units found that the books did not have (unknown at sale)
+    INVENTORY_COUNT = "inventory_count"  # what a shelf holds; posting writes the differences
+    SERIAL_ASSIGNMENT = "serial_assignment"  # serials given to units on hand (tracking switch)
 
 
 class DocumentState(StrEnum):
@@ -129,12 +132,24 @@ class Actor:
 
 
 @dataclass(frozen=True)
+class BatchInput:
+    """A part of a batch on a document line: its code, how many units, its expiry (incoming)."""
+
+    code: str
+    quantity: int
+    expiry: date | None = None
+
+
+@dataclass(frozen=True)
 class LineInput:
     """A document line as a person or a program gives it."""
 
     sku: str
     quantity: int | None = None
     serials: tuple[str, ...] = ()
+    batches: tuple[BatchInput, ...] = ()
+    expiry: date | None = None  # of the serials this line creates
+    warranty_days: int | None = None  # supplier warranty of a receipt line, over the product's
 
 
 @dataclass(frozen=True)
@@ -181,6 +196,7 @@ class MoveView:
     to_location: str
     user: str
     reversal: bool = False
+    batch: str | None = None
 
 
 @dataclass(frozen=True)
@@ -214,3 +230,25 @@ class SerialView:
     destination: str | None = None  # where that dispatch is bound
     old_codes: tuple[str, ...] = ()
     corrections: tuple[CodeChange, ...] = ()
+    supplier: str | None = None  # who delivered it, on which receipt, when
+    receipt: str | None = None
+    received_on: date | None = None
+    customer: str | None = None  # who bought it, on which sale, when (while sold)
+    sale: str | None = None
+    sold_on: date | None = None
+    supplier_warranty_until: date | None = None
+    customer_warranty_until: date | None = None
+    expired: bool = False
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    """A difference to investigate: a count difference, a serial sold without a receipt, ..."""
+
+    id: int
+    at: datetime
+    kind: str
+    sku: str
+    code: str | None
+    document: str
+    detail: str

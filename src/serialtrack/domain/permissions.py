@@ -17,6 +17,8 @@ class Permission(StrEnum):
     MANAGE_SETTINGS = "manage_settings"
     MANAGE_USERS = "manage_users"
     IMPORT_SERIALS = "import_serials"  # bulk files
+    ALLOW_EXPIRED = "allow_expired"  # sell or transfer units past their expiry date
+    DELETE_SERIAL = "delete_serial"  # one created by mistake, untouched since
 
 
 _VIEWER = {Permission.READ}
@@ -27,6 +29,8 @@ _MANAGER = _CLERK | {
     Permission.MANAGE_CATALOG,
     Permission.MANAGE_SETTINGS,
     Permission.IMPORT_SERIALS,
+    Permission.ALLOW_EXPIRED,
+    Permission.DELETE_SERIAL,
 }
 _ADMIN = _MANAGER | {Permission.MANAGE_USERS}
 
@@ -57,4 +61,6 @@ def require(actor: Actor, permission: Permission) -> None:
 def document_permission(kind: DocumentKind) -> Permission:
     if kind is DocumentKind.OPENING_BALANCE:
         return Permission.OPENING_BALANCE
+    if kind is DocumentKind.SERIAL_ASSIGNMENT:
+        return Permission.MANAGE_CATALOG
     return Permission.POST_DOCUMENT

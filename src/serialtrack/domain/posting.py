@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from serialtrack.domain.codes import code_key, code_problem
 from serialtrack.domain.errors import Problem
 from serialtrack.domain.model import (
+    BatchInput,
+    DocumentKind,
     LineInput,
     LocationKind,
     Product,
@@ -24,6 +26,18 @@ from serialtrack.domain.rules import KindRule
 
 MAX_LINES = 10_000
 MAX_QUANTITY = 10_000_000
+MAX_WARRANTY_DAYS = 36_500
+
+
+@dataclass(frozen=True)
+class PlannedBatch:
+    code: str
+    quantity: int
+    expiry: date | None = None
+
+    @property
+    def key(self) -> str:
+        return code_key(self.code)
 
 
 @dataclass(frozen=True)
@@ -35,6 +49,9 @@ class PlannedLine:
     quantity: int
     codes: tuple[str, ...]  # cleaned, in input order; empty for quantity-only lines
     line_id: int = 0  # set once the line is stored
+    batches: tuple[PlannedBatch, ...] = ()  # a batch-tracked line's parts
+    expiry: date | None = None  # of the serials the line creates
+    warranty_days: int | None = None
 
     @property
     def keys(self) -> list[str]:
@@ -62,6 +79,30 @@ class SerialState:
     last_from_name: str | None = None
     last_destination_name: str | None = None
     last_document_date: date | None = None
+    expiry: date | None = None
+
+
+@dataclass(frozen=True)
+class BatchState:
+    """A batch code as the books have it, with what it holds at the location that matters."""
+
+    id: int
+    product_id: int
+    code: str
+    expiry: date | None
+    on_hand: int  # at the document's source location
+
+
+def expired(expiry: date | None, on: date) -> bool:
+    """A unit is expired from the day after its expiry date."""
+    return expiry is not None and expiry < on
+
+
+def warranty_end(start: date | None, days: int | None) -> date | None:
+    """The last day of a warranty of ``days`` days that starts on ``start``."""
+    if start is None or not days:
+        return None
+    return start + timedelta(days=days)
 
 
 @dataclass(frozen=True)
@@ -126,10 +167,99 @@ def plan_lines(
             problems.append(Problem(f"{where}.sku", f"no product with SKU {line.sku!r}"))
             continue
         line_problems, codes, quantity = _check_line(rule, product, line, where, seen)
+        batches, batch_problems = _check_batches(rule, product, line, where, seen)
+        line_problems += batch_problems + _check_extras(rule, line, where)
+        if batches:
+            quantity = sum(b.quantity for b in batches)
         problems.extend(line_problems)
         if not line_problems:
-            planned.append(PlannedLine(index + 1, product, quantity, codes))
+            planned.append(
+                PlannedLine(
+                    index + 1, product, quantity, codes, batches=batches,
+                    expiry=line.expiry, warranty_days=line.warranty_days,
+                )
+            )  # fmt: skip
     return planned, problems
+
+
+def _whole(value: object, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def _check_extras(rule: KindRule, line: LineInput, where: str) -> list[Problem]:
+    problems = []
+    days = line.warranty_days
+    if days is not None:
+        if rule.kind is not DocumentKind.RECEIPT:
+            problems.append(Problem(f"{where}.warranty_days", "only a receipt line sets warranty"))
+        elif not _whole(days, 0, MAX_WARRANTY_DAYS):
+            problems.append(
+                Problem(f"{where}.warranty_days", f"days from 0 to {MAX_WARRANTY_DAYS}")
+            )
+    if line.expiry is not None and not rule.creates_serials:
+        problems.append(Problem(f"{where}.expiry", f"a {rule.label} does not set expiry dates"))
+    return problems
+
+
+def _check_batches(
+    rule: KindRule,
+    product: Product,
+    line: LineInput,
+    where: str,
+    seen: dict[tuple[int, str], str],
+) -> tuple[tuple[PlannedBatch, ...], list[Problem]]:
+    if product.tracking is not TrackingMode.BATCH:
+        if line.batches:
+            return (), [Problem(f"{where}.batches", f"{product.sku} is not batch-tracked")]
+        return (), []
+    problems: list[Problem] = []
+    planned: list[PlannedBatch] = []
+    if line.serials:
+        problems.append(
+            Problem(f"{where}.serials", f"{product.sku} is batch-tracked: give batches")
+        )
+    if not line.batches:
+        problems.append(
+            Problem(
+                f"{where}.batches",
+                f"{product.sku} is batch-tracked: give each batch code with its quantity",
+            )
+        )
+    for position, batch in enumerate(line.batches):
+        at = f"{where}.batches[{position}]"
+        found = _batch_problems(rule, product, batch, at, seen)
+        problems.extend(found)
+        if not found:
+            planned.append(PlannedBatch(batch.code.strip(), batch.quantity, batch.expiry))
+    total = sum(b.quantity for b in planned)
+    if not problems and line.quantity is not None and line.quantity != total:
+        problems.append(
+            Problem(f"{where}.quantity", f"quantity {line.quantity} but the batches hold {total}")
+        )
+    return tuple(planned), problems
+
+
+def _batch_problems(
+    rule: KindRule,
+    product: Product,
+    batch: BatchInput,
+    at: str,
+    seen: dict[tuple[int, str], str],
+) -> list[Problem]:
+    problem = code_problem(batch.code, f"{at}.code")
+    if problem:
+        return [problem]
+    q = batch.quantity
+    if not _whole(q, 1, MAX_QUANTITY):
+        return [Problem(f"{at}.quantity", f"a whole number from 1 to {MAX_QUANTITY}")]
+    key = (product.id, "batch:" + code_key(batch.code))
+    if key in seen:
+        first = seen[key]
+        return [Problem(f"{at}.code", f"batch {batch.code.strip()} is entered twice ({first})")]
+    seen[key] = at
+    if batch.expiry is not None and not rule.creates_serials:
+        return [Problem(f"{at}.expiry", f"a {rule.label} does not set expiry dates")]
+    return []
 
 
 def _check_line(
@@ -140,11 +270,7 @@ def _check_line(
     seen: dict[tuple[int, str], str],
 ) -> tuple[list[Problem], tuple[str, ...], int]:
     if product.tracking is TrackingMode.BATCH:
-        return (
-            [Problem(where, f"{product.sku} is batch-tracked; batch lines are not supported yet")],
-            (),
-            0,
-        )
+        return [], (), 0  # its batches are checked by _check_batches
     if product.tracking is TrackingMode.NONE:
         return _check_quantity_line(product, line, where), (), line.quantity or 0
     problems: list[Problem] = []
@@ -203,22 +329,80 @@ def serial_problems(
     lines: Iterable[PlannedLine],
     states: Mapping[tuple[int, str], SerialState],
     origin: Origin | None = None,
+    on: date | None = None,
+    allow_expired: bool = False,
 ) -> list[Problem]:
     """Which serials this document may not move, each with where it is now.
 
     With an ``origin`` (the receipt a purchase return names, the sale a sales return names,
-    the dispatch a transfer receipt names) only serials that document moved are taken.
+    the dispatch a transfer receipt names) only serials that document moved are taken. ``on``
+    is the document's date: a kind that refuses expired units refuses those expired by then,
+    unless ``allow_expired``.
     """
     problems: list[Problem] = []
     for line in lines:
         for position, code in enumerate(line.codes):
             state = states.get((line.product.id, code_key(code)))
             where = f"lines[{line.line_no - 1}].serials[{position}]"
-            reason = _origin_refusal(rule, state, origin) or _refusal(
-                rule, state, document_id, partner_id, from_location_id
+            reason = (
+                _origin_refusal(rule, state, origin)
+                or _refusal(rule, state, document_id, partner_id, from_location_id)
+                or _expiry_refusal(rule, line, state, on, allow_expired)
             )
             if reason:
                 problems.append(Problem(where, f"{line.product.sku} {code}: {reason}", "serial"))
+    return problems
+
+
+def _expiry_refusal(
+    rule: KindRule, line: PlannedLine, state: SerialState | None, on: date | None, allow: bool
+) -> str | None:
+    if state is None:
+        if line.product.expiry_required and line.expiry is None:
+            return "an expiry date is required for this product"
+        return None
+    if rule.refuses_expired and not allow and on is not None and expired(state.expiry, on):
+        return f"expired on {state.expiry}; only a manager may allow expired units"
+    return None
+
+
+def batch_problems(
+    rule: KindRule,
+    line: PlannedLine,
+    states: Mapping[str, BatchState],
+    *,
+    on: date | None,
+    allow_expired: bool,
+    outgoing: bool,
+) -> list[Problem]:
+    """Batches a line may not move: unknown ones, too few on hand, expired, expiry missing."""
+    problems = []
+    for position, batch in enumerate(line.batches):
+        at = f"lines[{line.line_no - 1}].batches[{position}]"
+        state = states.get(batch.key)
+        name = f"{line.product.sku} batch {batch.code}"
+        if state is None:
+            if not rule.creates_serials:
+                problems.append(Problem(at, f"{name}: no such batch", "batch"))
+            elif line.product.expiry_required and batch.expiry is None:
+                problems.append(Problem(f"{at}.expiry", f"{name}: an expiry date is required"))
+            continue
+        if batch.expiry is not None and state.expiry is not None and batch.expiry != state.expiry:
+            problems.append(
+                Problem(f"{at}.expiry", f"{name} expires on {state.expiry}, not {batch.expiry}")
+            )
+        if outgoing and state.on_hand < batch.quantity:
+            problems.append(
+                Problem(
+                    f"{at}.quantity",
+                    f"{name}: {state.on_hand} on hand at the source, {batch.quantity} asked",
+                    "batch",
+                )
+            )
+        if rule.refuses_expired and not allow_expired and on and expired(state.expiry, on):
+            problems.append(
+                Problem(at, f"{name}: expired on {state.expiry}; only a manager may allow it")
+            )
     return problems
 
 
@@ -290,6 +474,25 @@ def outstanding_problems(
                     f"{quantity} asked",
                 )
             )
+    return problems
+
+
+def batch_outstanding_problems(
+    lines: Iterable[PlannedLine], outstanding: Mapping[tuple[int, str], int], origin_number: str
+) -> list[Problem]:
+    """Batches a transfer receipt asks more of than its dispatch still has in transit."""
+    problems = []
+    for line in lines:
+        for position, batch in enumerate(line.batches):
+            have = outstanding.get((line.product.id, batch.key), 0)
+            if batch.quantity > have:
+                problems.append(
+                    Problem(
+                        f"lines[{line.line_no - 1}].batches[{position}].quantity",
+                        f"{line.product.sku} batch {batch.code}: {have} still in transit on "
+                        f"{origin_number}, {batch.quantity} asked",
+                    )
+                )
     return problems
 
 

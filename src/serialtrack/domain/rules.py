@@ -45,6 +45,10 @@ class KindRule:
     takes_from_origin: bool = False
     # Free text the document must carry, and what people call it ("reason").
     note_required: str | None = None
+    # Expired units are refused unless a manager allows them on the document.
+    refuses_expired: bool = False
+    # Made through ``create_document``; a count and a serial assignment have their own paths.
+    generic: bool = True
 
     @property
     def outgoing_from_internal(self) -> bool:
@@ -92,6 +96,7 @@ RULES: dict[DocumentKind, KindRule] = {
     ),
     DocumentKind.SALE: KindRule(
         kind=DocumentKind.SALE,
+        refuses_expired=True,
         prefix="SO",
         from_kind=LocationKind.INTERNAL,
         to_kind=LocationKind.CUSTOMER,
@@ -118,6 +123,7 @@ RULES: dict[DocumentKind, KindRule] = {
     ),
     DocumentKind.DISPATCH: KindRule(
         kind=DocumentKind.DISPATCH,
+        refuses_expired=True,
         prefix="TR",
         from_kind=LocationKind.INTERNAL,
         to_kind=LocationKind.TRANSIT,
@@ -145,6 +151,7 @@ RULES: dict[DocumentKind, KindRule] = {
     ),
     DocumentKind.TRANSFER: KindRule(
         kind=DocumentKind.TRANSFER,
+        refuses_expired=True,
         prefix="TF",
         from_kind=LocationKind.INTERNAL,
         to_kind=LocationKind.INTERNAL,
@@ -168,6 +175,45 @@ RULES: dict[DocumentKind, KindRule] = {
         reserves=True,
         note_required="reason",
         label="write-off",
+    ),
+    DocumentKind.ADJUSTMENT: KindRule(
+        kind=DocumentKind.ADJUSTMENT,
+        prefix="AJ",
+        from_kind=LocationKind.ADJUSTMENT,
+        to_kind=LocationKind.INTERNAL,
+        partner_role=None,
+        partner_required=False,
+        creates_serials=True,
+        takes=frozenset({S.ADJUSTED_OUT}),
+        reserves=False,
+        label="adjustment",
+        generic=False,
+    ),
+    DocumentKind.INVENTORY_COUNT: KindRule(
+        kind=DocumentKind.INVENTORY_COUNT,
+        prefix="CT",
+        from_kind=LocationKind.INTERNAL,
+        to_kind=LocationKind.ADJUSTMENT,
+        partner_role=None,
+        partner_required=False,
+        creates_serials=False,
+        takes=frozenset({S.IN_STOCK}),
+        reserves=False,
+        label="inventory count",
+        generic=False,
+    ),
+    DocumentKind.SERIAL_ASSIGNMENT: KindRule(
+        kind=DocumentKind.SERIAL_ASSIGNMENT,
+        prefix="SA",
+        from_kind=LocationKind.ADJUSTMENT,
+        to_kind=LocationKind.INTERNAL,
+        partner_role=None,
+        partner_required=False,
+        creates_serials=True,
+        takes=frozenset(),
+        reserves=False,
+        label="serial assignment",
+        generic=False,
     ),
 }
 

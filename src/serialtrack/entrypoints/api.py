@@ -27,7 +27,14 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
 from serialtrack.domain.errors import Forbidden, SerialtrackError, Unauthenticated
-from serialtrack.domain.model import LineInput, Location, Partner, Product, SerialView
+from serialtrack.domain.model import (
+    BatchInput,
+    LineInput,
+    Location,
+    Partner,
+    Product,
+    SerialView,
+)
 from serialtrack.entrypoints import api_models as m
 from serialtrack.inventory import Inventory
 from serialtrack.services.queries import DocumentView
@@ -221,12 +228,20 @@ def _document(inv: Inventory, body: m.DocumentIn) -> DocumentView:
 def _header(body: m.DocumentIn) -> dict[str, Any]:
     return body.model_dump(include={
         "location", "partner", "number", "date", "reference", "origin", "note", "destination",
+        "allow_expired",
     })  # fmt: skip
 
 
 def _lines(body: m.DocumentIn) -> list[LineInput]:
     return [
-        LineInput(line.sku, line.quantity, _codes(line, index))
+        LineInput(
+            line.sku,
+            line.quantity,
+            _codes(line, index),
+            tuple(BatchInput(b.code, b.quantity, b.expiry) for b in line.batches or ()),
+            line.expiry,
+            line.warranty_days,
+        )
         for index, line in enumerate(body.lines)
     ]
 
@@ -313,6 +328,9 @@ def list_serials(
     received_to: date | None = None,
     sold_from: date | None = None,
     sold_to: date | None = None,
+    sellable: Annotated[
+        bool, Query(description="Leave out units past their expiry date (what a POS may offer).")
+    ] = False,
     after_id: Annotated[int, Query(ge=0, le=2**62)] = 0,
     limit: Limit = 100,
 ) -> dict[str, Any]:
@@ -320,7 +338,7 @@ def list_serials(
     rows = inv.serials(
         sku=sku, status=status, location=location, partner=partner, text=text,
         received_from=received_from, received_to=received_to,
-        sold_from=sold_from, sold_to=sold_to, after_id=after_id, limit=limit,
+        sold_from=sold_from, sold_to=sold_to, after_id=after_id, limit=limit, sellable=sellable,
     )  # fmt: skip
     following = rows[-1]["id"] if len(rows) == limit else None
     return jsonable_encoder({"items": rows, "next_after_id": following})
@@ -329,6 +347,60 @@ def list_serials(
 @router.get("/products/{sku}/serials/{code}", tags=["serials"])
 def read_serial(inv: Inv, sku: str, code: str) -> SerialView:
     return inv.serial(sku, code)
+
+
+@router.delete("/products/{sku}/serials/{code}", tags=["serials"])
+def delete_serial(inv: Inv, sku: str, code: str, body: m.DeleteSerialIn) -> dict[str, Any]:
+    """Delete a serial entered by mistake: only while nothing but the document that created it
+    ever touched it; that document's line loses the unit. Otherwise the 409 says: write it off."""
+    return {"deleted": code, "document": inv.delete_serial(sku, code, reason=body.reason)}
+
+
+@router.post("/products/{sku}/tracking", tags=["catalog"])
+def switch_tracking(inv: Inv, sku: str, body: m.TrackingIn) -> dict[str, Any]:
+    """Switch the tracking mode. Refused (409, naming quantity and places) while there is
+    stock, unless going from quantity to serial with serials for every unit on hand: then one
+    serial assignment document is posted and returned."""
+    document = inv.switch_tracking(sku, body.tracking.value, serials=body.serials)
+    return jsonable_encoder({"product": inv.product(sku), "document": document})
+
+
+@router.get("/batches", tags=["serials"])
+def list_batches(inv: Inv, sku: str | None = None, location: str | None = None) -> dict[str, Any]:
+    """Batch quantities on hand per store, with each batch's expiry."""
+    return jsonable_encoder({"items": inv.batches(sku=sku, location=location)})
+
+
+@router.get("/discrepancies", tags=["serials"])
+def list_discrepancies(inv: Inv, limit: Limit = 100) -> dict[str, Any]:
+    """What to investigate: serials sold without a receipt, count differences."""
+    return jsonable_encoder({"items": inv.discrepancies(limit=limit)})
+
+
+# --- inventory counts ----------------------------------------------------------------------
+@router.post("/counts", status_code=201, tags=["counts"])
+def open_count(inv: Inv, body: m.CountIn) -> Any:
+    """Open an inventory count of a store (of one product, with ``sku``)."""
+    return inv.open_count(location=body.location, sku=body.sku, number=body.number, note=body.note)
+
+
+@router.get("/counts/{ref}", tags=["counts"])
+def read_count(inv: Inv, ref: str) -> Any:
+    """Expected against found so far; once posted, the differences it wrote."""
+    return inv.count(_ref(ref))
+
+
+@router.post("/counts/{ref}/scans", tags=["counts"])
+def count_scans(inv: Inv, ref: str, body: m.CountScansIn) -> dict[str, Any]:
+    """Record serials found on the shelf; a serial scanned twice is counted once."""
+    outcomes = inv.count_scan(_ref(ref), body.scans, sku=body.sku)
+    return jsonable_encoder({"items": outcomes, "count": inv.count(_ref(ref))})
+
+
+@router.post("/counts/{ref}/post", tags=["counts"])
+def post_count(inv: Inv, ref: str) -> Any:
+    """Post the differences (cancel the count as a document to reverse them)."""
+    return inv.post_count(_ref(ref))
 
 
 @router.post("/scan", tags=["serials"])

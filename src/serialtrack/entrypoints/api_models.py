@@ -18,10 +18,23 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class BatchIn(Strict):
+    code: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    quantity: Annotated[int, Field(ge=1, le=10_000_000)]
+    expiry: dt.date | None = Field(None, description="Incoming batches: its expiry date.")
+
+
 class LineIn(Strict):
     sku: Annotated[str, StringConstraints(min_length=1, max_length=80)]
     quantity: Annotated[int, Field(ge=1, le=10_000_000)] | None = None
     serials: Annotated[list[Code], Field(max_length=100_000)] | None = None
+    batches: Annotated[list[BatchIn], Field(max_length=10_000)] | None = Field(
+        None, description="A batch-tracked line: each batch code with its quantity."
+    )
+    expiry: dt.date | None = Field(None, description="Expiry of the serials this line creates.")
+    warranty_days: Days | None = Field(
+        None, description="A receipt line's supplier warranty in days, over the product's."
+    )
     serial_text: Annotated[str, StringConstraints(max_length=5_000_000)] | None = Field(
         None, description="Pasted codes (newline, comma, semicolon, tab or space separated) "
         "and START..END ranges, instead of or besides `serials`.",
@@ -65,6 +78,9 @@ class DocumentIn(Strict):
     )
     lines: Annotated[list[LineIn], Field(min_length=1, max_length=10_000)]
     post: bool = True
+    allow_expired: bool = Field(
+        False, description="A manager lets a sale or transfer take units past their expiry."
+    )
 
 
 class ProductIn(Strict):
@@ -96,6 +112,45 @@ class ProductPatch(Strict):
 
     def changes(self) -> dict[str, Any]:
         return self.model_dump(exclude_unset=True)
+
+
+StoreSerials = dict[
+    Annotated[str, StringConstraints(max_length=120)],
+    Annotated[list[Code], Field(max_length=100_000)],
+]
+
+
+class TrackingIn(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"tracking": "serial", "serials": {"Main store": ["C-1", "C-2"]}}]
+        },
+    )
+    tracking: TrackingMode
+    serials: StoreSerials | None = Field(
+        None, description="Serials for every unit on hand, per store (none -> serial)."
+    )
+
+
+class CountIn(Strict):
+    location: Annotated[str, StringConstraints(min_length=1, max_length=120)]
+    sku: Annotated[str, StringConstraints(max_length=80)] | None = None
+    number: Annotated[str, StringConstraints(max_length=60)] | None = None
+    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class CountScansIn(Strict):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"scans": ["X1-00004", "X1-00005"]}]}
+    )
+    scans: Annotated[list[Annotated[str, StringConstraints(max_length=2000)]],
+                     Field(min_length=1, max_length=100_000)]  # fmt: skip
+    sku: Annotated[str, StringConstraints(max_length=80)] | None = None
+
+
+class DeleteSerialIn(Strict):
+    reason: Annotated[str, StringConstraints(max_length=2000)] | None = None
 
 
 class LocationIn(Strict):

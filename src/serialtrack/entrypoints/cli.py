@@ -242,9 +242,9 @@ def setting_set(key: str, value: str) -> None:
     out.print(f"{key} = {value}")
 
 
-from serialtrack.entrypoints import cli_admin, cli_documents, cli_imports  # noqa: E402
+from serialtrack.entrypoints import cli_admin, cli_documents, cli_imports, cli_stock  # noqa: E402
 
-__all__ = ["app", "cli_admin", "cli_documents", "cli_imports", "main"]
+__all__ = ["app", "cli_admin", "cli_documents", "cli_imports", "cli_stock", "main"]
 
 
 def main() -> None:

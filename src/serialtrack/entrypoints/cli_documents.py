@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from serialtrack.domain.entry import parse_entry, rule_codes
-from serialtrack.domain.model import LineInput
+from serialtrack.domain.model import BatchInput, LineInput
 from serialtrack.domain.rules import rule_for
 from serialtrack.entrypoints.cli import _table, app, inventory, out, report_app
 from serialtrack.inventory import Inventory
@@ -121,18 +121,52 @@ def read_text(path: Path) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-def _line(inv: Inventory, sku: str, entry: Entry, quantity: int | None) -> LineInput:
-    return LineInput(sku, quantity, entry.codes(inv, sku))
+Batches = Annotated[
+    list[str] | None,
+    typer.Option("--batch", help="A batch: CODE:QUANTITY[:EXPIRY YYYY-MM-DD] (repeatable)."),
+]
+Expiry = Annotated[
+    str | None, typer.Option("--expiry", help="Expiry of the serials received, YYYY-MM-DD.")
+]
+WarrantyDays = Annotated[
+    int | None, typer.Option(help="Supplier warranty in days for this line (over the product's).")
+]
+AllowExpired = Annotated[
+    bool, typer.Option("--allow-expired", help="Managers: take units past their expiry date.")
+]
 
 
-def _date(text: str | None) -> date | None:
+def _line(
+    inv: Inventory,
+    sku: str,
+    entry: Entry,
+    quantity: int | None,
+    *,
+    batches: list[str] | None = None,
+    expiry: str | None = None,
+    warranty_days: int | None = None,
+) -> LineInput:
+    parts = tuple(_batch(text) for text in batches or ())
+    codes = entry.codes(inv, sku) if not parts else ()
+    return LineInput(sku, quantity, codes, parts, _date(expiry, "--expiry"), warranty_days)
+
+
+def _batch(text: str) -> BatchInput:
+    code, _, rest = text.partition(":")
+    quantity, _, expiry = rest.partition(":")
+    if not code.strip() or not quantity.strip().isdigit():
+        raise typer.BadParameter(f"{text!r}: write CODE:QUANTITY[:EXPIRY]", param_hint="--batch")
+    return BatchInput(code.strip(), int(quantity), _date(expiry or None, "--batch"))
+
+
+def _date(text: str | None, hint: str = "--date") -> date | None:
     if text is None:
         return None
     try:
         return date.fromisoformat(text)
     except ValueError:
         raise typer.BadParameter(
-            f"{text!r} is not a date like 2026-03-31", param_hint="--date"
+            f"{text!r} is not a date like 2026-03-31", param_hint=hint
         ) from None
 
 
@@ -158,12 +192,16 @@ def receive(
     reference: Reference = None,
     when: When = None,
     draft: Draft = False,
+    batch: Batches = None,
+    expiry: Expiry = None,
+    warranty_days: WarrantyDays = None,
 ) -> None:
     """Receive goods from a supplier (a purchase receipt)."""
     header = {"number": number, "reference": reference, "date": _date(when), "post": not draft}
     entry = Entry(serials, ranges, rule, generate, from_file)
     with inventory() as inv:
-        line = _line(inv, sku, entry, quantity)
+        line = _line(inv, sku, entry, quantity, batches=batch, expiry=expiry,
+                     warranty_days=warranty_days)  # fmt: skip
         _done(inv.receive(supplier=supplier, location=location, lines=[line], **header))
 
 
@@ -180,12 +218,15 @@ def sell(
     number: Number = None,
     when: When = None,
     draft: Draft = False,
+    batch: Batches = None,
+    allow_expired: AllowExpired = False,
 ) -> None:
     """Sell units from a location (an invoice or POS sale)."""
-    header = {"number": number, "date": _date(when), "post": not draft}
+    header = {"number": number, "date": _date(when), "post": not draft,
+              "allow_expired": allow_expired}  # fmt: skip
     entry = Entry(serials, ranges, rule, None, from_file)
     with inventory() as inv:
-        line = _line(inv, sku, entry, quantity)
+        line = _line(inv, sku, entry, quantity, batches=batch)
         _done(inv.sell(customer=customer, location=location, lines=[line], **header))
 
 
@@ -452,6 +493,21 @@ def document(number: str) -> None:
         out.print(f"  received by: {', '.join(d.received_by)}")
 
 
+def _serial_facts(s: Any) -> list[tuple[str, str]]:
+    facts = []
+    if s.receipt:
+        facts.append(("received", f"{s.receipt} from {s.supplier or '-'} on {s.received_on}"))
+    if s.sale:
+        facts.append(("sold", f"{s.sale} to {s.customer or 'walk-in'} on {s.sold_on}"))
+    if s.supplier_warranty_until:
+        facts.append(("supplier warranty until", str(s.supplier_warranty_until)))
+    if s.customer_warranty_until:
+        facts.append(("customer warranty until", str(s.customer_warranty_until)))
+    if s.expiry:
+        facts.append(("expiry", f"{s.expiry}{' (expired)' if s.expired else ''}"))
+    return facts
+
+
 @app.command()
 def serial(sku: str, code: str) -> None:
     """Where a serial is, its status, and its full history."""
@@ -462,6 +518,8 @@ def serial(sku: str, code: str) -> None:
     out.print(f"{s.sku} {s.code}: {s.status.value}{held} at {s.location}{holder}")
     if s.transfer:
         out.print(s.summary)
+    for words, value in _serial_facts(s):
+        out.print(f"{words}: {value}")
     if s.old_codes:
         out.print(f"formerly: {', '.join(s.old_codes)}")
     rows = [

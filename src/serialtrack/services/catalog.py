@@ -16,6 +16,9 @@ SETTINGS = {
     "allow_negative_stock": ("false", ("true", "false")),
     # per product (default): two products may each have a unit SN-1; global: one SN-1 in all
     "serial_uniqueness": ("product", ("product", "global")),
+    # allow: a sale may name a serial never received; it comes in through an adjustment and
+    # is listed as a discrepancy. refuse (default): such a sale is refused.
+    "unknown_serials_at_sale": ("refuse", ("refuse", "allow")),
 }
 VIRTUAL_LOCATIONS = {
     LocationKind.SUPPLIER: "Suppliers",
@@ -302,6 +305,14 @@ def _audit(
         user_id=actor.user_id, entity=entity, entity_id=entity_id, action="update",
         detail=detail, now=now,
     )  # fmt: skip
+
+
+def setting(tx: Tx, actor: Actor, key: str) -> str:
+    """A setting's value (its default when never set)."""
+    require(actor, Permission.READ)
+    if key not in SETTINGS:
+        raise NotFound(f"no setting {key!r}; settings are {', '.join(sorted(SETTINGS))}")
+    return tx.catalog.setting(key) or SETTINGS[key][0]
 
 
 def set_setting(tx: Tx, actor: Actor, key: str, value: str, *, now: datetime) -> None:

@@ -119,3 +119,40 @@ def _refuse_if_taken(tx: Tx, product: Product, state: SerialState, new: str) -> 
                     )
                 ],
             )
+
+
+def delete(tx: Tx, actor: Actor, sku: str, code: str, *, reason: str | None, now: datetime) -> str:
+    """Delete a serial created by mistake; return the number of the document it came in on.
+
+    Only while nothing but its creating document ever touched it (that document may have been
+    cancelled since); the unit then leaves that document's line with it, and the deletion is
+    audited with the code, the document and the reason. Anything else is written off instead.
+    """
+    require(actor, Permission.DELETE_SERIAL)
+    if reason is not None and len(reason) > MAX_REASON:
+        raise Invalid("the reason is too long", [Problem("reason", f"over {MAX_REASON}")])
+    product = _product(tx, sku)
+    state = _serial(tx, product, code)
+    created_by = tx.ledger.created_document(state.id)
+    touched = tx.ledger.documents_touching(state.id)
+    refusal = None
+    if created_by is None or touched - {created_by}:
+        others = ", ".join(sorted(tx.documents.number_of(d) for d in touched - {created_by}))
+        refusal = f"other documents moved it ({others}); write it off instead"
+    elif state.reserved_by is not None:
+        refusal = f"it is held by draft {state.reserved_by_number}"
+    if refusal is None:
+        refusal = tx.ledger.delete_serial(state.id, created_by)
+    if refusal:
+        message = f"{sku} {state.code} cannot be deleted: {refusal}"
+        raise Conflict(message, [Problem("code", refusal)])
+    number = tx.documents.number_of(created_by)  # type: ignore[arg-type]
+    tx.catalog.audit(
+        user_id=actor.user_id,
+        entity="serial",
+        entity_id=state.id,
+        action="delete",
+        detail={"sku": sku, "code": state.code, "document": number, "reason": reason},
+        now=now,
+    )
+    return number

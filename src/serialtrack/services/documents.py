@@ -14,10 +14,18 @@ from serialtrack.domain.model import (
     DocumentKind,
     DocumentState,
     LineInput,
+    LocationKind,
     TrackingMode,
 )
 from serialtrack.domain.permissions import Permission, document_permission, require
-from serialtrack.domain.posting import PlannedLine, SerialState, plan_lines, serial_problems
+from serialtrack.domain.posting import (
+    PlannedBatch,
+    PlannedLine,
+    SerialState,
+    batch_problems,
+    plan_lines,
+    serial_problems,
+)
 from serialtrack.domain.rules import KindRule, rule_for
 from serialtrack.services import execution, serials
 from serialtrack.services.header import Header, HeaderInput, next_number, resolve_header
@@ -31,17 +39,28 @@ def create(
     *,
     post: bool,
     now: datetime,
+    internal: bool = False,
 ) -> int:
-    """Create a document; with ``post`` it is posted in the same transaction. Returns its id."""
+    """Create a document; with ``post`` it is posted in the same transaction. Returns its id.
+
+    Counts and serial assignments have their own services; ``internal`` lets those (and a sale
+    adopting unknown serials) make documents of kinds nobody creates directly.
+    """
     rule = rule_for(given.kind)
     require(actor, document_permission(rule.kind))
-    header, problems = resolve_header(tx, rule, given, now.date())
+    if not rule.generic and not internal:
+        raise Invalid(
+            f"a {rule.label} is not made as a plain document",
+            [Problem("kind", f"use the {rule.label} operations")],
+        )
+    header, problems = _resolve(tx, actor, rule, given, now)
     products = tx.catalog.products_by_skus([line.sku for line in lines])
     planned, line_problems = plan_lines(rule, products, lines)
     problems += line_problems
     if problems or header is None:
         raise Invalid(f"the {rule.label} is not valid", problems)
     states = _states(tx, planned)
+    header, states = _adopt_unknown(tx, actor, header, planned, states, now)
     _check_serials(tx, rule, header, planned, states, document_id=None)
     document_id, planned = _insert(tx, actor, header, planned, now)
     if post:
@@ -71,6 +90,11 @@ def update_draft(
     row = _document(tx, document_id)
     rule = rule_for(DocumentKind(row["kind"]))
     require(actor, document_permission(rule.kind))
+    if not rule.generic:
+        raise Invalid(
+            f"a {rule.label} is not edited as a plain document",
+            [Problem("kind", f"use the {rule.label} operations")],
+        )
     if given.kind is not rule.kind:
         raise Invalid(
             f"{row['number']} is a {rule.label}; its kind cannot change", [Problem("kind", "")]
@@ -80,8 +104,8 @@ def update_draft(
     tx.ledger.release(document_id)
     tx.documents.delete_lines(document_id)
     same_number = given.number is None or given.number.strip() == row["number"]
-    header, problems = resolve_header(
-        tx, rule, replace(given, number=None if same_number else given.number), now.date()
+    header, problems = _resolve(
+        tx, actor, rule, replace(given, number=None if same_number else given.number), now
     )
     products = tx.catalog.products_by_skus([line.sku for line in lines])
     planned, line_problems = plan_lines(rule, products, lines)
@@ -89,6 +113,9 @@ def update_draft(
     if problems or header is None:
         raise Invalid(f"the {rule.label} is not valid", problems)
     states = _states(tx, planned)
+    if same_number:
+        header = replace(header, number=row["number"])
+    header, states = _adopt_unknown(tx, actor, header, planned, states, now)
     _check_serials(tx, rule, header, planned, states, document_id=None)
     number = row["number"] if same_number else header.number
     planned = _rewrite(tx, document_id, replace(header, number=number), planned)
@@ -104,10 +131,83 @@ def _rewrite(
     tx: Tx, document_id: int, header: Header, planned: Sequence[PlannedLine]
 ) -> list[PlannedLine]:
     tx.documents.update(document_id, _header_values(header))
-    line_ids = tx.documents.insert_lines(
-        document_id, [(p.line_no, p.product.id, p.quantity) for p in planned]
-    )
+    line_ids = tx.documents.insert_lines(document_id, [_line_values(p) for p in planned])
     return [replace(p, line_id=i) for p, i in zip(planned, line_ids, strict=True)]
+
+
+def _line_values(line: PlannedLine) -> dict[str, object]:
+    return {
+        "line_no": line.line_no,
+        "product_id": line.product.id,
+        "quantity": line.quantity,
+        "warranty_days": line.warranty_days,
+        "expiry": line.expiry,
+    }
+
+
+def _resolve(
+    tx: Tx, actor: Actor, rule: KindRule, given: HeaderInput, now: datetime
+) -> tuple[Header | None, list[Problem]]:
+    """The header checked; a manager's leave to take expired units recorded on it."""
+    header, problems = resolve_header(tx, rule, given, now.date())
+    if given.allow_expired:
+        require(actor, Permission.ALLOW_EXPIRED)
+        if not rule.refuses_expired:
+            problems.append(Problem("allow_expired", f"a {rule.label} takes expired units anyway"))
+        elif header is not None:
+            header = replace(header, override_by=actor.user_id)
+    return header, problems
+
+
+UNKNOWN_AT_SALE = "unknown_serials_at_sale"
+
+
+def _adopt_unknown(
+    tx: Tx,
+    actor: Actor,
+    header: Header,
+    planned: Sequence[PlannedLine],
+    states: dict[tuple[int, str], SerialState],
+    now: datetime,
+) -> tuple[Header, dict[tuple[int, str], SerialState]]:
+    """A sale naming serials never received: refused, unless the setting allows them.
+
+    Then they come in first through a posted adjustment at the sale's store, and each is
+    listed as a discrepancy to investigate (sold without receipt).
+    """
+    if header.rule.kind is not DocumentKind.SALE or tx.catalog.setting(UNKNOWN_AT_SALE) != "allow":
+        return header, states
+    unknown = [
+        LineInput(p.product.sku, serials=codes)
+        for p in planned
+        if (codes := tuple(c for c, k in zip(p.codes, p.keys, strict=True)
+                           if (p.product.id, k) not in states))
+    ]  # fmt: skip
+    if not unknown:
+        return header, states
+    number = header.number or next_number(tx, header.rule)
+    adjustment = HeaderInput(
+        DocumentKind.ADJUSTMENT,
+        location=header.from_location.name,
+        note=f"serials unknown at sale {number}",
+        date=header.date,
+    )
+    adjustment_id = create(tx, actor, adjustment, unknown, post=True, now=now, internal=True)
+    tx.ledger.insert_discrepancies(
+        [
+            {
+                "at": now,
+                "kind": "sold_without_receipt",
+                "product_id": tx.catalog.product_by_sku(line.sku).id,  # type: ignore[union-attr]
+                "code": code,
+                "document_id": adjustment_id,
+                "detail": f"{line.sku} {code} was sold on {number} but never received",
+            }
+            for line in unknown
+            for code in line.serials
+        ]
+    )
+    return replace(header, number=number), _states(tx, planned)
 
 
 def _header_values(header: Header) -> dict[str, object]:
@@ -121,6 +221,7 @@ def _header_values(header: Header) -> dict[str, object]:
         "origin_document_id": header.origin_id,
         "destination_location_id": header.destination.id if header.destination else None,
         "note": header.note,
+        "override_by": header.override_by,
     }
 
 
@@ -128,6 +229,11 @@ def post(tx: Tx, actor: Actor, document_id: int, *, now: datetime) -> None:
     row = _document(tx, document_id)
     rule = rule_for(DocumentKind(row["kind"]))
     require(actor, document_permission(rule.kind))
+    if rule.kind is DocumentKind.INVENTORY_COUNT:
+        from serialtrack.services import counts
+
+        counts.post(tx, actor, document_id, now=now)
+        return
     if row["state"] != DocumentState.DRAFT.value:
         raise Conflict(f"{row['number']} is {row['state']}; only a draft can be posted")
     header = _header_of(tx, rule, row)
@@ -202,7 +308,21 @@ def _check_serials(
         lines=planned,
         states=states,
         origin=execution.origin_of(tx, header),
+        on=header.date,
+        allow_expired=header.allow_expired,
     )
+    outgoing = header.from_location.kind in (LocationKind.INTERNAL, LocationKind.TRANSIT)
+    for line in planned:
+        if line.batches:
+            keys = [b.key for b in line.batches]
+            problems += batch_problems(
+                rule,
+                line,
+                tx.ledger.batch_states(line.product.id, keys, header.from_location.id),
+                on=header.date,
+                allow_expired=header.allow_expired,
+                outgoing=outgoing,
+            )
     if rule.creates_serials and not problems:
         problems = serials.global_uniqueness_problems(tx, planned)
     if problems:
@@ -222,9 +342,7 @@ def _insert(
             "created_at": now,
         }
     )
-    line_ids = tx.documents.insert_lines(
-        document_id, [(p.line_no, p.product.id, p.quantity) for p in planned]
-    )
+    line_ids = tx.documents.insert_lines(document_id, [_line_values(p) for p in planned])
     return document_id, [replace(p, line_id=i) for p, i in zip(planned, line_ids, strict=True)]
 
 
@@ -253,6 +371,13 @@ def _keep_codes(tx: Tx, document_id: int, planned: Sequence[PlannedLine], states
                 }
             )
     tx.documents.insert_line_serials(rows)
+    tx.documents.insert_line_batches(
+        [
+            {"line_id": line.line_id, "code": b.code, "quantity": b.quantity, "expiry": b.expiry}
+            for line in planned
+            for b in line.batches
+        ]
+    )
 
 
 def _header_of(tx: Tx, rule: KindRule, row) -> Header:  # type: ignore[no-untyped-def]
@@ -271,6 +396,7 @@ def _header_of(tx: Tx, rule: KindRule, row) -> Header:  # type: ignore[no-untype
             if row["destination_location_id"]
             else None
         ),
+        override_by=row["override_by"],
     )
 
 
@@ -278,11 +404,21 @@ def _planned_of(tx: Tx, document_id: int) -> list[PlannedLine]:
     codes: dict[int, list[str]] = {}
     for row in tx.documents.draft_serials(document_id):
         codes.setdefault(row["line_id"], []).append(row["code"])
+    parts: dict[int, list[PlannedBatch]] = {}
+    for row in tx.documents.draft_batches(document_id):
+        parts.setdefault(row["line_id"], []).append(
+            PlannedBatch(row["code"], row["quantity"], row["expiry"])
+        )
     planned = []
     for row in tx.documents.lines(document_id):
         product = tx.catalog.product(row["product_id"])
-        line_codes = (
-            tuple(codes.get(row["id"], ())) if product.tracking is not TrackingMode.NONE else ()
-        )
-        planned.append(PlannedLine(row["line_no"], product, row["quantity"], line_codes, row["id"]))
+        serial = product.tracking is TrackingMode.SERIAL
+        planned.append(
+            PlannedLine(
+                row["line_no"], product, row["quantity"],
+                tuple(codes.get(row["id"], ())) if serial else (), row["id"],
+                batches=tuple(parts.get(row["id"], ())),
+                expiry=row["expiry"], warranty_days=row["warranty_days"],
+            )
+        )  # fmt: skip
     return planned

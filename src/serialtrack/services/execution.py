@@ -19,8 +19,10 @@ from serialtrack.domain.model import (
 )
 from serialtrack.domain.posting import (
     Origin,
+    PlannedBatch,
     PlannedLine,
     SerialState,
+    batch_outstanding_problems,
     cancel_problems,
     outstanding_problems,
     serial_problems,
@@ -61,7 +63,11 @@ def post(
             "to_location_id": header.to_location.id,
             "user_id": actor.user_id,
             "reversal": False,
+            "batch_id": None,
         }
+        if line.batches:
+            rows += _move_batches(tx, document_id, header, line, base, now)
+            continue
         if not line.codes:
             _move_quantity(tx, header.from_location, header.to_location, line, allow_negative)
             rows.append({**base, "serial_id": None, "quantity": line.quantity})
@@ -87,6 +93,7 @@ def _hold_origin(tx: Tx, label: str, origin_id: int, planned: Sequence[PlannedLi
     if not tx.ledger.hold_document(origin_id, DocumentState.POSTED.value):
         raise Conflict(f"{number} was cancelled at the same moment; nothing was received")
     problems = outstanding_problems(planned, tx.ledger.quantity_in_transit(origin_id), number)
+    problems += batch_outstanding_problems(planned, tx.ledger.batches_in_transit(origin_id), number)
     if problems:
         raise Conflict(f"the {label} takes more than is in transit", problems)
 
@@ -113,6 +120,7 @@ def _move_serials(
             "last_document_id": document_id,
             "created_document_id": document_id,
             "created_at": now,
+            "expiry": line.expiry,
         }
         for code, key in zip(line.codes, keys, strict=True)
         if key not in known
@@ -134,6 +142,62 @@ def _move_serials(
         if moved != len(known):
             _explain(tx, document_id, header, line, list(known.values()))
     return [known.get(k) or created[k] for k in keys]
+
+
+def _move_batches(
+    tx: Tx,
+    document_id: int,
+    header: Header,
+    line: PlannedLine,
+    base: dict[str, Any],
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """Move each batch's part of the line; create the batches an incoming kind brings.
+
+    Each batch has a quantity per location (virtual ones too, so a sales return can take back
+    what was sold); only an internal store or transit must never go below zero.
+    """
+    source, target = header.from_location, header.to_location
+    floor = source.kind in (LocationKind.INTERNAL, LocationKind.TRANSIT)
+    rows = []
+    states = tx.ledger.batch_states(line.product.id, [b.key for b in line.batches], source.id)
+    for position, batch in enumerate(line.batches):
+        where = f"lines[{line.line_no - 1}].batches[{position}]"
+        state = states.get(batch.key)
+        batch_id = state.id if state else _new_batch(tx, document_id, line, batch, where, now)
+        if not tx.ledger.add_batch_quantity(batch_id, source.id, -batch.quantity, floor=floor):
+            have = tx.ledger.batch_states(line.product.id, [batch.key], source.id)[batch.key]
+            raise Conflict(
+                f"not enough of {line.product.sku} batch {batch.code} at {source.name}",
+                [Problem(f"{where}.quantity", f"{have.on_hand} on hand, {batch.quantity} asked")],
+            )
+        tx.ledger.add_batch_quantity(batch_id, target.id, batch.quantity, floor=False)
+        rows.append({**base, "serial_id": None, "batch_id": batch_id, "quantity": batch.quantity})
+    tx.ledger.add_quantity(line.product.id, source.id, -line.quantity, floor=False)
+    tx.ledger.add_quantity(line.product.id, target.id, line.quantity, floor=False)
+    return rows
+
+
+def _new_batch(
+    tx: Tx, document_id: int, line: PlannedLine, batch: PlannedBatch, where: str, now: datetime
+) -> int:
+    batch_id = tx.ledger.insert_batch(
+        {
+            "product_id": line.product.id,
+            "code": batch.code,
+            "code_key": batch.key,
+            "expiry": batch.expiry,
+            "created_document_id": document_id,
+            "created_at": now,
+        }
+    )
+    if batch_id is None:
+        raise Conflict(
+            f"batch {batch.code} of {line.product.sku} was created by another document at the "
+            "same moment; try again",
+            [Problem(where, "taken meanwhile")],
+        )
+    return batch_id
 
 
 def _taken_meanwhile(line: PlannedLine, keys: list[str]) -> None:
@@ -178,15 +242,20 @@ def _move_quantity(
 
 
 def cancel(tx: Tx, actor: Actor, row: Mapping[str, Any], *, now: datetime) -> None:
-    """Write the inverse of every move of a posted document, if nothing has moved on since."""
+    """Write the inverse of every move of a posted document, if nothing has moved on since.
+
+    Each move is undone along its own route, so a document whose moves go different ways (an
+    inventory count: lost out, found in, misplaced over) is reversed exactly too.
+    """
     document_id = row["id"]
-    source = tx.catalog.location(row["from_location_id"])
-    target = tx.catalog.location(row["to_location_id"])
-    problems = cancel_problems(
-        document_id=document_id,
-        to_location_id=target.id,
-        states=tx.ledger.states_moved_by(document_id),
-    )
+    routes = tx.ledger.serial_routes(document_id)
+    problems = []
+    for _, to_id in routes:
+        problems += cancel_problems(
+            document_id=document_id,
+            to_location_id=to_id,
+            states=tx.ledger.states_moved_by(document_id, to_id),
+        )
     if problems:
         raise Conflict(
             f"{row['number']} cannot be cancelled: serials have moved on since", problems
@@ -198,24 +267,51 @@ def cancel(tx: Tx, actor: Actor, row: Mapping[str, Any], *, now: datetime) -> No
         raise Conflict(f"{row['number']} was cancelled by someone else at the same moment")
     _refuse_if_taken_from(tx, row)
     expected = len(tx.ledger.serial_ids_in(document_id))
-    done = tx.ledger.reverse_serials(
-        document_id=document_id, now_at=target.id, back_to=source.id, status=status_for(source.kind)
-    )
+    done = 0
+    for from_id, to_id in routes:
+        back_to = tx.catalog.location(from_id)
+        done += tx.ledger.reverse_serials(
+            document_id=document_id, now_at=to_id, back_to=from_id, status=status_for(back_to.kind)
+        )
     if done != expected:
         raise Conflict(
             f"serials of {row['number']} moved at the same moment; nothing was cancelled, try again"
         )
+    _reverse_quantities(tx, row)
+    if row["kind"] == DocumentKind.SERIAL_ASSIGNMENT.value:
+        from serialtrack.services import tracking
+
+        tracking.undo_on_cancel(tx, row)
+    tx.ledger.insert_reversal_moves(document_id=document_id, user_id=actor.user_id, now=now)
+    if expected >= LARGE_DOCUMENT:
+        tx.ledger.refresh_statistics()
+
+
+def _reverse_quantities(tx: Tx, row: Mapping[str, Any]) -> None:
     allow_negative = tx.catalog.setting(ALLOW_NEGATIVE_STOCK) == "true"
-    for move in tx.ledger.quantity_moves(document_id):
-        floor = target.kind is LocationKind.INTERNAL and not allow_negative
+    for move in tx.ledger.quantity_moves(row["id"]):
+        source = tx.catalog.location(move.from_location_id)
+        target = tx.catalog.location(move.to_location_id)
+        if move.batch_id is not None:
+            floor = target.kind in (LocationKind.INTERNAL, LocationKind.TRANSIT)
+            taken = tx.ledger.add_batch_quantity(
+                move.batch_id, target.id, -move.quantity, floor=floor
+            )
+            if not taken:
+                code = tx.ledger.batch_code(move.batch_id)
+                raise Conflict(
+                    f"{row['number']} cannot be cancelled: batch {code} no longer has "
+                    f"{move.quantity} at {target.name}"
+                )
+            tx.ledger.add_batch_quantity(move.batch_id, source.id, move.quantity, floor=False)
+            floor = False  # the product's total follows its batches
+        else:
+            floor = target.kind is LocationKind.INTERNAL and not allow_negative
         if not tx.ledger.add_quantity(move.product_id, target.id, -move.quantity, floor=floor):
             raise Conflict(
                 f"{row['number']} cannot be cancelled: its goods are no longer at {target.name}"
             )
         tx.ledger.add_quantity(move.product_id, source.id, move.quantity, floor=False)
-    tx.ledger.insert_reversal_moves(document_id=document_id, user_id=actor.user_id, now=now)
-    if expected >= LARGE_DOCUMENT:
-        tx.ledger.refresh_statistics()
 
 
 def _refuse_if_taken_from(tx: Tx, row: Mapping[str, Any]) -> None:

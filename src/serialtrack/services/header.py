@@ -28,6 +28,7 @@ class HeaderInput:
     origin: str | None = None
     note: str | None = None  # free text; the reason of a write-off
     destination: str | None = None  # the store a transfer goes to
+    allow_expired: bool = False  # a manager lets this document take expired units
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,11 @@ class Header:
     reference: str | None
     note: str | None
     destination: Location | None = None
+    override_by: int | None = None  # the manager who allowed expired units
+
+    @property
+    def allow_expired(self) -> bool:
+        return self.override_by is not None
 
 
 def resolve_header(

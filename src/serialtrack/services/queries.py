@@ -14,6 +14,7 @@ from serialtrack.domain.errors import Invalid, NotFound, Problem
 from serialtrack.domain.model import (
     Actor,
     CodeChange,
+    Discrepancy,
     DocumentKind,
     DocumentState,
     LocationKind,
@@ -22,7 +23,7 @@ from serialtrack.domain.model import (
     SerialView,
 )
 from serialtrack.domain.permissions import Permission, require
-from serialtrack.domain.posting import describe
+from serialtrack.domain.posting import describe, expired, warranty_end
 
 REPORT_COLUMNS = (
     "sku",
@@ -61,9 +62,12 @@ class DocumentView:
     # serials), and the transfer receipts that took the rest.
     in_transit: tuple[dict[str, Any], ...] = ()
     received_by: tuple[str, ...] = ()
+    expired_allowed_by: str | None = None  # the manager who let it take expired units
 
 
-def serial(tx: Tx, actor: Actor, sku: str, code: str, *, history: bool = True) -> SerialView:
+def serial(
+    tx: Tx, actor: Actor, sku: str, code: str, *, today: date, history: bool = True
+) -> SerialView:
     require(actor, Permission.READ)
     product = tx.catalog.product_by_sku(sku)
     if product is None:
@@ -79,6 +83,14 @@ def serial(tx: Tx, actor: Actor, sku: str, code: str, *, history: bool = True) -
         for r in tx.reads.code_changes(serial_id)
     )
     in_transit = state.status is SerialStatus.IN_TRANSIT
+    product = tx.catalog.product(state.product_id)
+    receipt = tx.reads.latest_document_of(serial_id, DocumentKind.RECEIPT.value)
+    sale = tx.reads.latest_document_of(serial_id, DocumentKind.SALE.value)
+    if state.status is not SerialStatus.SOLD:
+        sale = None  # a customer warranty runs while the customer has the unit
+    supplier_days = product.supplier_warranty_days
+    if receipt is not None and receipt.warranty_days is not None:
+        supplier_days = receipt.warranty_days
     return SerialView(
         id=serial_id,
         sku=extra.sku,
@@ -96,6 +108,17 @@ def serial(tx: Tx, actor: Actor, sku: str, code: str, *, history: bool = True) -
         destination=state.last_destination_name if in_transit else None,
         old_codes=tuple(dict.fromkeys(c.old_code for c in changes)),
         corrections=changes,
+        supplier=receipt.partner if receipt else None,
+        receipt=receipt.number if receipt else None,
+        received_on=receipt.date if receipt else None,
+        customer=sale.partner if sale else None,
+        sale=sale.number if sale else None,
+        sold_on=sale.date if sale else None,
+        supplier_warranty_until=warranty_end(receipt.date if receipt else None, supplier_days),
+        customer_warranty_until=warranty_end(
+            sale.date if sale else None, product.customer_warranty_days
+        ),
+        expired=expired(extra.expiry, today),
     )
 
 
@@ -112,6 +135,7 @@ def _move(row: Any) -> MoveView:
         to_location=row.to_location,
         user=row.username,
         reversal=bool(row.reversal),
+        batch=row.batch,
     )
 
 
@@ -145,8 +169,9 @@ def serial_filter(tx: Tx, **given: Any) -> SerialFilter:
     dates = {k: given.get(k) for k in ("received_from", "received_to", "sold_from", "sold_to")}
     text = given.get("text") or None
     return SerialFilter(
-        product_id, status or None, location_id, text, **dates, partner_id=partner_id
-    )
+        product_id, status or None, location_id, text, **dates, partner_id=partner_id,
+        unexpired_on=given.get("unexpired_on"),
+    )  # fmt: skip
 
 
 def serials(
@@ -175,15 +200,26 @@ def document(tx: Tx, actor: Actor, document_id: int) -> DocumentView:
     by_line: dict[int, list[str]] = {}  # a draft's listed codes, or what each line moved
     for s in tx.documents.draft_serials(document_id):
         by_line.setdefault(s["line_id"], []).append(s["code"])
+    parts: dict[int, list[dict[str, Any]]] = {}  # batch lines: each batch's part
+    for b in tx.documents.draft_batches(document_id):
+        parts.setdefault(b["line_id"], []).append(
+            {"code": b["code"], "quantity": b["quantity"], "expiry": b["expiry"]}
+        )
     for r in rows:
         if not r.reversal and r.code and r.line_id is not None:
             by_line.setdefault(r.line_id, []).append(r.code)
+        if not r.reversal and r.batch and r.line_id is not None:
+            parts.setdefault(r.line_id, []).append({"code": r.batch, "quantity": r.quantity})
     lines = []
     for line in tx.reads.document_lines(document_id):
         codes = by_line.get(line.id, [])
         lines.append(
-            {"line_no": line.line_no, "sku": line.sku, "quantity": line.quantity, "serials": codes}
-        )
+            {
+                "line_no": line.line_no, "sku": line.sku, "quantity": line.quantity,
+                "serials": codes, "batches": parts.get(line.id, []),
+                "warranty_days": line.warranty_days, "expiry": line.expiry,
+            }
+        )  # fmt: skip
     kind = DocumentKind(row.kind)
     in_transit = tuple(tx.reads.in_transit(row.id)) if kind is DocumentKind.DISPATCH else ()
     return DocumentView(
@@ -203,9 +239,11 @@ def document(tx: Tx, actor: Actor, document_id: int) -> DocumentView:
         destination=row.destination,
         note=row.note,
         in_transit=tuple(
-            {k: v for k, v in r.items() if k in ("sku", "quantity", "serials")} for r in in_transit
+            {k: v for k, v in r.items() if k in ("sku", "quantity", "serials", "batches")}
+            for r in in_transit
         ),
         received_by=tuple(_received_by(tx, row.id)) if kind is DocumentKind.DISPATCH else (),
+        expired_allowed_by=row.override_by_name,
     )
 
 
@@ -265,6 +303,22 @@ def stock(
     require(actor, Permission.READ)
     f = serial_filter(tx, sku=sku, location=location)
     return [dict(r._mapping) for r in tx.reads.stock(f.product_id, f.location_id)]
+
+
+def batches(
+    tx: Tx, actor: Actor, *, sku: str | None = None, location: str | None = None
+) -> list[dict[str, Any]]:
+    require(actor, Permission.READ)
+    f = serial_filter(tx, sku=sku, location=location)
+    return [dict(r._mapping) for r in tx.reads.batches(f.product_id, f.location_id)]
+
+
+def discrepancies(tx: Tx, actor: Actor, *, limit: int = 1000) -> list[Discrepancy]:
+    require(actor, Permission.READ)
+    return [
+        Discrepancy(r.id, r.at.replace(tzinfo=UTC), r.kind, r.sku, r.code, r.document, r.detail)
+        for r in tx.reads.discrepancies(limit)
+    ]
 
 
 def check(tx: Tx, actor: Actor) -> list[str]:

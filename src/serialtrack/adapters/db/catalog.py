@@ -6,15 +6,19 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, insert, select, update
+from sqlalchemy import Connection, RowMapping, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from serialtrack.adapters.db.tables import (
     audit,
+    documents,
+    lines,
     locations,
     partners,
     products,
+    quants,
     sequences,
+    serials,
     settings,
     users,
 )
@@ -191,6 +195,43 @@ class CatalogRepo:
 
     def update_product(self, product_id: int, values: dict[str, Any]) -> None:
         self.c.execute(update(products).where(products.c.id == product_id).values(values))
+
+    # what a tracking switch must know ----------------------------------------------
+    def drafts_naming(self, product_id: int) -> list[str]:
+        query = (
+            select(documents.c.number)
+            .join(lines, lines.c.document_id == documents.c.id)
+            .where(lines.c.product_id == product_id, documents.c.state == "draft")
+            .distinct()
+        )
+        return sorted(self.c.execute(query).scalars())
+
+    def on_hand(self, product_id: int) -> list[tuple[str, str, int]]:
+        """(location, kind, quantity) wherever the product is held: stores and transit."""
+        held = ("internal", "transit")
+        counted = (
+            select(locations.c.name, locations.c.kind, func.count())
+            .join(serials, serials.c.location_id == locations.c.id)
+            .where(serials.c.product_id == product_id, locations.c.kind.in_(held))
+            .group_by(locations.c.name, locations.c.kind)
+        )
+        summed = (
+            select(locations.c.name, locations.c.kind, quants.c.quantity)
+            .join(quants, quants.c.location_id == locations.c.id)
+            .where(
+                quants.c.product_id == product_id,
+                locations.c.kind.in_(held),
+                quants.c.quantity != 0,
+            )
+        )
+        rows = list(self.c.execute(counted)) + list(self.c.execute(summed))
+        return sorted((r[0], r[1], int(r[2])) for r in rows)
+
+    def serials_created_after(self, product_id: int, document_id: int) -> int:
+        query = select(func.count()).where(
+            serials.c.product_id == product_id, serials.c.created_document_id > document_id
+        )
+        return int(self.c.execute(query).scalar_one())
 
     def update_location(self, location_id: int, values: dict[str, Any]) -> None:
         self.c.execute(update(locations).where(locations.c.id == location_id).values(values))

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, delete, insert, select, update
 
-from serialtrack.adapters.db.tables import documents, line_serials, lines, serials
+from serialtrack.adapters.db.tables import documents, line_batches, line_serials, lines, serials
 
 
 class DocumentRepo:
@@ -19,14 +19,26 @@ class DocumentRepo:
         query = insert(documents).values(**values).returning(documents.c.id)
         return int(self.c.execute(query).scalar_one())
 
-    def insert_lines(self, document_id: int, rows: Iterable[tuple[int, int, int]]) -> list[int]:
-        """Insert ``(line_no, product_id, quantity)`` rows; return their ids in the same order."""
+    def insert_lines(self, document_id: int, rows: Iterable[dict[str, Any]]) -> list[int]:
+        """Insert line rows (line_no, product_id, quantity, ...); return their ids in order."""
         ids = []
-        for line_no, product_id, quantity in rows:
-            values = {"document_id": document_id, "line_no": line_no, "product_id": product_id}
-            query = insert(lines).values(**values, quantity=quantity).returning(lines.c.id)
+        for values in rows:
+            query = insert(lines).values(document_id=document_id, **values).returning(lines.c.id)
             ids.append(int(self.c.execute(query).scalar_one()))
         return ids
+
+    def insert_line_batches(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self.c.execute(insert(line_batches), rows)
+
+    def draft_batches(self, document_id: int) -> list[RowMapping]:
+        query = (
+            select(line_batches)
+            .join(lines, lines.c.id == line_batches.c.line_id)
+            .where(lines.c.document_id == document_id)
+            .order_by(line_batches.c.id)
+        )
+        return list(self.c.execute(query).mappings())
 
     def insert_line_serials(self, rows: list[dict[str, Any]]) -> None:
         if rows:
@@ -47,6 +59,10 @@ class DocumentRepo:
 
     def number_taken(self, kind: str, number: str) -> bool:
         return bool(self.by_number(kind, number))
+
+    def number_of(self, document_id: int) -> str:
+        query = select(documents.c.number).where(documents.c.id == document_id)
+        return str(self.c.execute(query).scalar())
 
     def lines(self, document_id: int) -> list[RowMapping]:
         query = select(lines).where(lines.c.document_id == document_id).order_by(lines.c.line_no)
@@ -75,6 +91,7 @@ class DocumentRepo:
         """A posted document's serials live in its moves; the draft's list is dropped."""
         line_ids = select(lines.c.id).where(lines.c.document_id == document_id)
         self.c.execute(delete(line_serials).where(line_serials.c.line_id.in_(line_ids)))
+        self.c.execute(delete(line_batches).where(line_batches.c.line_id.in_(line_ids)))
 
     def delete_lines(self, document_id: int) -> None:
         """A draft's lines and its list of codes (before the draft is rewritten or deleted)."""

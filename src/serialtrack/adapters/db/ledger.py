@@ -15,6 +15,7 @@ from sqlalchemy import (
     Connection,
     and_,
     bindparam,
+    delete,
     false,
     func,
     insert,
@@ -29,8 +30,12 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
 
 from serialtrack.adapters.db.tables import (
+    batch_quants,
+    batches,
+    discrepancies,
     documents,
     line_serials,
+    lines,
     locations,
     moves,
     partners,
@@ -40,7 +45,7 @@ from serialtrack.adapters.db.tables import (
     serials,
 )
 from serialtrack.domain.model import DocumentKind, LocationKind, SerialStatus
-from serialtrack.domain.posting import SerialState
+from serialtrack.domain.posting import BatchState, SerialState
 
 CHUNK = 900  # bound parameters per statement, well under SQLite's and PostgreSQL's limits
 T = TypeVar("T")
@@ -84,6 +89,7 @@ def _state_query() -> Select[Any]:
             _last.c.date.label("last_document_date"),
             _last_from.c.name.label("last_from_name"),
             _last_destination.c.name.label("last_destination_name"),
+            serials.c.expiry,
         )
         .join(locations, locations.c.id == serials.c.location_id)
         .outerjoin(_last, _last.c.id == serials.c.last_document_id)
@@ -112,6 +118,7 @@ def _state(row: Any) -> SerialState:
         last_from_name=row.last_from_name,
         last_destination_name=row.last_destination_name,
         last_document_date=row.last_document_date,
+        expiry=row.expiry,
     )
 
 
@@ -185,13 +192,32 @@ class LedgerRepo:
             )
         return found
 
-    def states_moved_by(self, document_id: int) -> list[SerialState]:
+    def states_moved_by(self, document_id: int, to_location_id: int) -> list[SerialState]:
+        """Serials the document moved to ``to_location_id``, as they are now."""
         moved = select(moves.c.serial_id).where(
             moves.c.document_id == document_id,
             moves.c.reversal == false(),
             moves.c.serial_id.is_not(None),
+            moves.c.to_location_id == to_location_id,
         )
         return [_state(r) for r in self.c.execute(_state_query().where(serials.c.id.in_(moved)))]
+
+    def serial_routes(self, document_id: int) -> list[tuple[int, int]]:
+        """The distinct (from, to) location pairs of a document's serial moves.
+
+        Most documents have one; a count moves lost units out, found ones in and misplaced ones
+        over from where the books had them.
+        """
+        query = (
+            select(moves.c.from_location_id, moves.c.to_location_id)
+            .where(
+                moves.c.document_id == document_id,
+                moves.c.reversal == false(),
+                moves.c.serial_id.is_not(None),
+            )
+            .distinct()
+        )
+        return [(r[0], r[1]) for r in self.c.execute(query)]
 
     def serial_ids_in(self, document_id: int, *, reversal: bool = False) -> set[int]:
         query = select(moves.c.serial_id).where(
@@ -288,11 +314,14 @@ class LedgerRepo:
     def reverse_serials(
         self, *, document_id: int, now_at: int, back_to: int, status: SerialStatus
     ) -> int:
-        """Put back every serial this document moved, if it is still where the document left it."""
+        """Put back every serial this document moved from ``back_to`` to ``now_at``, if it is
+        still where the document left it."""
         moved = select(moves.c.serial_id).where(
             moves.c.document_id == document_id,
             moves.c.reversal == false(),
             moves.c.serial_id.is_not(None),
+            moves.c.from_location_id == back_to,
+            moves.c.to_location_id == now_at,
         )
         query = (
             update(serials)
@@ -319,9 +348,10 @@ class LedgerRepo:
             moves.c.from_location_id.label("to_location_id"),
             literal(user_id).label("user_id"),
             literal(True).label("reversal"),
+            moves.c.batch_id,
         ).where(and_(moves.c.document_id == document_id, moves.c.reversal == false()))
         columns = ["at", "document_id", "line_id", "product_id", "serial_id", "quantity"]
-        columns += ["from_location_id", "to_location_id", "user_id", "reversal"]
+        columns += ["from_location_id", "to_location_id", "user_id", "reversal", "batch_id"]
         self.c.execute(insert(moves).from_select(columns, original.order_by(moves.c.id)))
 
     def quantity_moves(self, document_id: int) -> list[Any]:
@@ -342,6 +372,25 @@ class LedgerRepo:
         sent = self._quantities(moves.c.document_id == dispatch_id)
         taken = self._quantities(moves.c.document_id.in_(receipts))
         return {product: q - taken.get(product, 0) for product, q in sent.items()}
+
+    def batches_in_transit(self, dispatch_id: int) -> dict[tuple[int, str], int]:
+        """Per (product, batch code key): what a dispatch sent that its receipts did not take."""
+        receipts = select(documents.c.id).where(
+            documents.c.origin_document_id == dispatch_id,
+            documents.c.kind == DocumentKind.TRANSFER_RECEIPT.value,
+            documents.c.state == "posted",
+        )
+        query = (
+            select(batches.c.product_id, batches.c.code_key, func.sum(moves.c.quantity))
+            .join(batches, batches.c.id == moves.c.batch_id)
+            .where(moves.c.reversal == false())
+            .group_by(batches.c.product_id, batches.c.code_key)
+        )
+        sent = self.c.execute(query.where(moves.c.document_id == dispatch_id))
+        left = {(r[0], r[1]): int(r[2]) for r in sent}
+        for r in self.c.execute(query.where(moves.c.document_id.in_(receipts))):
+            left[(r[0], r[1])] = left.get((r[0], r[1]), 0) - int(r[2])
+        return left
 
     def _quantities(self, which: Any) -> dict[int, int]:
         query = (
@@ -373,6 +422,55 @@ class LedgerRepo:
         )
         return list(self.c.execute(query.order_by(documents.c.id)).scalars())
 
+    # deleting a serial entered by mistake ------------------------------------------
+    def created_document(self, serial_id: int) -> int | None:
+        query = select(serials.c.created_document_id).where(serials.c.id == serial_id)
+        return self.c.execute(query).scalar()
+
+    def documents_touching(self, serial_id: int) -> set[int]:
+        """Every document that moved the serial, and the drafts that name it."""
+        moved = select(moves.c.document_id).where(moves.c.serial_id == serial_id)
+        drafts = (
+            select(lines.c.document_id)
+            .join(line_serials, line_serials.c.line_id == lines.c.id)
+            .where(line_serials.c.serial_id == serial_id)
+        )
+        return {r[0] for r in self.c.execute(moved.union(drafts))}
+
+    def delete_serial(self, serial_id: int, document_id: int) -> str | None:
+        """Remove the serial, its moves on ``document_id`` and its unit from that line.
+
+        Returns why not (the line's last unit: cancel the document instead), else None.
+        """
+        line_ids = {
+            r[0]
+            for r in self.c.execute(
+                select(moves.c.line_id).where(
+                    moves.c.serial_id == serial_id, moves.c.document_id == document_id
+                )
+            )
+        }
+        (line_id,) = line_ids
+        left = self.c.execute(
+            select(func.count()).select_from(lines).where(lines.c.document_id == document_id)
+        ).scalar_one()
+        quantity = self.c.execute(select(lines.c.quantity).where(lines.c.id == line_id)).scalar()
+        if left == 1 and quantity == 1:
+            return "it is the only unit on its document; cancel the document instead"
+        self.c.execute(delete(moves).where(moves.c.serial_id == serial_id))
+        self.c.execute(delete(line_serials).where(line_serials.c.serial_id == serial_id))
+        self.c.execute(
+            delete(serial_code_changes).where(serial_code_changes.c.serial_id == serial_id)
+        )
+        if quantity == 1:
+            self.c.execute(delete(lines).where(lines.c.id == line_id))
+        else:
+            self.c.execute(
+                update(lines).where(lines.c.id == line_id).values(quantity=lines.c.quantity - 1)
+            )
+        self.c.execute(delete(serials).where(serials.c.id == serial_id))
+        return None
+
     # corrected codes -----------------------------------------------------------------
     def change_code(self, serial_id: int, *, old_key: str, code: str, key: str) -> bool:
         """Compare-and-set of a serial's code: only while it still has ``old_key``."""
@@ -396,23 +494,23 @@ class LedgerRepo:
     # quantity-only stock -------------------------------------------------------------
     def add_quantity(self, product_id: int, location_id: int, delta: int, *, floor: bool) -> bool:
         """Change on-hand quantity; with ``floor`` refuse (False) to go below zero."""
+        key = {"product_id": product_id, "location_id": location_id}
+        return self._add(quants, key, delta, floor=floor)
+
+    def _add(self, table: Any, key: dict[str, int], delta: int, *, floor: bool) -> bool:
+        """Add ``delta`` to the quantity of ``table``'s row ``key`` (created at ``delta``);
+        with ``floor`` and a decrease, only while the result stays at zero or above."""
         if floor and delta < 0:
             query = (
-                update(quants)
-                .where(
-                    quants.c.product_id == product_id,
-                    quants.c.location_id == location_id,
-                    quants.c.quantity + delta >= 0,
-                )
-                .values(quantity=quants.c.quantity + delta)
+                update(table)
+                .where(*(table.c[k] == v for k, v in key.items()), table.c.quantity + delta >= 0)
+                .values(quantity=table.c.quantity + delta)
             )
             return self.c.execute(query).rowcount == 1
-        upsert = _dialect_insert(self.c)(quants).values(
-            product_id=product_id, location_id=location_id, quantity=delta
-        )
+        upsert = _dialect_insert(self.c)(table).values(**key, quantity=delta)
         upsert = upsert.on_conflict_do_update(
-            index_elements=[quants.c.product_id, quants.c.location_id],
-            set_={"quantity": quants.c.quantity + delta},
+            index_elements=[table.c[k] for k in key],
+            set_={"quantity": table.c.quantity + delta},
         )
         self.c.execute(upsert)
         return True
@@ -422,6 +520,58 @@ class LedgerRepo:
             quants.c.product_id == product_id, quants.c.location_id == location_id
         )
         return int(self.c.execute(query).scalar() or 0)
+
+    def insert_discrepancies(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self.c.execute(insert(discrepancies), rows)
+
+    # batches ------------------------------------------------------------------------
+    def batch_states(
+        self, product_id: int, keys: Sequence[str], location_id: int
+    ) -> dict[str, BatchState]:
+        """A product's batches with these keys, and how many of each are at ``location_id``."""
+        query = (
+            select(
+                batches.c.id,
+                batches.c.code,
+                batches.c.code_key,
+                batches.c.expiry,
+                func.coalesce(batch_quants.c.quantity, 0).label("on_hand"),
+            )
+            .outerjoin(
+                batch_quants,
+                and_(
+                    batch_quants.c.batch_id == batches.c.id,
+                    batch_quants.c.location_id == location_id,
+                ),
+            )
+            .where(batches.c.product_id == product_id)
+        )
+        found = {}
+        for part in chunks(keys):
+            for r in self.c.execute(query.where(batches.c.code_key.in_(part))):
+                found[r.code_key] = BatchState(r.id, product_id, r.code, r.expiry, int(r.on_hand))
+        return found
+
+    def insert_batch(self, values: dict[str, Any]) -> int | None:
+        """Create a batch; None when another transaction created that code meanwhile."""
+        query = (
+            _dialect_insert(self.c)(batches)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=[batches.c.product_id, batches.c.code_key])
+            .returning(batches.c.id)
+        )
+        return self.c.execute(query).scalar()
+
+    def add_batch_quantity(
+        self, batch_id: int, location_id: int, delta: int, *, floor: bool
+    ) -> bool:
+        """Change a batch's quantity at a location; with ``floor`` refuse to go below zero."""
+        key = {"batch_id": batch_id, "location_id": location_id}
+        return self._add(batch_quants, key, delta, floor=floor)
+
+    def batch_code(self, batch_id: int) -> str:
+        return str(self.c.execute(select(batches.c.code).where(batches.c.id == batch_id)).scalar())
 
     def set_expiry(self, product_id: int, dated: Sequence[tuple[str, Any]]) -> None:
         """Set expiry dates of a product's serials, given as (code key, date) pairs."""

@@ -17,6 +17,10 @@ from sqlalchemy.orm import aliased
 
 from serialtrack.adapters.db.ledger import _state_query
 from serialtrack.adapters.db.tables import (
+    batch_quants,
+    batches,
+    count_scans,
+    discrepancies,
     documents,
     lines,
     locations,
@@ -43,6 +47,7 @@ class SerialFilter:
     sold_from: date | None = None
     sold_to: date | None = None
     partner_id: int | None = None  # bought from or sold to this partner
+    unexpired_on: date | None = None  # leave out serials expired by this day (sellable ones)
 
 
 def _latest_document(kinds: tuple[str, ...]) -> Any:
@@ -112,6 +117,7 @@ def _filtered(query: Any, f: SerialFilter, rd: Any, sd: Any) -> Any:
         (f.sold_from, lambda v: sd.c.date >= v),
         (f.sold_to, lambda v: sd.c.date <= v),
         (f.partner_id, lambda v: or_(rd.c.partner_id == v, sd.c.partner_id == v)),
+        (f.unexpired_on, lambda v: or_(serials.c.expiry.is_(None), serials.c.expiry >= v)),
     ]
     for value, condition in conditions:
         if value is not None:
@@ -194,16 +200,21 @@ class ReadRepo:
             return rows.setdefault(
                 (document_id, sku),
                 {"number": h.number, "date": h.date, "from_location": h.from_location,
-                 "to_location": h.to_location, "sku": sku, "quantity": 0, "serials": []},
+                 "to_location": h.to_location, "sku": sku, "quantity": 0, "serials": [],
+                 "batches": []},
             )  # fmt: skip
 
         for r in self._serials_in_transit(list(heads)):
             entry = row(r.last_document_id, r.sku)
             entry["quantity"] += 1
             entry["serials"].append(r.code)
-        for (document_id, sku), quantity in self._quantities_in_transit(list(heads)).items():
+        for (document_id, sku), quantity in self._left_in_transit(list(heads)).items():
             if quantity:
                 row(document_id, sku)["quantity"] += quantity
+        by_batch = self._left_in_transit(list(heads), by_batch=True)
+        for (document_id, sku, code), quantity in by_batch.items():
+            if quantity:
+                row(document_id, sku)["batches"].append({"code": code, "quantity": quantity})
         return [rows[k] for k in sorted(rows)]
 
     def _serials_in_transit(self, dispatch_ids: list[int]) -> list[Any]:
@@ -215,16 +226,22 @@ class ReadRepo:
         )
         return list(self.c.execute(query))
 
-    def _quantities_in_transit(self, dispatch_ids: list[int]) -> dict[tuple[int, str], int]:
+    def _left_in_transit(
+        self, dispatch_ids: list[int], *, by_batch: bool = False
+    ) -> dict[tuple[Any, ...], int]:
+        """Quantity-only units per (dispatch, sku) (``by_batch``: per (dispatch, sku, batch
+        code)) that the dispatches sent and their posted receipts did not take."""
         receipt = documents.alias("receipt")
+        columns = [products.c.sku, *([batches.c.code] if by_batch else [])]
 
         def summed(dispatch_id: Any) -> Any:
-            return (
-                select(dispatch_id.label("dispatch_id"), products.c.sku, func.sum(moves.c.quantity))
+            query = (
+                select(dispatch_id.label("dispatch_id"), *columns, func.sum(moves.c.quantity))
                 .join(products, products.c.id == moves.c.product_id)
                 .where(moves.c.serial_id.is_(None), moves.c.reversal == false())
-                .group_by(dispatch_id, products.c.sku)
+                .group_by(dispatch_id, *columns)
             )
+            return query.join(batches, batches.c.id == moves.c.batch_id) if by_batch else query
 
         sent = summed(moves.c.document_id).where(moves.c.document_id.in_(dispatch_ids))
         taken = (
@@ -236,11 +253,24 @@ class ReadRepo:
                 receipt.c.origin_document_id.in_(dispatch_ids),
             )
         )
-        left: dict[tuple[int, str], int] = {}
+        left: dict[tuple[Any, ...], int] = {}
         for sign, query in ((1, sent), (-1, taken)):
-            for dispatch, sku, quantity in self.c.execute(query):
-                left[(dispatch, sku)] = left.get((dispatch, sku), 0) + sign * int(quantity)
+            for *key, quantity in self.c.execute(query):
+                left[tuple(key)] = left.get(tuple(key), 0) + sign * int(quantity)
         return left
+
+    def skus_by_keys(self, keys: list[str]) -> dict[str, set[str]]:
+        """For each code key, the SKUs of the products that have a serial with it."""
+        from serialtrack.adapters.db.ledger import chunks
+
+        query = select(serials.c.code_key, products.c.sku).join(
+            products, products.c.id == serials.c.product_id
+        )
+        found: dict[str, set[str]] = {}
+        for part in chunks(sorted(set(keys))):
+            for r in self.c.execute(query.where(serials.c.code_key.in_(part))):
+                found.setdefault(r.code_key, set()).add(r.sku)
+        return found
 
     def serials_by_key(self, key: str, limit: int = 20) -> list[tuple[str, int]]:
         """(SKU, serial id) of every product's serial with this code key (else that had it)."""
@@ -270,6 +300,31 @@ class ReadRepo:
             products, products.c.id == serials.c.product_id
         )
         return self.c.execute(query.where(serials.c.id == serial_id)).one()
+
+    def latest_document_of(self, serial_id: int, kind: str) -> Any:
+        """The latest posted document of ``kind`` that moved this serial, with its partner and
+        the warranty days of the line it was on (None if there is none)."""
+        query = (
+            select(
+                documents.c.number,
+                documents.c.date,
+                partners.c.name.label("partner"),
+                lines.c.warranty_days,
+            )
+            .select_from(moves)
+            .join(documents, documents.c.id == moves.c.document_id)
+            .join(lines, lines.c.id == moves.c.line_id)
+            .outerjoin(partners, partners.c.id == documents.c.partner_id)
+            .where(
+                moves.c.serial_id == serial_id,
+                moves.c.reversal == false(),
+                documents.c.state == "posted",
+                documents.c.kind == kind,
+            )
+            .order_by(moves.c.id.desc())
+            .limit(1)
+        )
+        return self.c.execute(query).first()
 
     def history(self, serial_id: int) -> list[Any]:
         return list(
@@ -317,7 +372,15 @@ class ReadRepo:
 
     def document_lines(self, document_id: int) -> list[Any]:
         query = (
-            select(lines.c.id, lines.c.line_no, lines.c.quantity, products.c.sku, products.c.name)
+            select(
+                lines.c.id,
+                lines.c.line_no,
+                lines.c.quantity,
+                lines.c.warranty_days,
+                lines.c.expiry,
+                products.c.sku,
+                products.c.name,
+            )
             .join(products, products.c.id == lines.c.product_id)
             .where(lines.c.document_id == document_id)
             .order_by(lines.c.line_no)
@@ -350,6 +413,48 @@ class ReadRepo:
             query = query.where(both.c.location_id == location_id)
         return list(self.c.execute(query))
 
+    def batches(self, product_id: int | None, location_id: int | None) -> list[Any]:
+        """Batch quantities on hand per internal location, with each batch's expiry."""
+        query = (
+            select(
+                products.c.sku,
+                batches.c.code,
+                batches.c.expiry,
+                locations.c.name.label("location"),
+                batch_quants.c.quantity,
+            )
+            .join(batches, batches.c.id == batch_quants.c.batch_id)
+            .join(products, products.c.id == batches.c.product_id)
+            .join(locations, locations.c.id == batch_quants.c.location_id)
+            .where(locations.c.kind == "internal", batch_quants.c.quantity != 0)
+            .order_by(products.c.sku, batches.c.expiry, batches.c.code, locations.c.name)
+        )
+        if product_id is not None:
+            query = query.where(batches.c.product_id == product_id)
+        if location_id is not None:
+            query = query.where(batch_quants.c.location_id == location_id)
+        return list(self.c.execute(query))
+
+    def discrepancies(self, limit: int) -> list[Any]:
+        """Differences to investigate, newest first; those of cancelled documents are gone."""
+        query = (
+            select(
+                discrepancies.c.id,
+                discrepancies.c.at,
+                discrepancies.c.kind,
+                products.c.sku,
+                discrepancies.c.code,
+                documents.c.number.label("document"),
+                discrepancies.c.detail,
+            )
+            .join(products, products.c.id == discrepancies.c.product_id)
+            .join(documents, documents.c.id == discrepancies.c.document_id)
+            .where(documents.c.state == "posted")
+            .order_by(discrepancies.c.id.desc())
+            .limit(limit)
+        )
+        return list(self.c.execute(query))
+
     def ledger_positions(self) -> Iterator[tuple[int, int]]:
         """``(serial_id, to_location_id)`` of every serial move in ledger order (for replay)."""
         query = select(moves.c.serial_id, moves.c.to_location_id).where(
@@ -369,6 +474,9 @@ class ReadRepo:
             "serials": serials,
             "moves": moves,
             "quants": quants,
+            "batches": batches,
+            "discrepancies": discrepancies,
+            "count_scans": count_scans,
         }
         return {
             name: int(self.c.execute(select(func.count()).select_from(t)).scalar_one())
@@ -393,10 +501,12 @@ def _moves_query() -> Any:
             users.c.username,
             moves.c.reversal,
             moves.c.line_id,
+            batches.c.code.label("batch"),
         )
         .join(documents, documents.c.id == moves.c.document_id)
         .join(products, products.c.id == moves.c.product_id)
         .outerjoin(serials, serials.c.id == moves.c.serial_id)
+        .outerjoin(batches, batches.c.id == moves.c.batch_id)
         .join(src, src.c.id == moves.c.from_location_id)
         .join(dst, dst.c.id == moves.c.to_location_id)
         .join(users, users.c.id == moves.c.user_id)
@@ -408,9 +518,11 @@ def _documents_query() -> Any:
     src, dst = locations.alias("src"), locations.alias("dst")
     bound_for = locations.alias("bound_for")
     origin = documents.alias("origin")
+    allowed_by = users.alias("allowed_by")
     return (
         select(
             documents,
+            allowed_by.c.username.label("override_by_name"),
             partners.c.name.label("partner"),
             src.c.name.label("from_location"),
             dst.c.name.label("to_location"),
@@ -424,4 +536,5 @@ def _documents_query() -> Any:
         .outerjoin(bound_for, bound_for.c.id == documents.c.destination_location_id)
         .outerjoin(origin, origin.c.id == documents.c.origin_document_id)
         .join(users, users.c.id == documents.c.created_by)
+        .outerjoin(allowed_by, allowed_by.c.id == documents.c.override_by)
     )

@@ -1,7 +1,7 @@
 """``Store.transaction()`` yields a ``Tx``: one database transaction and its repositories.
 
 Services receive a ``Tx`` and never see SQLAlchemy; everything they ask of storage is a
-method on ``tx.catalog``, ``tx.documents``, ``tx.ledger`` or ``tx.reads``.
+method on ``tx.catalog``, ``tx.documents``, ``tx.ledger``, ``tx.reads``, ``tx.counts``, ...
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from serialtrack.adapters.db.auth import AuthRepo
 from serialtrack.adapters.db.catalog import CatalogRepo
+from serialtrack.adapters.db.counts import CountRepo
 from serialtrack.adapters.db.documents import DocumentRepo
 from serialtrack.adapters.db.ledger import LedgerRepo
 from serialtrack.adapters.db.reads import ReadRepo
@@ -29,6 +30,7 @@ class Tx:
     ledger: LedgerRepo
     reads: ReadRepo
     auth: AuthRepo
+    counts: CountRepo
 
 
 class Store:
@@ -63,6 +65,7 @@ def _tx(connection: Connection) -> Tx:
         ledger=LedgerRepo(connection),
         reads=ReadRepo(connection),
         auth=AuthRepo(connection),
+        counts=CountRepo(connection),
     )
 
 

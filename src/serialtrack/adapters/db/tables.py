@@ -257,3 +257,77 @@ serial_code_changes = Table(
     Index("ix_serial_code_changes_old_code_key", "old_code_key"),
     Index("ix_serial_code_changes_serial", "serial_id"),
 )
+
+# --- counts, batches, warranty, discrepancies (revision 0004) ---------------------------------
+# A receipt line may carry its own supplier warranty (days), over the product's.
+lines.append_column(Column("warranty_days", Integer))
+lines.append_column(Column("expiry", Date))  # of the serials a draft's line will create
+# The manager who allowed a document to take expired units; the count's product, if one.
+documents.append_column(Column("override_by", ForeignKey("users.id")))
+documents.append_column(Column("scope_product_id", ForeignKey("products.id")))
+
+# Batch codes: one code shared by a quantity of units, held in parts at several locations.
+batches = Table(
+    "batches",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("product_id", ForeignKey("products.id"), nullable=False),
+    Column("code", String(100), nullable=False),
+    Column("code_key", String(100), nullable=False),
+    Column("expiry", Date),
+    Column("created_document_id", ForeignKey("documents.id")),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("product_id", "code_key", name="uq_batches_product_code_key"),
+    Index("ix_batches_code_key", "code_key"),
+)
+
+batch_quants = Table(
+    "batch_quants",
+    metadata,
+    Column("batch_id", ForeignKey("batches.id"), primary_key=True),
+    Column("location_id", ForeignKey("locations.id"), primary_key=True),
+    Column("quantity", Integer, nullable=False),
+)
+
+# A draft's batch lines, before posting: code, quantity and (incoming) expiry per batch.
+line_batches = Table(
+    "line_batches",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("line_id", ForeignKey("lines.id", ondelete="CASCADE"), nullable=False),
+    Column("code", String(100), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("expiry", Date),
+    Index("ix_line_batches_line", "line_id"),
+)
+
+moves.append_column(Column("batch_id", ForeignKey("batches.id")))
+Index("ix_moves_batch", moves.c.batch_id)
+
+# What an open inventory count has found on the shelf; one row per serial, whoever scanned it.
+count_scans = Table(
+    "count_scans",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("document_id", ForeignKey("documents.id", ondelete="CASCADE"), nullable=False),
+    Column("product_id", ForeignKey("products.id"), nullable=False),
+    Column("code", String(100), nullable=False),
+    Column("code_key", String(100), nullable=False),
+    Column("user_id", ForeignKey("users.id"), nullable=False),
+    Column("at", DateTime, nullable=False),
+    UniqueConstraint("document_id", "product_id", "code_key", name="uq_count_scans_code"),
+)
+
+# Differences to investigate: sold without receipt, count differences, ...
+discrepancies = Table(
+    "discrepancies",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("at", DateTime, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("product_id", ForeignKey("products.id"), nullable=False),
+    Column("code", String(100)),
+    Column("document_id", ForeignKey("documents.id"), nullable=False),
+    Column("detail", Text, nullable=False),
+    Index("ix_discrepancies_document", "document_id"),
+)

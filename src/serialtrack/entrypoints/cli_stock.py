@@ -1,0 +1,142 @@
+"""CLI commands for inventory counts, batches, discrepancies, deleting a mistaken serial and
+switching a product's tracking."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from serialtrack.entrypoints.cli import _table, app, inventory, out
+from serialtrack.entrypoints.cli_documents import read_text
+from serialtrack.services.counts import CountView
+
+count_app = typer.Typer(
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    help="Inventory counts: open, scan what is on the shelf, see the differences, post.",
+)
+app.add_typer(count_app, name="count")
+CountNumber = Annotated[str, typer.Argument(help="The count's number, e.g. CT-000001.")]
+
+
+def _show(count: CountView) -> None:
+    scope = f" of {count.sku}" if count.sku else ""
+    out.print(
+        f"inventory count {count.number}{scope} at {count.location} {count.state.value}: "
+        f"expected {count.expected}, found {count.found}, matched {count.matched}"
+    )
+    if count.missing:
+        _table("Missing", ["sku", "serial", "books"],
+               [[m["sku"], m["code"], m["books"]] for m in count.missing])  # fmt: skip
+    if count.unexpected:
+        _table("Found, not expected here", ["sku", "serial", "books"],
+               [[u["sku"], u["code"], u["books"]] for u in count.unexpected])  # fmt: skip
+
+
+@count_app.command("open")
+def count_open(
+    location: Annotated[str, typer.Option("--location", help="The store counted.")],
+    sku: Annotated[str | None, typer.Option("--sku", help="Count one product only.")] = None,
+    note: Annotated[str | None, typer.Option(help="A note kept on the count.")] = None,
+) -> None:
+    """Open an inventory count of a store."""
+    with inventory() as inv:
+        _show(inv.open_count(location=location, sku=sku, note=note))
+
+
+@count_app.command("scan")
+def count_scan(
+    number: CountNumber,
+    scans: Annotated[list[str] | None, typer.Argument(help="Serials or GS1 scans found.")] = None,
+    sku: Annotated[str | None, typer.Option("--sku", help="The product scanned.")] = None,
+    from_file: Annotated[
+        Path | None, typer.Option("--from-file", help="A file of scans, one per line.")
+    ] = None,
+) -> None:
+    """Record serials found on the shelf (scanning one twice counts it once)."""
+    given = list(scans or ())
+    if from_file is not None:
+        given += [line.strip() for line in read_text(from_file).splitlines() if line.strip()]
+    if not given:
+        raise typer.BadParameter("give serials or --from-file", param_hint="SCANS")
+    with inventory() as inv:
+        outcomes = inv.count_scan(number, given, sku=sku)
+        fresh = sum(1 for o in outcomes if o["outcome"] == "counted")
+        out.print(f"{fresh} counted, {len(outcomes) - fresh} already counted")
+        _show(inv.count(number))
+
+
+@count_app.command("show")
+def count_show(number: CountNumber) -> None:
+    """Expected against found so far, or the differences a posted count wrote."""
+    with inventory() as inv:
+        _show(inv.count(number))
+
+
+@count_app.command("post")
+def count_post(number: CountNumber) -> None:
+    """Post the differences: lost out, found in (or over from where the books had it)."""
+    with inventory() as inv:
+        _show(inv.post_count(number))
+
+
+@app.command("batches")
+def batches(
+    sku: Annotated[str | None, typer.Option("--sku")] = None,
+    location: Annotated[str | None, typer.Option("--location")] = None,
+) -> None:
+    """Batch quantities on hand per store, soonest expiry first."""
+    with inventory() as inv:
+        rows = inv.batches(sku=sku, location=location)
+    _table("Batches", ["sku", "batch", "expiry", "location", "quantity"],
+           [[r["sku"], r["code"], r["expiry"] or "", r["location"], r["quantity"]]
+            for r in rows])  # fmt: skip
+
+
+@app.command("discrepancies")
+def discrepancies() -> None:
+    """What to investigate: serials sold without a receipt, count differences."""
+    with inventory() as inv:
+        rows = inv.discrepancies()
+    _table("Discrepancies", ["when", "kind", "document", "detail"],
+           [[d.at.strftime("%Y-%m-%d %H:%M"), d.kind, d.document, d.detail]
+            for d in rows])  # fmt: skip
+
+
+@app.command("delete-serial")
+def delete_serial(
+    sku: str,
+    code: str,
+    reason: Annotated[str | None, typer.Option(help="Why it was a mistake.")] = None,
+) -> None:
+    """Delete a serial entered by mistake (only if nothing but its receipt touched it)."""
+    with inventory() as inv:
+        number = inv.delete_serial(sku, code, reason=reason)
+    out.print(f"{sku} {code} deleted; {number} has one unit less")
+
+
+@app.command("switch-tracking")
+def switch_tracking(
+    sku: str,
+    tracking: Annotated[str, typer.Argument(help="none, serial or batch.")],
+    assign: Annotated[
+        list[str] | None,
+        typer.Option("--assign", help="STORE=FILE: serials for the units on hand at STORE."),
+    ] = None,
+) -> None:
+    """Switch a product's tracking; with stock on hand only to serial, with --assign."""
+    serials: dict[str, list[str]] = {}
+    for text in assign or ():
+        store, sep, path = text.partition("=")
+        if not sep:
+            raise typer.BadParameter(f"{text!r}: write STORE=FILE", param_hint="--assign")
+        codes = read_text(Path(path)).split()
+        serials[store.strip()] = codes
+    with inventory() as inv:
+        document = inv.switch_tracking(sku, tracking, serials=serials or None)
+    out.print(f"{sku} is now {tracking}-tracked")
+    if document is not None:
+        units = sum(line["quantity"] for line in document.lines)
+        out.print(f"serial assignment {document.number} posted: {units} units")
