@@ -3,37 +3,15 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from browser.accounts import PASSWORDS
+from browser.accounts import expect_text, log_in, shot
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 GTIN = "09506000134352"
-
-
-def shot(page: Any, name: str) -> None:
-    """Save the page as docs/screenshots/<name>.png (the README links them)."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
-def log_in(page: Any, username: str) -> None:
-    page.goto("/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORDS[username])
-    page.press("#password", "Enter")
-    page.wait_for_url(re.compile(r"/$"))
-
-
-def expect_text(page: Any, selector: str, text: str) -> None:
-    from playwright.sync_api import expect
-
-    expect(page.locator(selector)).to_contain_text(text)
 
 
 def create_product(page: Any) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hmac
 import re
 from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,7 +19,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
-from serialtrack.domain.errors import Forbidden, SerialtrackError, Unauthenticated
+from serialtrack.domain.errors import Forbidden, Invalid, Problem, SerialtrackError, Unauthenticated
 from serialtrack.domain.permissions import ROLE_PERMISSIONS
 from serialtrack.entrypoints.api import CSRF_HEADER, SESSION_COOKIE
 from serialtrack.inventory import Inventory
@@ -32,6 +33,19 @@ STATUS_WORDS = {
 TEMPLATES.env.filters["words"] = lambda value: STATUS_WORDS.get(
     str(value), str(value).replace("_", " ")
 )
+# Document kinds whose lines pick serials from the stock at the form's ``location``.
+PICKED_KINDS = ("sale", "dispatch", "transfer", "write_off")
+TEMPLATES.env.globals["picked_kinds"] = PICKED_KINDS
+# Kinds whose lines bring new units in: serial rows are allocated, batches get their expiry.
+ENTERED_KINDS = ("receipt", "opening_balance")
+TEMPLATES.env.globals["entered_kinds"] = ENTERED_KINDS
+# Kinds whose batch lines take batches on hand at the form's ``location``.
+BATCH_PICKED_KINDS = (*PICKED_KINDS, "purchase_return")
+TEMPLATES.env.globals["batch_picked_kinds"] = BATCH_PICKED_KINDS
+# Kinds whose pickers offer only sellable units (not past their expiry); a write-off takes any.
+# A manager may let these take expired units ("allow expired").
+SELLABLE_KINDS = ("sale", "dispatch", "transfer")
+TEMPLATES.env.globals["sellable_kinds"] = SELLABLE_KINDS
 
 
 class LoginFirstError(Exception):
@@ -119,7 +133,10 @@ def form_lines(form: FormData) -> list[dict[str, Any]]:
     and no serials is a blank row of the form and is dropped.
     """
     lines = [form_line(form, i) for i in line_indexes(form)]
-    return [x for x in lines if x["sku"] or x["quantity"] is not None or any(x["serials"])]
+    return [
+        x for x in lines
+        if x["sku"] or x["quantity"] is not None or any(x["serials"]) or x["batches"]
+    ]  # fmt: skip
 
 
 def line_indexes(form: FormData) -> list[int]:
@@ -127,24 +144,62 @@ def line_indexes(form: FormData) -> list[int]:
 
 
 def form_line(form: FormData, i: int) -> dict[str, Any]:
-    """Line ``i`` of a form as typed: its product, quantity and serial rows (blank ones too)."""
+    """Line ``i`` of a form as typed: its product, quantity and serial rows (blank ones too),
+    its batch rows (``lines-<i>-batch-code``/``-quantity``/``-expiry``, blank rows left out),
+    and the expiry and supplier warranty days of the serials it brings in."""
     return {
         "index": i,
         "sku": str(form.get(f"lines-{i}-sku") or "").strip(),
         "quantity": _number(form.get(f"lines-{i}-quantity")),
         "serials": [str(s) for s in form.getlist(f"lines-{i}-serial")],
+        "batches": form_batches(form, i),
+        "expiry": str(form.get(f"lines-{i}-expiry") or "").strip(),
+        "warranty_days": str(form.get(f"lines-{i}-warranty_days") or "").strip(),
     }
 
 
+def form_batches(form: FormData, i: int) -> list[dict[str, str]]:
+    """Line ``i``'s batch rows as typed; a row with nothing in it is left out, so the service's
+    ``lines[i].batches[j]`` is the j-th row the form shows again."""
+    columns = [form.getlist(f"lines-{i}-batch-{k}") for k in ("code", "quantity", "expiry")]
+    rows = []
+    for position in range(max(len(c) for c in columns)):
+        code, quantity, expiry = (
+            str(c[position]).strip() if position < len(c) else "" for c in columns
+        )
+        if code or quantity or expiry:
+            rows.append({"code": code, "quantity": quantity, "expiry": expiry})
+    return rows
+
+
 def service_lines(lines: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Form lines as ``Inventory`` takes them: serials only where the form had serial rows."""
+    """Form lines as ``Inventory`` takes them: serials only where the form had serial rows,
+    batches where it had batch rows; dates and numbers as typed, for the service to check."""
     given = []
     for line in lines:
+        item: dict[str, Any] = {"sku": line["sku"], "quantity": line["quantity"]}
         if line["serials"]:
-            given.append({k: line[k] for k in ("sku", "quantity", "serials")})
-        else:
-            given.append({"sku": line["sku"], "quantity": line["quantity"]})
+            item["serials"] = line["serials"]
+        if line.get("batches"):
+            item["batches"] = [
+                {"code": b["code"], "quantity": _whole(b["quantity"]), "expiry": text(b["expiry"])}
+                for b in line["batches"]
+            ]
+        if line.get("expiry"):
+            item["expiry"] = line["expiry"]
+        if line.get("warranty_days"):
+            item["warranty_days"] = _whole(line["warranty_days"])
+        given.append(item)
     return given
+
+
+def _whole(value: str) -> int | str | None:
+    """A whole number as typed: an int when it is one; anything else for the service to name."""
+    stripped = value.strip()
+    try:
+        return int(stripped) if stripped else None
+    except ValueError:
+        return stripped
 
 
 def _number(value: Any) -> int | None:
@@ -156,3 +211,18 @@ def text(value: Any) -> str | None:
     """A form field as the service wants it: stripped, or None when empty."""
     stripped = str(value or "").strip()
     return stripped or None
+
+
+def form_dates(values: dict[str, Any]) -> dict[str, date | None]:
+    """Date fields (``YYYY-MM-DD``) as dates; every bad one named by its field, like the service."""
+    dates: dict[str, date | None] = {}
+    problems = []
+    for key, value in values.items():
+        given = text(value)
+        try:
+            dates[key] = date.fromisoformat(given) if given else None
+        except ValueError:
+            problems.append(Problem(key, "a date is written YYYY-MM-DD"))
+    if problems:
+        raise Invalid("the date is not valid", problems)
+    return dates

@@ -13,6 +13,7 @@ from serialtrack.domain.model import Product, SerialStatus, TrackingMode
 from serialtrack.entrypoints.pages import (
     FormPage,
     Page,
+    form_dates,
     refusal_context,
     render,
     status_of,
@@ -99,7 +100,7 @@ async def create_product(request: Request, inv: FormPage) -> Response:
 @router.get("/product/edit", response_class=HTMLResponse)
 def edit_product(request: Request, inv: Page, sku: str) -> HTMLResponse:
     product = inv.product(sku)
-    return _product_form(request, vars(product), editing=product.sku)
+    return _product_form(request, vars(product), editing=product.sku, inv=inv)
 
 
 @router.post("/product/edit")
@@ -110,8 +111,33 @@ async def update_product(request: Request, inv: FormPage, sku: str) -> Response:
         product = inv.update_product(sku, **values)
     except SerialtrackError as refusal:
         current = vars(inv.product(sku))
-        return _product_form(request, {**current, **values}, editing=sku, refusal=refusal)
+        return _product_form(request, {**current, **values}, editing=sku, refusal=refusal, inv=inv)
     return RedirectResponse(product_url(product.sku), status_code=303)
+
+
+SERIALS_FIELD = "serials."  # one textarea per store: ``serials.<store name>``
+
+
+@router.post("/product/tracking")
+async def switch_tracking(request: Request, inv: FormPage, sku: str) -> Response:
+    """Switch the tracking mode; from none to serial, with the serials pasted for each store's
+    units on hand. The service refuses while stock is on hand and names it."""
+    form = await request.form()
+    tracking = str(form.get("tracking") or "")
+    pasted = {key.removeprefix(SERIALS_FIELD): str(form.get(key) or "")
+              for key in form if key.startswith(SERIALS_FIELD)}  # fmt: skip
+    switch = {"tracking": tracking, "serials": pasted}
+    try:
+        given = {
+            name: inv.parse_serials(typed, where=f"{SERIALS_FIELD}{name}")
+            for name, typed in pasted.items() if typed.strip()
+        }  # fmt: skip
+        inv.switch_tracking(sku, tracking, serials=given or None)
+    except SerialtrackError as refusal:
+        current = vars(inv.product(sku))
+        return _product_form(request, current, editing=sku, refusal=refusal, inv=inv,
+                             switch=switch)  # fmt: skip
+    return RedirectResponse(product_url(sku), status_code=303)
 
 
 def _product_values(form: Any) -> dict[str, Any]:
@@ -126,12 +152,16 @@ def _product_values(form: Any) -> dict[str, Any]:
 
 def _product_form(
     request: Request, product: dict[str, Any], *, editing: str | None,
-    refusal: SerialtrackError | None = None,
+    refusal: SerialtrackError | None = None, inv: Inventory | None = None,
+    switch: dict[str, Any] | None = None,
 ) -> HTMLResponse:  # fmt: skip
     context: dict[str, Any] = {
         "title": f"Edit {editing}" if editing else "New product", "product": product,
         "editing": editing, "trackings": [t.value for t in TrackingMode],
+        "switch": switch or {"tracking": "", "serials": {}},
     }  # fmt: skip
+    if editing and inv is not None:  # the tracking switch: each store's units on hand
+        context["on_hand"] = inv.stock(sku=editing)
     if refusal is None:
         return render(request, "product_form.html", context)
     context.update(refusal_context(refusal))
@@ -142,9 +172,11 @@ def _product_form(
 def product(request: Request, inv: Page, sku: str, after: int = 0) -> HTMLResponse:
     found = inv.product(sku)
     page = inv.serials(sku=found.sku, after_id=after, limit=PAGE_SIZE)
+    batch = found.tracking is TrackingMode.BATCH
     context = {
         "title": f"{found.sku} {found.name}", "product": found, "stock": inv.stock(sku=found.sku),
         "serials": page, "next_after": _next(page), "after": after,
+        "batches": inv.batches(sku=found.sku) if batch else [],
     }  # fmt: skip
     return render(request, "product.html", context)
 
@@ -154,20 +186,28 @@ def _next(page: list[dict[str, Any]]) -> int | None:
 
 
 # --- serials ---------------------------------------------------------------------------------
+SERIAL_DATES = ("received_from", "received_to", "sold_from", "sold_to")
+
+
 @router.get("/serials", response_class=HTMLResponse)
 def serials(
     request: Request, inv: Page, sku: str = "", status: str = "", location: str = "",
-    text: str = "", after: int = 0,
+    text: str = "", after: int = 0, received_from: str = "", received_to: str = "",
+    sold_from: str = "", sold_to: str = "",
 ) -> HTMLResponse:  # fmt: skip
     """The serial list, keyset-paginated: "next" carries the last row's id, never an offset."""
-    filters = {"sku": sku, "status": status, "location": location, "text": text}
+    dates = {"received_from": received_from, "received_to": received_to,
+             "sold_from": sold_from, "sold_to": sold_to}  # fmt: skip
+    filters = {"sku": sku, "status": status, "location": location, "text": text, **dates}
     context: dict[str, Any] = {
         "title": "Serials", "filters": filters, "after": after, "serials": [], "next_after": None,
         "products": [p.sku for p in inv.products() if p.tracking is not TrackingMode.NONE],
         "statuses": [s.value for s in SerialStatus], "locations": _store_names(inv),
+        "first_query": urlencode(filters),
     }  # fmt: skip
     try:
-        given = {k: v for k, v in filters.items() if v}
+        given: dict[str, Any] = {k: v for k, v in filters.items() if v and k not in dates}
+        given.update({k: v for k, v in form_dates(dates).items() if v})
         page = inv.serials(after_id=after, limit=PAGE_SIZE, **given)
     except Invalid as refusal:
         context.update(refusal_context(refusal))
@@ -183,13 +223,53 @@ def _store_names(inv: Inventory) -> list[str]:
 
 @router.get("/serial", response_class=HTMLResponse)
 def serial(request: Request, inv: Page, sku: str, code: str) -> HTMLResponse:
+    return _serial_page(request, inv, sku, code)
+
+
+def _serial_page(
+    request: Request, inv: Inventory, sku: str, code: str, *,
+    refusal: SerialtrackError | None = None, given: dict[str, Any] | None = None,
+    failed: str = "",
+) -> HTMLResponse:  # fmt: skip
     view = inv.serial(sku, code)
     product = inv.product(view.sku)
-    report = next((r for r in inv.serials(sku=view.sku, text=view.code, limit=50)
-                   if r["id"] == view.id), {})  # fmt: skip
     context = {"title": f"{view.sku} {view.code}", "serial": view, "product": product,
-               "report": report, "history": list(reversed(view.history))}  # fmt: skip
-    return render(request, "serial.html", context)
+               "history": list(reversed(view.history)), "today": inv.clock().date(),
+               "correction": given if failed == "correct" else {},
+               "deletion": given if failed == "delete" else {}, "failed": failed}  # fmt: skip
+    if refusal is None:
+        return render(request, "serial.html", context)
+    context.update(refusal_context(refusal))
+    return render(request, "serial.html", context, status_code=status_of(refusal))
+
+
+@router.post("/serial/correct")
+async def correct_serial(request: Request, inv: FormPage, sku: str, code: str) -> Response:
+    """Fix a mistyped code (managers); the history stays and the old code stays searchable."""
+    form = await request.form()
+    given = {"new_code": str(form.get("new_code") or ""), "reason": text(form.get("reason"))}
+    try:
+        fixed = inv.correct_serial(sku, code, given["new_code"], reason=given["reason"])
+    except SerialtrackError as refusal:
+        return _serial_page(request, inv, sku, code, refusal=refusal, given=given,
+                            failed="correct")  # fmt: skip
+    return RedirectResponse(serial_url(fixed.sku, fixed.code), status_code=303)
+
+
+@router.post("/serial/delete")
+async def delete_serial(request: Request, inv: FormPage, sku: str, code: str) -> Response:
+    """Delete a serial entered by mistake (managers); the service refuses one that moved since,
+    and the refusal is shown on the serial's page. Done: the document it came in on."""
+    form = await request.form()
+    given = {"reason": text(form.get("delete_reason"))}
+    try:
+        number = inv.delete_serial(sku, code, reason=given["reason"])
+    except SerialtrackError as refusal:
+        return _serial_page(request, inv, sku, code, refusal=refusal, given=given,
+                            failed="delete")  # fmt: skip
+    return RedirectResponse(
+        "/documents/by-number?" + urlencode({"number": number}), status_code=303
+    )
 
 
 @router.get("/documents/by-number")

@@ -13,12 +13,14 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from serialtrack.domain.errors import Invalid, Problem, SerialtrackError
+from serialtrack.domain.errors import SerialtrackError
 from serialtrack.domain.model import DocumentKind, DocumentState
+from serialtrack.domain.permissions import document_permission
 from serialtrack.entrypoints import pages_entry as entry
 from serialtrack.entrypoints.pages import (
     FormPage,
     Page,
+    form_dates,
     form_lines,
     refusal_context,
     render,
@@ -33,12 +35,22 @@ router = APIRouter(include_in_schema=False)
 
 # --- list and detail -------------------------------------------------------------------------
 @router.get("/documents", response_class=HTMLResponse)
-def documents(request: Request, inv: Page, kind: str = "", state: str = "") -> HTMLResponse:
-    context = {
-        "title": "Documents", "kind": kind, "state": state,
+def documents(
+    request: Request, inv: Page, kind: str = "", state: str = "", date_from: str = "",
+    date_to: str = "",
+) -> HTMLResponse:  # fmt: skip
+    context: dict[str, Any] = {
+        "title": "Documents", "kind": kind, "state": state, "documents": [],
+        "date_from": date_from, "date_to": date_to,
         "kinds": [k.value for k in DocumentKind], "states": [s.value for s in DocumentState],
-        "documents": inv.documents(kind=kind or None, state=state or None, limit=200),
     }  # fmt: skip
+    try:
+        dates = form_dates({"date_from": date_from, "date_to": date_to})
+        found = inv.documents(kind=kind or None, state=state or None, limit=200, **dates)
+    except SerialtrackError as refusal:
+        context.update(refusal_context(refusal))
+        return render(request, "documents.html", context, status_code=status_of(refusal))
+    context["documents"] = found
     return render(request, "documents.html", context)
 
 
@@ -51,7 +63,10 @@ def _document_page(
     request: Request, inv: Inventory, document_id: int, *, refusal: SerialtrackError | None = None
 ) -> HTMLResponse:
     view = inv.document(document_id)
-    context: dict[str, Any] = {"title": f"{view.kind.value} {view.number}", "document": view}
+    context: dict[str, Any] = {
+        "title": f"{view.kind.value} {view.number}", "document": view,
+        "post_permission": document_permission(view.kind).value,
+    }  # fmt: skip
     if refusal is None:
         return render(request, "document.html", context)
     context.update(refusal_context(refusal))
@@ -66,6 +81,26 @@ def cancel(request: Request, inv: FormPage, document_id: int) -> Response:
     except SerialtrackError as refusal:
         return _document_page(request, inv, document_id, refusal=refusal)
     return RedirectResponse(f"/documents/{document_id}", status_code=303)
+
+
+@router.post("/documents/{document_id}/post")
+def post_draft(request: Request, inv: FormPage, document_id: int) -> Response:
+    """Post a draft; a refusal (role, serials gone meanwhile) is shown beside its serial."""
+    try:
+        inv.post(document_id)
+    except SerialtrackError as refusal:
+        return _document_page(request, inv, document_id, refusal=refusal)
+    return RedirectResponse(f"/documents/{document_id}", status_code=303)
+
+
+@router.post("/documents/{document_id}/delete")
+def delete_draft(request: Request, inv: FormPage, document_id: int) -> Response:
+    """Delete a draft (its serials are free again); a posted document is cancelled instead."""
+    try:
+        inv.delete_draft(document_id)
+    except SerialtrackError as refusal:
+        return _document_page(request, inv, document_id, refusal=refusal)
+    return RedirectResponse("/documents?state=draft", status_code=303)
 
 
 # --- receipt ---------------------------------------------------------------------------------
@@ -89,6 +124,27 @@ async def post_receipt(request: Request, inv: FormPage) -> Response:
     return RedirectResponse(f"/documents/{posted.id}", status_code=303)
 
 
+# --- opening balance --------------------------------------------------------------------------
+@router.get("/opening-balances/new", response_class=HTMLResponse)
+def new_opening_balance(request: Request, inv: Page) -> HTMLResponse:
+    blank = {"sku": "", "quantity": 1, "serials": [""]}
+    return _form(request, inv, "opening_balance", {"date": date.today().isoformat()}, [blank])
+
+
+@router.post("/opening-balances/new")
+async def post_opening_balance(request: Request, inv: FormPage) -> Response:
+    """Units already on hand when serialtrack starts (a manager's)."""
+    form = await request.form()
+    header, lines = _header(form), form_lines(form)
+    try:
+        posted = inv.opening_balance(
+            location=header["location"], lines=service_lines(lines), **_extra(header)
+        )
+    except SerialtrackError as refusal:
+        return _form(request, inv, "opening_balance", header, lines, refusal=refusal)
+    return RedirectResponse(f"/documents/{posted.id}", status_code=303)
+
+
 # --- sale ------------------------------------------------------------------------------------
 @router.get("/sales/new", response_class=HTMLResponse)
 def new_sale(request: Request, inv: Page, quick: int = 0) -> HTMLResponse:
@@ -104,7 +160,7 @@ async def post_sale(request: Request, inv: FormPage) -> Response:
     try:
         posted = inv.sell(
             customer=header["partner"], location=header["location"],
-            lines=service_lines(lines), **_extra(header),
+            lines=service_lines(lines), allow_expired=header["allow_expired"], **_extra(header),
         )  # fmt: skip
     except SerialtrackError as refusal:
         return _form(request, inv, "sale", header, lines, refusal=refusal)
@@ -151,6 +207,7 @@ def _header(form: Any) -> dict[str, Any]:
     header = {k: text(form.get(k)) for k in ("partner", "location", "number", "date", "reference")}
     header["origin"] = text(form.get("origin"))
     header["quick"] = form.get("quick") == "1"
+    header["allow_expired"] = form.get("allow_expired") == "1"  # a manager's checkbox on a sale
     return header
 
 
@@ -158,18 +215,13 @@ def _extra(header: dict[str, Any]) -> dict[str, Any]:
     """Number, date and reference as the service takes them; a bad date is named like others."""
     extra: dict[str, Any] = {"number": header["number"], "reference": header["reference"]}
     if header["date"]:
-        try:
-            extra["date"] = date.fromisoformat(header["date"])
-        except ValueError:
-            raise Invalid(
-                "the date is not valid", [Problem("date", "a date is written YYYY-MM-DD")]
-            ) from None
+        extra["date"] = form_dates({"date": header["date"]})["date"]
     return extra
 
 
 FORM_TITLES = {
-    "receipt": "Receive goods", "sale": "Sell", "sales_return": "Sales return",
-    "purchase_return": "Purchase return",
+    "receipt": "Receive goods", "opening_balance": "Opening balance", "sale": "Sell",
+    "sales_return": "Sales return", "purchase_return": "Purchase return",
 }  # fmt: skip
 
 
@@ -178,7 +230,7 @@ def _form(
     lines: list[dict[str, Any]], *, refusal: SerialtrackError | None = None,
 ) -> HTMLResponse:  # fmt: skip
     products = {p.sku: p for p in inv.products()}
-    supplier_side = kind in ("receipt", "purchase_return")
+    supplier_side = kind in ("receipt", "purchase_return", "opening_balance")
     partners = [
         p.name for p in inv.partners() if (p.is_supplier if supplier_side else p.is_customer)
     ]

@@ -1,9 +1,14 @@
 """The interactive parts of the document forms, as HTMX fragments.
 
 - a receipt line's "allocate serials" panel: exactly one row per unit of quantity (seed 000),
-  filled by typing or scanning, by pasting a list or ranges, or by generating codes;
-- a sale line's serial picker: only serials in stock at the chosen location, searchable;
-- quick sale: each scanned serial adds its line;
+  filled by typing or scanning, by pasting a list or ranges, by a numbering rule, from a file
+  of codes, or by generating codes;
+- the serial picker of a sale, dispatch, transfer or write-off line: only serials in stock at
+  the chosen location, searchable (expired ones only for a manager, marked);
+- a batch-tracked line's batch rows (code, quantity, and expiry where units come in) with
+  "add batch"; where goods leave a store, the batches on hand there are offered, soonest
+  expiry first (expired ones marked, and offered to a sale or transfer only for a manager);
+- quick sale (and the same scan box on the stock forms): each scanned serial adds its line;
 - a return's lines: the original invoice's or receipt's serials, rows removable, "load all".
 
 Every fragment only shapes what the services return; posting checks everything again.
@@ -11,15 +16,31 @@ Every fragment only shapes what the services return; posting checks everything a
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from starlette.datastructures import UploadFile
 
 from serialtrack.domain.codes import code_key
-from serialtrack.domain.errors import SerialtrackError
+from serialtrack.domain.errors import Invalid, Problem, SerialtrackError
 from serialtrack.domain.model import DocumentKind, Product, TrackingMode
-from serialtrack.entrypoints.pages import FormPage, form_line, line_indexes, render, text
+from serialtrack.domain.permissions import Permission, allowed
+from serialtrack.domain.posting import expired
+from serialtrack.entrypoints.pages import (
+    BATCH_PICKED_KINDS,
+    ENTERED_KINDS,
+    PICKED_KINDS,
+    SELLABLE_KINDS,
+    FormPage,
+    form_line,
+    line_indexes,
+    refusal_context,
+    render,
+    text,
+)
 from serialtrack.inventory import Inventory
 from serialtrack.services.queries import DocumentView
 
@@ -38,16 +59,62 @@ def with_rows(
     for position, line in enumerate(lines):
         product = products.get(line["sku"])
         item = {**line, "index": position, "product": product, "serial": _is_serial(product)}
-        if kind == "receipt" and item["serial"]:
+        if kind in ENTERED_KINDS and item["serial"]:
             item["rows"] = allocation_rows(line["serials"], line["quantity"])
-        if kind == "sale" and item["serial"]:
-            item.update(picker(inv, line["sku"], header.get("location"), line["serials"], ""))
+        if kind in PICKED_KINDS and item["serial"]:
+            item.update(picker(inv, line["sku"], header.get("location"), line["serials"], "",
+                               sellable=kind in SELLABLE_KINDS))  # fmt: skip
+        with_batches(inv, kind, item, header.get("location"))
         shown.append(item)
     return shown
 
 
 def _is_serial(product: Product | None) -> bool:
     return product is not None and product.tracking is TrackingMode.SERIAL
+
+
+def _is_batch(product: Product | None) -> bool:
+    return product is not None and product.tracking is TrackingMode.BATCH
+
+
+def with_batches(
+    inv: Inventory, kind: str, item: dict[str, Any], location: str | None, *, add: bool = False
+) -> None:
+    """A batch-tracked line's rows as typed (at least one; ``add``: one more, empty) and, where
+    goods leave a store, the batches on hand there to choose from."""
+    item["batch"] = _is_batch(item.get("product"))
+    if not item["batch"]:
+        return
+    rows = [dict(b) for b in item.get("batches") or []]
+    if add or not rows:
+        rows.append({"code": "", "quantity": "", "expiry": ""})
+    item["batch_rows"] = rows
+    if kind in BATCH_PICKED_KINDS:
+        item.update(batch_offer(inv, item["sku"], location, sellable=kind in SELLABLE_KINDS))
+
+
+def batch_offer(
+    inv: Inventory, sku: str, location: str | None, *, sellable: bool
+) -> dict[str, Any]:
+    """The batches of ``sku`` on hand at ``location``, soonest expiry first, expired ones marked.
+
+    Where only sellable units may go (sale, transfer) expired batches are offered only to a
+    manager, who may allow them on the document; the service refuses them otherwise."""
+    if not location:
+        return {"on_hand": [], "batch_hint": "Choose the location to see its batches."}
+    today = inv.clock().date()
+    may_allow = allowed(inv.actor, Permission.ALLOW_EXPIRED)
+    on_hand, hidden = [], 0
+    for row in inv.batches(sku=sku, location=location):
+        is_expired = expired(row["expiry"], today)
+        if is_expired and sellable and not may_allow:
+            hidden += 1
+            continue
+        on_hand.append({**row, "expired": is_expired})
+    hint = "" if on_hand else f"No {sku} batches on hand at {location}."
+    if hidden:
+        hint = f"{hint} {hidden} expired batch{'es' if hidden > 1 else ''} not offered.".strip()
+    return {"on_hand": on_hand, "batch_hint": hint}
 
 
 def allocation_rows(serials: list[str], quantity: int | None) -> list[str]:
@@ -61,13 +128,20 @@ def allocation_rows(serials: list[str], quantity: int | None) -> list[str]:
 
 
 def picker(
-    inv: Inventory, sku: str, location: str | None, chosen: list[str], q: str
-) -> dict[str, Any]:
-    """What a sale line's picker offers: serials of ``sku`` in stock at ``location``."""
+    inv: Inventory, sku: str, location: str | None, chosen: list[str], q: str, *,
+    sellable: bool = True,
+) -> dict[str, Any]:  # fmt: skip
+    """What a sale line's picker offers: serials of ``sku`` in stock at ``location`` (only the
+    sellable ones, not past their expiry, unless ``sellable`` is off: a write-off). A manager,
+    who may allow expired units on the document, is offered those too, marked ``expired``."""
     if not location:
         return {"chosen": chosen, "offered": [], "hint": "Choose the location to see its serials."}
-    rows = inv.serials(sku=sku, status="in_stock", location=location, text=q or None,
-                       limit=PICK_LIMIT)  # fmt: skip
+    query = {"sku": sku, "status": "in_stock", "location": location, "text": q or None,
+             "limit": PICK_LIMIT}  # fmt: skip
+    rows = inv.serials(**query, sellable=sellable)
+    if sellable and allowed(inv.actor, Permission.ALLOW_EXPIRED):
+        fresh = {r["id"] for r in rows}
+        rows = [{**r, "expired": r["id"] not in fresh} for r in inv.serials(**query)]
     taken = set(chosen)
     offered = [r for r in rows if r["serial"] not in taken]
     hint = "" if rows or q else f"No {sku} in stock at {location}."
@@ -79,8 +153,11 @@ def picker(
 def origin_lines(found: DocumentView) -> list[dict[str, Any]]:
     """A return's lines as the original document had them: every serial offered."""
     return [
-        {"sku": line["sku"], "quantity": None if line["serials"] else line["quantity"],
-         "serials": list(line["serials"])}
+        {"sku": line["sku"],
+         "quantity": None if line["serials"] or line.get("batches") else line["quantity"],
+         "serials": list(line["serials"]),
+         "batches": [{"code": b["code"], "quantity": str(b["quantity"]), "expiry": ""}
+                     for b in line.get("batches") or []]}
         for line in found.lines
     ]  # fmt: skip
 
@@ -96,9 +173,10 @@ async def new_line(request: Request, inv: FormPage, kind: str) -> HTMLResponse:
     """A blank line at the end of the form (index after the highest in use)."""
     form = await request.form()
     index = max(line_indexes(form), default=-1) + 1
-    receipt = kind == "receipt"
-    line = {"index": index, "sku": "", "quantity": 1 if receipt else None,
-            "serials": [""] if receipt else [], "product": None, "serial": False}  # fmt: skip
+    entered = kind in ENTERED_KINDS
+    line = {"index": index, "sku": "", "quantity": 1 if entered else None,
+            "serials": [""] if entered else [], "product": None, "serial": False,
+            "batch": False}  # fmt: skip
     return _line(request, inv, kind, line)
 
 
@@ -109,37 +187,85 @@ def _line(request: Request, inv: Inventory, kind: str, line: dict[str, Any]) -> 
 
 
 @router.post("/allocate", response_class=HTMLResponse)
-async def allocate(request: Request, inv: FormPage, index: int, action: str = "") -> HTMLResponse:
-    """A receipt line's serial panel, redrawn for its product and quantity; paste or generate."""
+async def allocate(
+    request: Request, inv: FormPage, index: int, action: str = "", kind: str = "receipt"
+) -> HTMLResponse:
+    """A receipt (or opening balance) line's serial panel, redrawn for its product and quantity;
+    paste, rule, file or generate. A batch-tracked product gets its batch rows instead."""
     form = await request.form()
+    kind = kind if kind in ENTERED_KINDS else "receipt"
     line = form_line(form, index)
     product = _product(inv, line["sku"])
     line.update(product=product, serial=_is_serial(product))
-    entry_error = ""
+    with_batches(inv, kind, line, None)
+    # the quantity field is redrawn after a paste or rule, and when a batch line (whose quantity
+    # is the sum of its batches) comes or goes; never while someone types in it
+    had_quantity = f"lines-{index}-quantity" in form
+    context: dict[str, Any] = {
+        "kind": kind,
+        "line": line,
+        "entry_error": "",
+        "swap_quantity": bool(action) or line["batch"] or not had_quantity,
+        "rule": _rule_fields(form, index),
+    }
     try:
-        line["serials"], line["quantity"] = _filled(inv, line, action, form)
+        added = await _added(inv, line, action, form)
     except SerialtrackError as refusal:
-        entry_error = str(refusal)
+        context.update(refusal_context(refusal), entry_error=str(refusal))
+    else:
+        if added is not None:
+            typed = [s for s in line["serials"] if s.strip()]
+            line["serials"] = typed + added
+            line["quantity"] = max(line["quantity"] or 0, len(line["serials"]))
     line["rows"] = allocation_rows(line["serials"], line["quantity"])
-    context = {"kind": "receipt", "line": line, "entry_error": entry_error,
-               "swap_quantity": bool(action)}  # fmt: skip
     return render(request, "_allocate.html", context)
 
 
-def _filled(inv: Inventory, line: dict[str, Any], action: str, form: Any) -> tuple[list[str], Any]:
-    """The rows after a paste (codes and ``A..B`` ranges) or a generate, and the new quantity."""
-    typed = [s for s in line["serials"] if s.strip()]
-    quantity = line["quantity"]
+async def _added(inv: Inventory, line: dict[str, Any], action: str, form: Any) -> list[str] | None:
+    """The codes a paste (codes and ``A..B`` ranges), a rule, a file or a generate adds."""
+    i = line["index"]
     if action == "paste":
-        where = f"lines[{line['index']}].paste"
-        pasted = inv.parse_serials(str(form.get(f"paste-{line['index']}") or ""), where)
-        rows = typed + pasted
-        return rows, max(quantity or 0, len(rows))
+        return inv.parse_serials(str(form.get(f"paste-{i}") or ""), f"lines[{i}].paste")
+    if action == "file":
+        return inv.parse_serials(await _uploaded_codes(form, i), f"lines[{i}].file")
+    if action == "rule":
+        rule = {k: _whole(v) for k, v in _rule_fields(form, i).items() if v.strip()}
+        return inv.rule_serials(**rule, where=f"lines[{i}].rule")
     if action == "generate" and line["serial"]:
-        empty = max((quantity or 0) - len(typed), 0) or 1
-        rows = typed + inv.generate_serials(line["sku"], empty)
-        return rows, max(quantity or 0, len(rows))
-    return line["serials"], quantity
+        typed = [s for s in line["serials"] if s.strip()]
+        return inv.generate_serials(line["sku"], max((line["quantity"] or 0) - len(typed), 0) or 1)
+    return None
+
+
+RULE_FIELDS = ("prefix", "start", "increment", "count", "width", "suffix")
+
+
+def _rule_fields(form: Any, i: int) -> dict[str, str]:
+    return {k: str(form.get(f"rule-{i}-{k}") or "") for k in RULE_FIELDS}
+
+
+def _whole(value: str) -> int | str:
+    """A rule's number as typed: an int when it is one (the service names anything else)."""
+    try:
+        return int(value.strip())
+    except ValueError:
+        return value
+
+
+async def _uploaded_codes(form: Any, i: int) -> str:
+    """An uploaded file's codes, one per line: a plain list, or a CSV's first column."""
+    upload = form.get(f"file-{i}")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        raise Invalid("choose a file of serials", [Problem(f"lines[{i}].file", "no file chosen")])
+    try:
+        data = (await upload.read()).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Invalid(
+            "the file is not UTF-8 text", [Problem(f"lines[{i}].file", "not a text file")]
+        ) from None
+    finally:
+        await upload.close()
+    return "\n".join(row[0] for row in csv.reader(io.StringIO(data)) if row)
 
 
 def _product(inv: Inventory, sku: str) -> Product | None:
@@ -147,26 +273,45 @@ def _product(inv: Inventory, sku: str) -> Product | None:
 
 
 @router.post("/picker", response_class=HTMLResponse)
-async def pick(request: Request, inv: FormPage, index: int, part: str = "all") -> HTMLResponse:
+async def pick(
+    request: Request, inv: FormPage, index: int, part: str = "all", kind: str = "sale"
+) -> HTMLResponse:
     """A sale line's picker; with ``pick`` set (Enter from a scanner) a single match is chosen."""
     form = await request.form()
     line = form_line(form, index)
     product = _product(inv, line["sku"])
     line.update(product=product, serial=_is_serial(product))
     location = text(form.get("location"))
+    with_batches(inv, kind, line, location)
     q = str(form.get(f"q-{index}") or "").strip()
+    sellable = kind in SELLABLE_KINDS
     if line["serial"]:
-        found = picker(inv, line["sku"], location, line["serials"], q)
+        found = picker(inv, line["sku"], location, line["serials"], q, sellable=sellable)
         if form.get(f"pick-{index}") == "1" and q and len(found["offered"]) == 1:
             line["serials"].append(found["offered"][0]["serial"])
-            found = picker(inv, line["sku"], location, line["serials"], "")
+            found = picker(inv, line["sku"], location, line["serials"], "", sellable=sellable)
         line.update(found)
     template = "_picklist.html" if part == "list" else "_picker.html"
-    return render(request, template, {"kind": "sale", "line": line})
+    shown = kind if kind in PICKED_KINDS else "sale"
+    return render(request, template, {"kind": shown, "line": line})
+
+
+@router.post("/batches", response_class=HTMLResponse)
+async def batch_rows(
+    request: Request, inv: FormPage, index: int, kind: str, add: int = 0
+) -> HTMLResponse:
+    """A batch line's rows redrawn ("add batch": one more row), with what is on hand."""
+    form = await request.form()
+    line = form_line(form, index)
+    line["product"] = _product(inv, line["sku"])
+    with_batches(inv, kind, line, text(form.get("location")), add=bool(add))
+    if not line["batch"]:
+        return HTMLResponse("")
+    return render(request, "_batches.html", {"kind": kind, "line": line})
 
 
 @router.post("/quick-scan", response_class=HTMLResponse)
-async def quick_scan(request: Request, inv: FormPage) -> HTMLResponse:
+async def quick_scan(request: Request, inv: FormPage, kind: str = "sale") -> HTMLResponse:
     """Quick sale: the scanned serial becomes a new line, if it is in stock at the location."""
     form = await request.form()
     scanned = str(form.get("scan") or "").strip()
@@ -174,28 +319,48 @@ async def quick_scan(request: Request, inv: FormPage) -> HTMLResponse:
     try:
         found = inv.scan(scanned)
     except SerialtrackError as refusal:
-        return _scan_problem(request, refusal.message)
+        return scan_problem(request, refusal.message)
     if not (found.sku and found.serial):
-        return _scan_problem(request, found.message or f"{scanned} names no unit")
+        return scan_problem(request, found.message or f"{scanned} names no unit")
     if not location:
-        return _scan_problem(request, "choose the location you sell from first")
-    offered = picker(inv, found.sku, location, [], found.serial)["offered"]
+        return scan_problem(request, "choose the location the goods leave from first")
+    sellable = kind in SELLABLE_KINDS
+    offered = picker(inv, found.sku, location, [], found.serial, sellable=sellable)["offered"]
     unit = next((r for r in offered if code_key(r["serial"]) == code_key(found.serial)), None)
+    if unit is None and _adoptable(inv, kind, found):
+        # Never received, and the shop allows selling such a serial: the sale adopts it
+        # through an adjustment and lists it as a discrepancy (the service decides that).
+        name = inv.product(found.sku).name
+        unit = {"sku": found.sku, "serial": found.serial,
+                "product": f"{name} (not in the books: will be added)"}  # fmt: skip
     if unit is None:
         where = f"{found.status.replace('_', ' ')} at {found.location}" if found.status else "new"
         problem = f"{found.sku} {found.serial} is not in stock at {location} ({where})"
-        return _scan_problem(request, problem)
+        if sellable and found.status == "in_stock" and found.location == location:
+            unit_view = inv.serial(found.sku, found.serial, history=False)
+            if unit_view.expired:
+                problem = f"{found.sku} {found.serial} expired on {unit_view.expiry}: not sellable"
+        return scan_problem(request, problem)
     on_form = [form_line(form, i) for i in line_indexes(form)]
     for position, other in enumerate(on_form, 1):
         if other["sku"] == unit["sku"] and unit["serial"] in other["serials"]:
-            return _scan_problem(request, f"{unit['serial']} is already on line {position}")
+            return scan_problem(request, f"{unit['serial']} is already on line {position}")
     index = max((x["index"] for x in on_form), default=-1) + 1
     line = {"index": index, "sku": unit["sku"], "serials": [unit["serial"]],
             "product_name": unit["product"]}  # fmt: skip
     return render(request, "_quick_line.html", {"line": line, "scanned": scanned})
 
 
-def _scan_problem(request: Request, message: str) -> HTMLResponse:
+def _adoptable(inv: Inventory, kind: str, found: Any) -> bool:
+    """A sale may name a serial never received when the setting allows it."""
+    return (
+        kind == DocumentKind.SALE.value
+        and found.status is None
+        and inv.setting("unknown_serials_at_sale") == "allow"
+    )
+
+
+def scan_problem(request: Request, message: str) -> HTMLResponse:
     headers = {"HX-Retarget": "#scan-message", "HX-Reswap": "innerHTML"}
     return render(request, "_scan_message.html", {"message": message}, headers=headers)
 

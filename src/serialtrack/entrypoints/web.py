@@ -26,9 +26,12 @@ from serialtrack.domain.errors import SerialtrackError, Unauthenticated
 from serialtrack.entrypoints import (
     api,
     pages_catalog,
+    pages_counts,
     pages_documents,
     pages_entry,
     pages_imports,
+    pages_places,
+    pages_stock,
     problems,
 )
 from serialtrack.entrypoints.api import SESSION_COOKIE, authenticated
@@ -45,8 +48,9 @@ from serialtrack.services.queries import REPORT_COLUMNS
 
 STATIC = Path(__file__).parent / "static"
 pages = APIRouter(include_in_schema=False)
-PAGE_ROUTERS = (pages, pages_catalog.router, pages_documents.router, pages_entry.router,
-                pages_imports.router)  # fmt: skip
+PAGE_ROUTERS = (pages, pages_catalog.router, pages_counts.router, pages_documents.router,
+                pages_entry.router, pages_imports.router, pages_places.router,
+                pages_stock.router)  # fmt: skip
 
 
 def create_app(database_url: str) -> FastAPI:

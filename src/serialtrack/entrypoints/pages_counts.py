@@ -1,0 +1,131 @@
+"""Inventory counts in scan mode, and the discrepancies to investigate.
+
+- the counts: every count (open, posted, cancelled) and a form to open one for a store,
+  optionally of one product;
+- a count's page: scan what is on the shelf (Enter records; several scanners may work at
+  once, scanning twice changes nothing), the running expected / found / missing, the lists of
+  serials missing and found unexpectedly with what the books say, and "Post count";
+  once posted, the differences it wrote. A posted count is cancelled like any document;
+- the discrepancies: what counts and sales flagged, each linked to its document and serial.
+
+As everywhere, a page reads its form, calls one ``Inventory`` method and shows its answer or
+its refusal beside the field it names; the service decides who may do what.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from serialtrack.domain.errors import SerialtrackError
+from serialtrack.domain.model import TrackingMode
+from serialtrack.entrypoints.pages import (
+    FormPage,
+    Page,
+    refusal_context,
+    render,
+    status_of,
+    text,
+)
+from serialtrack.inventory import Inventory
+
+router = APIRouter(include_in_schema=False)
+KIND = "inventory_count"
+
+
+# --- the list and opening a count --------------------------------------------------------------
+@router.get("/counts", response_class=HTMLResponse)
+def counts(request: Request, inv: Page) -> HTMLResponse:
+    return _counts_page(request, inv, {})
+
+
+@router.post("/counts/new")
+async def open_count(request: Request, inv: FormPage) -> Response:
+    form = await request.form()
+    given = {"location": text(form.get("location")), "sku": text(form.get("sku"))}
+    try:
+        opened = inv.open_count(location=given["location"] or "", sku=given["sku"])
+    except SerialtrackError as refusal:
+        return _counts_page(request, inv, given, refusal=refusal)
+    return RedirectResponse(f"/counts/{opened.id}", status_code=303)
+
+
+def _counts_page(
+    request: Request, inv: Inventory, given: dict[str, Any], *,
+    refusal: SerialtrackError | None = None,
+) -> HTMLResponse:  # fmt: skip
+    products = inv.products()
+    skus = {p.id: p.sku for p in products}
+    rows = [{**r, "sku": skus.get(r.get("scope_product_id"))}
+            for r in inv.documents(kind=KIND, limit=200)]  # fmt: skip
+    context: dict[str, Any] = {
+        "title": "Inventory counts", "counts": rows, "given": given,
+        "locations": [loc.name for loc in inv.locations() if not loc.kind.is_virtual],
+        "products": [p.sku for p in products if p.tracking is TrackingMode.SERIAL],
+    }  # fmt: skip
+    if refusal is None:
+        return render(request, "counts.html", context)
+    context.update(refusal_context(refusal))
+    return render(request, "counts.html", context, status_code=status_of(refusal))
+
+
+# --- a count -------------------------------------------------------------------------------------
+@router.get("/counts/{count_id}", response_class=HTMLResponse)
+def count(request: Request, inv: Page, count_id: int) -> HTMLResponse:
+    return _count_page(request, inv, count_id)
+
+
+def _count_page(
+    request: Request, inv: Inventory, count_id: int, *, refusal: SerialtrackError | None = None,
+    outcomes: list[dict[str, Any]] | None = None, scan: str = "",
+) -> HTMLResponse:  # fmt: skip
+    view = inv.count(count_id)
+    context: dict[str, Any] = {
+        "title": f"Inventory count {view.number}", "count": view, "outcomes": outcomes or [],
+        "scan": scan,
+        "products": [p.sku for p in inv.products() if p.tracking is TrackingMode.SERIAL],
+    }  # fmt: skip
+    if refusal is None:
+        return render(request, "count.html", context)
+    context.update(refusal_context(refusal))
+    return render(request, "count.html", context, status_code=status_of(refusal))
+
+
+@router.post("/counts/{count_id}/scan", response_class=HTMLResponse)
+async def count_scan(request: Request, inv: FormPage, count_id: int) -> HTMLResponse:
+    """Record one scan. HTMX gets the outcome beside the box and fresh tallies and lists; a
+    plain form post (no JavaScript) gets the whole page."""
+    form = await request.form()
+    scanned = str(form.get("scan") or "").strip()
+    sku = text(form.get("sku"))
+    htmx = request.headers.get("HX-Request") == "true"
+    try:
+        outcomes = inv.count_scan(count_id, [scanned], sku=sku)
+    except SerialtrackError as refusal:
+        if not htmx:
+            return _count_page(request, inv, count_id, refusal=refusal, scan=scanned)
+        context = {"count": inv.count(count_id), "scan": scanned, **refusal_context(refusal)}
+        return render(request, "_count_scan.html", context)  # 200: HTMX swaps only those
+    if not htmx:
+        return _count_page(request, inv, count_id, outcomes=outcomes)
+    context = {"count": inv.count(count_id), "outcomes": outcomes, "scan": scanned}
+    return render(request, "_count_scan.html", context)
+
+
+@router.post("/counts/{count_id}/post")
+def post_count(request: Request, inv: FormPage, count_id: int) -> Response:
+    """Post the differences; a refusal (role, serials held by drafts) is shown on the page."""
+    try:
+        inv.post_count(count_id)
+    except SerialtrackError as refusal:
+        return _count_page(request, inv, count_id, refusal=refusal)
+    return RedirectResponse(f"/counts/{count_id}", status_code=303)
+
+
+# --- discrepancies -------------------------------------------------------------------------------
+@router.get("/discrepancies", response_class=HTMLResponse)
+def discrepancies(request: Request, inv: Page) -> HTMLResponse:
+    context = {"title": "Discrepancies", "rows": inv.discrepancies()}
+    return render(request, "discrepancies.html", context)

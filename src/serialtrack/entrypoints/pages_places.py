@@ -1,0 +1,139 @@
+"""Master data pages: locations (stores, warehouses) and partners (suppliers, customers).
+
+Lists for everyone; creating and editing for whoever the service lets manage the catalog
+(the links are hidden for the others, and a forged post gets the service's 403).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from serialtrack.domain.errors import SerialtrackError
+from serialtrack.entrypoints.pages import FormPage, Page, refusal_context, render, status_of, text
+
+router = APIRouter(include_in_schema=False)
+
+
+def _form_page(
+    request: Request, template: str, context: dict[str, Any],
+    refusal: SerialtrackError | None = None,
+) -> HTMLResponse:  # fmt: skip
+    if refusal is None:
+        return render(request, template, context)
+    context.update(refusal_context(refusal))
+    return render(request, template, context, status_code=status_of(refusal))
+
+
+# --- locations ---------------------------------------------------------------------------------
+@router.get("/locations", response_class=HTMLResponse)
+def locations(request: Request, inv: Page) -> HTMLResponse:
+    return render(request, "locations.html", {"title": "Locations", "locations": inv.locations()})
+
+
+@router.get("/locations/new", response_class=HTMLResponse)
+def new_location(request: Request, inv: Page) -> HTMLResponse:
+    return _location_form(request, {"name": ""}, editing=None)
+
+
+@router.post("/locations/new")
+async def create_location(request: Request, inv: FormPage) -> Response:
+    form = await request.form()
+    name = str(form.get("name") or "")
+    try:
+        inv.add_location(name)
+    except SerialtrackError as refusal:
+        return _location_form(request, {"name": name}, editing=None, refusal=refusal)
+    return RedirectResponse("/locations", status_code=303)
+
+
+@router.get("/locations/edit", response_class=HTMLResponse)
+def edit_location(request: Request, inv: Page, name: str) -> HTMLResponse:
+    found = inv.location(name)
+    return _location_form(request, {"name": found.name}, editing=found.name)
+
+
+@router.post("/locations/edit")
+async def rename_location(request: Request, inv: FormPage, name: str) -> Response:
+    form = await request.form()
+    new_name = str(form.get("name") or "")
+    try:
+        inv.rename_location(name, new_name)
+    except SerialtrackError as refusal:
+        return _location_form(request, {"name": new_name}, editing=name, refusal=refusal)
+    return RedirectResponse("/locations", status_code=303)
+
+
+def _location_form(
+    request: Request, location: dict[str, Any], *, editing: str | None,
+    refusal: SerialtrackError | None = None,
+) -> HTMLResponse:  # fmt: skip
+    context = {
+        "title": f"Rename {editing}" if editing else "New location", "location": location,
+        "editing": editing, "action": _action("/locations", editing),
+    }  # fmt: skip
+    return _form_page(request, "location_form.html", context, refusal)
+
+
+# --- partners ----------------------------------------------------------------------------------
+@router.get("/partners", response_class=HTMLResponse)
+def partners(request: Request, inv: Page) -> HTMLResponse:
+    return render(request, "partners.html", {"title": "Partners", "partners": inv.partners()})
+
+
+@router.get("/partners/new", response_class=HTMLResponse)
+def new_partner(request: Request, inv: Page) -> HTMLResponse:
+    return _partner_form(request, {"name": "", "supplier": False, "customer": True}, editing=None)
+
+
+@router.post("/partners/new")
+async def create_partner(request: Request, inv: FormPage) -> Response:
+    values = _partner_values(await request.form())
+    try:
+        inv.add_partner(values["name"], supplier=values["supplier"], customer=values["customer"])
+    except SerialtrackError as refusal:
+        return _partner_form(request, values, editing=None, refusal=refusal)
+    return RedirectResponse("/partners", status_code=303)
+
+
+@router.get("/partners/edit", response_class=HTMLResponse)
+def edit_partner(request: Request, inv: Page, name: str) -> HTMLResponse:
+    found = inv.partner(name)
+    values = {"name": found.name, "supplier": found.is_supplier, "customer": found.is_customer}
+    return _partner_form(request, values, editing=found.name)
+
+
+@router.post("/partners/edit")
+async def update_partner(request: Request, inv: FormPage, name: str) -> Response:
+    values = _partner_values(await request.form())
+    try:
+        inv.update_partner(name, **values)
+    except SerialtrackError as refusal:
+        return _partner_form(request, values, editing=name, refusal=refusal)
+    return RedirectResponse("/partners", status_code=303)
+
+
+def _partner_values(form: Any) -> dict[str, Any]:
+    return {
+        "name": text(form.get("name")) or "",
+        "supplier": form.get("supplier") == "on",
+        "customer": form.get("customer") == "on",
+    }
+
+
+def _partner_form(
+    request: Request, partner: dict[str, Any], *, editing: str | None,
+    refusal: SerialtrackError | None = None,
+) -> HTMLResponse:  # fmt: skip
+    context = {
+        "title": f"Edit {editing}" if editing else "New partner", "partner": partner,
+        "editing": editing, "action": _action("/partners", editing),
+    }  # fmt: skip
+    return _form_page(request, "partner_form.html", context, refusal)
+
+
+def _action(base: str, editing: str | None) -> str:
+    return f"{base}/edit?{urlencode({'name': editing})}" if editing else f"{base}/new"
