@@ -67,9 +67,18 @@
     if (message && !window.confirm(message)) event.preventDefault();
   });
 
-  // After HTMX puts new rows in, focus the first empty one so a scanner can go on.
+  // After HTMX puts new rows in, focus the first empty one so a scanner can go on; but never
+  // take the focus from a field the user went on typing in while the request was under way
+  // (their keys would land in the serial row).
   document.addEventListener("htmx:afterSwap", function (event) {
     var focus = event.detail.target.querySelector("[data-autofocus]");
-    if (focus) { focus.focus(); if (focus.select) focus.select(); }
+    if (!focus) return;
+    var active = document.activeElement;
+    var trigger = event.detail.requestConfig && event.detail.requestConfig.elt;
+    var typingElsewhere = active && active !== trigger && /^(INPUT|TEXTAREA)$/.test(active.tagName) &&
+      !event.detail.target.contains(active);
+    if (typingElsewhere) return;
+    focus.focus();
+    if (focus.select) focus.select();
   });
 })();
