@@ -197,3 +197,37 @@ def test_a_growing_count_refreshes_planner_statistics(
         assert analyzed(inv) == before + 1  # 3: not doubled
         inv.count_scan(count, ["C4", "C5"])
         assert analyzed(inv) == before + 2  # 5: doubled again
+
+
+@pytest.mark.postgres
+def test_two_products_taking_one_code_at_once_under_global_uniqueness(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both documents pass the service's check; the other one commits first: this one's claim
+    on the code is refused by the database and nothing of it is written."""
+    with shop(serialtrack.open(postgres_url)) as setup:
+        setup.add_product("TAB", "Tablet")
+        setup.set_setting("serial_uniqueness", "global")
+    me, other = serialtrack.open(postgres_url), serialtrack.open(postgres_url)
+    real_insert = LedgerRepo.insert_serials
+    interleaved: list[Any] = []
+
+    def insert_after_the_other(self: LedgerRepo, rows: list[dict[str, Any]]) -> dict[str, int]:
+        if not interleaved:
+            interleaved.append(None)
+            # an opening balance: another counter, so it does not wait on this receipt's number
+            interleaved[0] = other.opening_balance(location="Store", lines=[("TAB", ["DUO-1"])])
+        return real_insert(self, rows)
+
+    monkeypatch.setattr(LedgerRepo, "insert_serials", insert_after_the_other)
+    try:
+        with pytest.raises(Conflict) as refused:
+            me.receive(supplier="Acme", location="Store", lines=[("PHONE", ["DUO-1"])])
+        assert "DUO-1" in str(refused.value.problems)
+        monkeypatch.undo()
+        assert me.serial("TAB", "DUO-1").status is SerialStatus.IN_STOCK
+        assert me.serials(sku="PHONE") == []
+        assert me.documents(kind="receipt") == []
+    finally:
+        me.close()
+        other.close()

@@ -174,3 +174,19 @@ def test_counts_adjustments_and_assignments_are_not_plain_documents(shelf: Inven
         inv.update_draft(count.number, [("PHONE", ["S1"])])
     inv.delete_draft(count.number)
     assert snapshot(inv) == before
+
+
+def test_a_found_code_another_product_has_is_flagged_under_global_uniqueness(
+    shelf: Inventory,
+) -> None:
+    inv = shelf
+    inv.add_product("TAB", "Tablet")
+    inv.receive(supplier="Acme", location="Warehouse", lines=[("TAB", ["T-7"])])
+    inv.set_setting("serial_uniqueness", "global")
+    count = inv.open_count(location="Store", sku="PHONE")
+    inv.count_scan(count, ["S1", "S2", "S3", "S4", "T-7"], sku="PHONE")
+    posted = inv.post_count(count)
+    assert [u["code"] for u in posted.unexpected] == ["T-7"]
+    assert "the code is TAB T-7's" in posted.unexpected[0]["books"]
+    assert [r["serial"] for r in inv.serials(sku="PHONE", text="T-7")] == []
+    assert inv.serial("TAB", "T-7").location == "Warehouse"

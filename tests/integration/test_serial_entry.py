@@ -87,6 +87,13 @@ def test_uniqueness_is_per_product_unless_set_global(inv: Inventory) -> None:
     inv.receive(supplier="Acme", location="Store", lines=[("PHONE", ["SHARED-1"])])
     inv.receive(supplier="Acme", location="Store", lines=[("TAB", ["SHARED-1"])])  # allowed
     inv.receive(supplier="Acme", location="Store", lines=[("PHONE", ["ONLY-P"])])
+    before = snapshot(inv)
+    with pytest.raises(Conflict) as shared:  # not while two products share a code
+        inv.set_setting("serial_uniqueness", "global")
+    assert [p.message for p in shared.value.problems] == ["shared-1 is used by several products"]
+    assert snapshot(inv) == before
+    assert inv.setting("serial_uniqueness") == "product"
+    inv.correct_serial("TAB", "SHARED-1", "SHARED-T")
     inv.set_setting("serial_uniqueness", "global")
     before = snapshot(inv)
     with pytest.raises(Conflict) as refused:
@@ -95,6 +102,32 @@ def test_uniqueness_is_per_product_unless_set_global(inv: Inventory) -> None:
     assert problem.where == "lines[0].serials[1]"
     assert "only-p is already used by PHONE (in stock at Store)" in problem.message
     assert snapshot(inv) == before
+
+
+def test_global_uniqueness_is_enforced_by_the_database_too(
+    inv: Inventory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the service's check (as when two documents check at the same moment), the
+    database's claim on each code still refuses a second product's SN-1."""
+    from serialtrack.services import documents, serials
+
+    shop(inv)
+    inv.add_product("TAB", "Tablet")
+    inv.set_setting("serial_uniqueness", "global")
+    inv.receive(supplier="Acme", location="Store", lines=[("PHONE", ["SN-1"])])
+    monkeypatch.setattr(serials, "global_uniqueness_problems", lambda tx, planned: [])
+    monkeypatch.setattr(documents.serials, "global_uniqueness_problems", lambda tx, p: [])
+    before = snapshot(inv)
+    with pytest.raises(Conflict, match="taken by another document meanwhile"):
+        inv.receive(supplier="Acme", location="Store", lines=[("TAB", ["NEW-9", "sn-1"])])
+    assert snapshot(inv) == before
+    monkeypatch.undo()
+    inv.correct_serial("PHONE", "SN-1", "SN-2")  # the claim follows the code
+    inv.receive(supplier="Acme", location="Store", lines=[("TAB", ["SN-1"])])
+    with pytest.raises(Conflict, match="unique across all products"):
+        inv.receive(supplier="Acme", location="Store", lines=[("TAB", ["SN-2"])])
+    inv.set_setting("serial_uniqueness", "product")  # claims released
+    inv.receive(supplier="Acme", location="Store", lines=[("TAB", ["SN-2"])])
 
 
 def test_scans_resolve_to_product_and_unit(inv: Inventory) -> None:

@@ -307,6 +307,21 @@ def _audit(
     )  # fmt: skip
 
 
+def _switch_uniqueness(tx: Tx, value: str) -> None:
+    """Global uniqueness is claimed in the database, code by code; refused while two products
+    share a code (those are named: correct one of each pair first)."""
+    if value != "global":
+        tx.ledger.release_all_codes()
+        return
+    shared = tx.ledger.claim_all_codes()
+    if shared:
+        raise Conflict(
+            "serial numbers cannot be unique across products yet: some codes belong to several "
+            "products; correct them first",
+            [Problem("serial_uniqueness", f"{c} is used by several products") for c in shared],
+        )
+
+
 def setting(tx: Tx, actor: Actor, key: str) -> str:
     """A setting's value (its default when never set)."""
     require(actor, Permission.READ)
@@ -322,6 +337,8 @@ def set_setting(tx: Tx, actor: Actor, key: str, value: str, *, now: datetime) ->
     allowed = SETTINGS[key][1]
     if value not in allowed:
         raise Invalid(f"{key} is one of {', '.join(allowed)}", [Problem(key, f"not {value!r}")])
+    if key == "serial_uniqueness" and value != (tx.catalog.setting(key) or SETTINGS[key][0]):
+        _switch_uniqueness(tx, value)
     tx.catalog.set_setting(key, value)
     tx.catalog.audit(
         user_id=actor.user_id,

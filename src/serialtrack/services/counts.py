@@ -365,9 +365,18 @@ class _Posting:
 
     def _found(self, product: Product, code: str, state: SerialState | None) -> None:
         if state is None:
+            owner = self._other_owner(product, code)
+            if owner:
+                self._flag("count_not_restored", product.id, code,
+                           f"found, but the code is {owner}'s and serial numbers are unique "
+                           "across products: not added")  # fmt: skip
+                return
             ids = self.tx.ledger.insert_serials([self._new_serial(product, code)])
             if not ids:
-                raise Conflict(f"{product.sku} {code} was entered elsewhere meanwhile; try again")
+                raise Conflict(
+                    f"{product.sku} {code} cannot be added: the code was taken meanwhile, or "
+                    "another product has it and serial numbers are unique across products"
+                )
             self._move(product.id, next(iter(ids.values())), self.adjustment.id, self.store.id)
             self._flag("count_unknown", product.id, code, "found, never in the books: added")
             return
@@ -381,6 +390,14 @@ class _Posting:
             state.code,
             f"found on the shelf, but the books say {describe(state)}: not restored",
         )
+
+    def _other_owner(self, product: Product, code: str) -> str | None:
+        """With global uniqueness: the other product that has this code, if one does."""
+        if not self.tx.ledger.global_codes():
+            return None
+        other = self.tx.ledger.states_of_other_products(product.id, [code_key(code)])
+        found = other.get(code_key(code))
+        return f"{found[0]} {found[1].code}" if found else None
 
     def _bring(self, product: Product, state: SerialState) -> None:
         source = state.location_id

@@ -34,6 +34,7 @@ from serialtrack.adapters.db.tables import (
     batches,
     discrepancies,
     documents,
+    global_serial_codes,
     line_serials,
     lines,
     locations,
@@ -43,6 +44,7 @@ from serialtrack.adapters.db.tables import (
     quants,
     serial_code_changes,
     serials,
+    settings,
 )
 from serialtrack.domain.model import DocumentKind, LocationKind, SerialStatus
 from serialtrack.domain.posting import BatchState, SerialState
@@ -232,7 +234,8 @@ class LedgerRepo:
         """Create serial rows; return their ids by code key.
 
         A code that another transaction created meanwhile is skipped, not an error here: its
-        key is missing from the result and the caller names it in the conflict it raises.
+        key is missing from the result and the caller names it in the conflict it raises. With
+        global uniqueness on, a code another product holds is skipped the same way.
         """
         ids: dict[str, int] = {}
         query = (
@@ -243,7 +246,51 @@ class LedgerRepo:
         for part in chunks(rows, 5000):
             for row in self.c.execute(query, list(part)):
                 ids[row.code_key] = row.id
+        if ids and self.global_codes():
+            taken = set(ids) - self._claim(ids)
+            if taken:
+                self.c.execute(delete(serials).where(serials.c.id.in_([ids[k] for k in taken])))
+                ids = {k: v for k, v in ids.items() if k not in taken}
         return ids
+
+    def global_codes(self) -> bool:
+        """Whether serial codes are unique across products (the setting)."""
+        query = select(settings.c.value).where(settings.c.key == "serial_uniqueness")
+        return self.c.execute(query).scalar() == "global"
+
+    def _claim(self, ids: dict[str, int]) -> set[str]:
+        """Claim code keys for these serials across all products; return the keys claimed."""
+        query = (
+            _dialect_insert(self.c)(global_serial_codes)
+            .on_conflict_do_nothing(index_elements=[global_serial_codes.c.code_key])
+            .returning(global_serial_codes.c.code_key)
+        )
+        claimed: set[str] = set()
+        rows = [{"code_key": k, "serial_id": v} for k, v in ids.items()]
+        for part in chunks(rows, 5000):
+            claimed.update(r[0] for r in self.c.execute(query, list(part)))
+        return claimed
+
+    def claim_all_codes(self) -> list[str]:
+        """Switching to global uniqueness: claim every code; return codes two products share
+        (then nothing is claimed)."""
+        shared = (
+            select(serials.c.code_key)
+            .group_by(serials.c.code_key)
+            .having(func.count(serials.c.product_id.distinct()) > 1)
+            .order_by(serials.c.code_key)
+            .limit(20)
+        )
+        found = list(self.c.execute(shared).scalars())
+        if not found:
+            everything = select(serials.c.code_key, serials.c.id)
+            self.c.execute(
+                insert(global_serial_codes).from_select(["code_key", "serial_id"], everything)
+            )
+        return found
+
+    def release_all_codes(self) -> None:
+        self.c.execute(delete(global_serial_codes))
 
     def move_serials(
         self,
@@ -458,6 +505,9 @@ class LedgerRepo:
         if left == 1 and quantity == 1:
             return "it is the only unit on its document; cancel the document instead"
         self.c.execute(delete(moves).where(moves.c.serial_id == serial_id))
+        self.c.execute(
+            delete(global_serial_codes).where(global_serial_codes.c.serial_id == serial_id)
+        )
         self.c.execute(delete(line_serials).where(line_serials.c.serial_id == serial_id))
         self.c.execute(
             delete(serial_code_changes).where(serial_code_changes.c.serial_id == serial_id)
@@ -480,6 +530,12 @@ class LedgerRepo:
             .values(code=code, code_key=key)
         )
         changed = self.c.execute(query).rowcount == 1
+        if changed:  # the claim of a globally unique code follows it
+            self.c.execute(
+                update(global_serial_codes)
+                .where(global_serial_codes.c.serial_id == serial_id)
+                .values(code_key=key)
+            )
         if changed:  # drafts name their serials by code too
             self.c.execute(
                 update(line_serials)

@@ -331,3 +331,13 @@ discrepancies = Table(
     Column("detail", Text, nullable=False),
     Index("ix_discrepancies_document", "document_id"),
 )
+
+# --- global uniqueness (revision 0005) ---------------------------------------------------------
+# With the setting serial_uniqueness = global, every code key is claimed here once, whatever its
+# product: the database itself then refuses a second SN-1, even from two documents at once.
+global_serial_codes = Table(
+    "global_serial_codes",
+    metadata,
+    Column("code_key", String(100), primary_key=True),
+    Column("serial_id", ForeignKey("serials.id"), nullable=False, unique=True),
+)
