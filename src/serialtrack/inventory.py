@@ -165,6 +165,12 @@ class Inventory(AdminMixin, OperationsMixin):
         with self.store.transaction(write=False) as tx:
             return tx.catalog.list_partners()
 
+    def takes_unknown_serials(self, kind: str | DocumentKind) -> bool:
+        """Whether a document of ``kind`` may name a serial never received (then adopted
+        through an adjustment and listed as a discrepancy): a sale, when the setting allows."""
+        with self.store.transaction(write=False) as tx:
+            return documents.takes_unknown_serials(tx, self.actor, _kind(kind))
+
     def setting(self, key: str) -> str:
         with self.store.transaction(write=False) as tx:
             return catalog.setting(tx, self.actor, key)
@@ -443,9 +449,11 @@ class Inventory(AdminMixin, OperationsMixin):
     def batches(
         self, *, sku: str | None = None, location: str | None = None
     ) -> list[dict[str, Any]]:
-        """Batch quantities on hand: sku, code, expiry, location, quantity."""
+        """Batch quantities on hand: sku, code, expiry, location, quantity, expired."""
         with self.store.transaction(write=False) as tx:
-            return queries.batches(tx, self.actor, sku=sku, location=location)
+            return queries.batches(
+                tx, self.actor, today=self.clock().date(), sku=sku, location=location
+            )
 
     def discrepancies(self, *, limit: int = 1000) -> list[Discrepancy]:
         """What to investigate: serials sold without a receipt, count differences."""

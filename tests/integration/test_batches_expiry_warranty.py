@@ -120,6 +120,8 @@ def test_an_expired_batch_is_not_sold_without_a_manager(batched: Inventory) -> N
         supplier="Acme", location="Store", date=LAST_YEAR,
         lines=[{"sku": "PILLS", "batches": [("OLD", 2, LAST_YEAR + timedelta(days=30))]}],
     )  # fmt: skip
+    expired = {b["code"]: b["expired"] for b in inv.batches(sku="PILLS")}
+    assert expired == {"OLD": True, "LOT-A": False, "LOT-B": False}
     with pytest.raises(Conflict, match="expired on"):
         inv.sell(location="Store", lines=[{"sku": "PILLS", "batches": [("OLD", 1)]}])
     sale = inv.sell(
@@ -204,6 +206,7 @@ def test_warranty_ends_from_the_receipt_line_and_the_sale(inv: Inventory) -> Non
 
 def test_a_serial_unknown_at_sale_is_refused_by_default(inv: Inventory) -> None:
     shop(inv)
+    assert not inv.takes_unknown_serials("sale")
     before = snapshot(inv)
     with pytest.raises(Conflict, match="never received"):
         inv.sell(location="Store", lines=[("PHONE", ["NEW-1"])])
@@ -214,6 +217,8 @@ def test_a_serial_unknown_at_sale_is_refused_by_default(inv: Inventory) -> None:
 def test_a_serial_unknown_at_sale_is_adopted_and_listed_when_allowed(inv: Inventory) -> None:
     shop(inv)
     inv.set_setting("unknown_serials_at_sale", "allow")
+    assert inv.takes_unknown_serials("sale")
+    assert not inv.takes_unknown_serials("dispatch")
     inv.receive(supplier="Acme", location="Store", lines=[("PHONE", ["K1"])])
     sale = inv.sell(location="Store", customer="Bob", lines=[("PHONE", ["K1", "NEW-1"])])
     new = inv.serial("PHONE", "NEW-1")

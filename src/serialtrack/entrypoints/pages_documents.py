@@ -76,31 +76,28 @@ def _document_page(
 @router.post("/documents/{document_id}/cancel")
 def cancel(request: Request, inv: FormPage, document_id: int) -> Response:
     """Cancel a posted document; a refusal (role, serials moved on) is shown on its page."""
-    try:
-        inv.cancel(document_id)
-    except SerialtrackError as refusal:
-        return _document_page(request, inv, document_id, refusal=refusal)
-    return RedirectResponse(f"/documents/{document_id}", status_code=303)
+    return _act(request, inv, document_id, inv.cancel, f"/documents/{document_id}")
 
 
 @router.post("/documents/{document_id}/post")
 def post_draft(request: Request, inv: FormPage, document_id: int) -> Response:
     """Post a draft; a refusal (role, serials gone meanwhile) is shown beside its serial."""
-    try:
-        inv.post(document_id)
-    except SerialtrackError as refusal:
-        return _document_page(request, inv, document_id, refusal=refusal)
-    return RedirectResponse(f"/documents/{document_id}", status_code=303)
+    return _act(request, inv, document_id, inv.post, f"/documents/{document_id}")
 
 
 @router.post("/documents/{document_id}/delete")
 def delete_draft(request: Request, inv: FormPage, document_id: int) -> Response:
     """Delete a draft (its serials are free again); a posted document is cancelled instead."""
+    return _act(request, inv, document_id, inv.delete_draft, "/documents?state=draft")
+
+
+def _act(request: Request, inv: Inventory, document_id: int, action: Any, then: str) -> Response:
+    """Do ``action`` to the document, then go to ``then``; a refusal is shown on its page."""
     try:
-        inv.delete_draft(document_id)
+        action(document_id)
     except SerialtrackError as refusal:
         return _document_page(request, inv, document_id, refusal=refusal)
-    return RedirectResponse("/documents?state=draft", status_code=303)
+    return RedirectResponse(then, status_code=303)
 
 
 # --- receipt ---------------------------------------------------------------------------------

@@ -28,7 +28,6 @@ from serialtrack.domain.codes import code_key
 from serialtrack.domain.errors import Invalid, Problem, SerialtrackError
 from serialtrack.domain.model import DocumentKind, Product, TrackingMode
 from serialtrack.domain.permissions import Permission, allowed
-from serialtrack.domain.posting import expired
 from serialtrack.entrypoints.pages import (
     BATCH_PICKED_KINDS,
     ENTERED_KINDS,
@@ -102,15 +101,13 @@ def batch_offer(
     manager, who may allow them on the document; the service refuses them otherwise."""
     if not location:
         return {"on_hand": [], "batch_hint": "Choose the location to see its batches."}
-    today = inv.clock().date()
     may_allow = allowed(inv.actor, Permission.ALLOW_EXPIRED)
     on_hand, hidden = [], 0
     for row in inv.batches(sku=sku, location=location):
-        is_expired = expired(row["expiry"], today)
-        if is_expired and sellable and not may_allow:
+        if row["expired"] and sellable and not may_allow:
             hidden += 1
             continue
-        on_hand.append({**row, "expired": is_expired})
+        on_hand.append(row)
     hint = "" if on_hand else f"No {sku} batches on hand at {location}."
     if hidden:
         hint = f"{hint} {hidden} expired batch{'es' if hidden > 1 else ''} not offered.".strip()
@@ -352,12 +349,8 @@ async def quick_scan(request: Request, inv: FormPage, kind: str = "sale") -> HTM
 
 
 def _adoptable(inv: Inventory, kind: str, found: Any) -> bool:
-    """A sale may name a serial never received when the setting allows it."""
-    return (
-        kind == DocumentKind.SALE.value
-        and found.status is None
-        and inv.setting("unknown_serials_at_sale") == "allow"
-    )
+    """A unit never received, on a document that may take such units (the service says)."""
+    return found.status is None and inv.takes_unknown_serials(kind)
 
 
 def scan_problem(request: Request, message: str) -> HTMLResponse:

@@ -33,6 +33,7 @@ from serialtrack.domain.permissions import Permission, require
 from serialtrack.domain.posting import SerialState, describe
 from serialtrack.domain.rules import rule_for
 from serialtrack.scanning import parse_scan, resolve
+from serialtrack.services.execution import move_row, serial_row
 from serialtrack.services.header import next_number
 
 RULE = rule_for(DocumentKind.INVENTORY_COUNT)
@@ -417,26 +418,18 @@ class _Posting:
             self._flag("count_found", product.id, state.code, f"found again ({describe(state)})")
 
     def _new_serial(self, product: Product, code: str) -> dict[str, Any]:
-        return {
-            "product_id": product.id,
-            "code": code,
-            "code_key": code_key(code),
-            "location_id": self.store.id,
-            "status": SerialStatus.IN_STOCK.value,
-            "last_document_id": self.row["id"],
-            "created_document_id": self.row["id"],
-            "created_at": self.now,
-        }
+        return serial_row(
+            product.id, code, location_id=self.store.id, status=SerialStatus.IN_STOCK,
+            document_id=self.row["id"], now=self.now,
+        )  # fmt: skip
 
     def _move(self, product_id: int, serial_id: int, source: int, target: int) -> None:
         self.moves.append(
-            {
-                "at": self.now, "document_id": self.row["id"],
-                "line_id": self.line_ids[product_id], "product_id": product_id,
-                "serial_id": serial_id, "batch_id": None, "quantity": 1,
-                "from_location_id": source, "to_location_id": target,
-                "user_id": self.actor.user_id, "reversal": False,
-            }
+            move_row(
+                now=self.now, document_id=self.row["id"], line_id=self.line_ids[product_id],
+                product_id=product_id, user_id=self.actor.user_id, serial_id=serial_id,
+                from_location_id=source, to_location_id=target,
+            )
         )  # fmt: skip
 
     def _flag(self, kind: str, product_id: int, code: str, detail: str) -> None:

@@ -162,6 +162,12 @@ def _resolve(
 UNKNOWN_AT_SALE = "unknown_serials_at_sale"
 
 
+def takes_unknown_serials(tx: Tx, actor: Actor, kind: DocumentKind) -> bool:
+    """Whether a document of ``kind`` may name serials never received (a sale, by setting)."""
+    require(actor, Permission.READ)
+    return kind is DocumentKind.SALE and tx.catalog.setting(UNKNOWN_AT_SALE) == "allow"
+
+
 def _adopt_unknown(
     tx: Tx,
     actor: Actor,
@@ -175,7 +181,7 @@ def _adopt_unknown(
     Then they come in first through a posted adjustment at the sale's store, and each is
     listed as a discrepancy to investigate (sold without receipt).
     """
-    if header.rule.kind is not DocumentKind.SALE or tx.catalog.setting(UNKNOWN_AT_SALE) != "allow":
+    if not takes_unknown_serials(tx, actor, header.rule.kind):
         return header, states
     unknown = [
         LineInput(p.product.sku, serials=codes)

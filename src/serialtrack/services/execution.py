@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from serialtrack.adapters.db.store import Tx
@@ -15,6 +15,7 @@ from serialtrack.domain.model import (
     DocumentState,
     Location,
     LocationKind,
+    SerialStatus,
     status_for,
 )
 from serialtrack.domain.posting import (
@@ -36,6 +37,52 @@ ALLOW_NEGATIVE_STOCK = "allow_negative_stock"
 LARGE_DOCUMENT = 10_000
 
 
+def serial_row(
+    product_id: int,
+    code: str,
+    *,
+    location_id: int,
+    status: SerialStatus,
+    document_id: int,
+    now: datetime,
+    expiry: date | None = None,
+) -> dict[str, Any]:
+    """A new serial's row, as the document that brings it in creates it."""
+    return {
+        "product_id": product_id,
+        "code": code,
+        "code_key": code_key(code),
+        "location_id": location_id,
+        "status": status.value,
+        "last_document_id": document_id,
+        "created_document_id": document_id,
+        "created_at": now,
+        "expiry": expiry,
+    }
+
+
+def move_row(
+    *,
+    now: datetime,
+    document_id: int,
+    line_id: int,
+    product_id: int,
+    user_id: int,
+    from_location_id: int,
+    to_location_id: int,
+    serial_id: int | None = None,
+    batch_id: int | None = None,
+    quantity: int = 1,
+) -> dict[str, Any]:
+    """One ledger row: a serial, a part of a batch, or a quantity moving along a route."""
+    return {
+        "at": now, "document_id": document_id, "line_id": line_id, "product_id": product_id,
+        "serial_id": serial_id, "batch_id": batch_id, "quantity": quantity,
+        "from_location_id": from_location_id, "to_location_id": to_location_id,
+        "user_id": user_id, "reversal": False,
+    }  # fmt: skip
+
+
 def post(
     tx: Tx,
     actor: Actor,
@@ -55,25 +102,23 @@ def post(
     rows: list[dict[str, Any]] = []
     for line in planned:
         base = {
-            "at": now,
+            "now": now,
             "document_id": document_id,
             "line_id": line.line_id,
             "product_id": line.product.id,
             "from_location_id": header.from_location.id,
             "to_location_id": header.to_location.id,
             "user_id": actor.user_id,
-            "reversal": False,
-            "batch_id": None,
         }
         if line.batches:
             rows += _move_batches(tx, document_id, header, line, base, now)
             continue
         if not line.codes:
             _move_quantity(tx, header.from_location, header.to_location, line, allow_negative)
-            rows.append({**base, "serial_id": None, "quantity": line.quantity})
+            rows.append(move_row(**base, quantity=line.quantity))
             continue
         for serial_id in _move_serials(tx, document_id, header, line, states, now):
-            rows.append({**base, "serial_id": serial_id, "quantity": 1})
+            rows.append(move_row(**base, serial_id=serial_id))
     tx.ledger.insert_moves(rows)
     if len(rows) >= LARGE_DOCUMENT:
         tx.ledger.refresh_statistics()
@@ -111,17 +156,15 @@ def _move_serials(
     keys = line.keys
     known = {k: states[(line.product.id, k)].id for k in keys if (line.product.id, k) in states}
     fresh = [
-        {
-            "product_id": line.product.id,
-            "code": code,
-            "code_key": key,
-            "location_id": header.to_location.id,
-            "status": status.value,
-            "last_document_id": document_id,
-            "created_document_id": document_id,
-            "created_at": now,
-            "expiry": line.expiry,
-        }
+        serial_row(
+            line.product.id,
+            code,
+            location_id=header.to_location.id,
+            status=status,
+            document_id=document_id,
+            now=now,
+            expiry=line.expiry,
+        )
         for code, key in zip(line.codes, keys, strict=True)
         if key not in known
     ]
@@ -172,7 +215,7 @@ def _move_batches(
                 [Problem(f"{where}.quantity", f"{have.on_hand} on hand, {batch.quantity} asked")],
             )
         tx.ledger.add_batch_quantity(batch_id, target.id, batch.quantity, floor=False)
-        rows.append({**base, "serial_id": None, "batch_id": batch_id, "quantity": batch.quantity})
+        rows.append(move_row(**base, batch_id=batch_id, quantity=batch.quantity))
     tx.ledger.add_quantity(line.product.id, source.id, -line.quantity, floor=False)
     tx.ledger.add_quantity(line.product.id, target.id, line.quantity, floor=False)
     return rows

@@ -306,11 +306,15 @@ def stock(
 
 
 def batches(
-    tx: Tx, actor: Actor, *, sku: str | None = None, location: str | None = None
+    tx: Tx, actor: Actor, *, today: date, sku: str | None = None, location: str | None = None
 ) -> list[dict[str, Any]]:
+    """Batch quantities on hand, each marked ``expired`` (past its expiry date ``today``)."""
     require(actor, Permission.READ)
     f = serial_filter(tx, sku=sku, location=location)
-    return [dict(r._mapping) for r in tx.reads.batches(f.product_id, f.location_id)]
+    return [
+        {**r._mapping, "expired": expired(r.expiry, today)}
+        for r in tx.reads.batches(f.product_id, f.location_id)
+    ]
 
 
 def discrepancies(tx: Tx, actor: Actor, *, limit: int = 1000) -> list[Discrepancy]:

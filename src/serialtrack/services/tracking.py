@@ -29,6 +29,7 @@ from serialtrack.domain.permissions import Permission, require
 from serialtrack.domain.posting import PlannedLine, describe
 from serialtrack.domain.rules import rule_for
 from serialtrack.services import serials
+from serialtrack.services.execution import move_row, serial_row
 from serialtrack.services.header import next_number
 
 RULE = rule_for(DocumentKind.SERIAL_ASSIGNMENT)
@@ -164,32 +165,36 @@ def _post(
     for line, line_id in zip(planned, line_ids, strict=True):
         store = stores[line.line_no]
         assert store is not None
-        base = {
-            "at": now, "document_id": document_id, "line_id": line_id, "product_id": product.id,
-            "user_id": actor.user_id, "reversal": False, "batch_id": None,
-        }  # fmt: skip
+        base = {"now": now, "document_id": document_id, "line_id": line_id,
+                "product_id": product.id, "user_id": actor.user_id}  # fmt: skip
         tx.ledger.add_quantity(product.id, store.id, -line.quantity, floor=True)
         tx.ledger.add_quantity(product.id, adjustment.id, line.quantity, floor=False)
-        moves.append({**base, "serial_id": None, "quantity": line.quantity,
-                      "from_location_id": store.id, "to_location_id": adjustment.id})  # fmt: skip
+        moves.append(move_row(**base, quantity=line.quantity, from_location_id=store.id,
+                              to_location_id=adjustment.id))  # fmt: skip
         created = tx.ledger.insert_serials(
             [
-                {
-                    "product_id": product.id, "code": code, "code_key": code_key(code),
-                    "location_id": store.id, "status": SerialStatus.IN_STOCK.value,
-                    "last_document_id": document_id, "created_document_id": document_id,
-                    "created_at": now,
-                }
+                serial_row(
+                    product.id,
+                    code,
+                    location_id=store.id,
+                    status=SerialStatus.IN_STOCK,
+                    document_id=document_id,
+                    now=now,
+                )
                 for code in line.codes
             ]
-        )  # fmt: skip
+        )
         if len(created) != len(line.codes):
             raise Conflict("some serials were entered elsewhere at the same moment; try again")
         moves += [
-            {**base, "serial_id": created[key], "quantity": 1,
-             "from_location_id": adjustment.id, "to_location_id": store.id}
+            move_row(
+                **base,
+                serial_id=created[key],
+                from_location_id=adjustment.id,
+                to_location_id=store.id,
+            )
             for key in line.keys
-        ]  # fmt: skip
+        ]
     tx.ledger.insert_moves(moves)
     return document_id
 
