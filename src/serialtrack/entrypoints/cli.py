@@ -242,9 +242,15 @@ def setting_set(key: str, value: str) -> None:
     out.print(f"{key} = {value}")
 
 
-from serialtrack.entrypoints import cli_admin, cli_documents, cli_imports, cli_stock  # noqa: E402
+from serialtrack.entrypoints import (  # noqa: E402
+    cli_admin,
+    cli_backup,
+    cli_documents,
+    cli_imports,
+    cli_stock,
+)
 
-__all__ = ["app", "cli_admin", "cli_documents", "cli_imports", "cli_stock", "main"]
+__all__ = ["app", "cli_admin", "cli_backup", "cli_documents", "cli_imports", "cli_stock", "main"]
 
 
 def main() -> None:

@@ -25,6 +25,7 @@ from serialtrack.adapters.files import safe_cell
 from serialtrack.domain.errors import SerialtrackError, Unauthenticated
 from serialtrack.entrypoints import (
     api,
+    api_admin,
     pages_catalog,
     pages_counts,
     pages_documents,
@@ -76,6 +77,7 @@ def create_app(database_url: str) -> FastAPI:
     problems.install(app)
     app.add_middleware(problems.BodyLimit)
     app.include_router(api.router)
+    app.include_router(api_admin.router)
     for router in PAGE_ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

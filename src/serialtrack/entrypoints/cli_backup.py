@@ -1,0 +1,3 @@
+"""CLI commands for backing up and restoring the database."""
+
+from __future__ import annotations
