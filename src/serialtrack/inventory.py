@@ -29,6 +29,7 @@ from serialtrack.domain.permissions import ANONYMOUS, Permission, require
 from serialtrack.inventory_admin import AdminMixin
 from serialtrack.inventory_operations import OperationsMixin
 from serialtrack.services import catalog, documents, imports, queries, setup
+from serialtrack.services import check as ledger_check
 from serialtrack.services import serials as serial_entry
 from serialtrack.services import tracking as tracking_switch
 from serialtrack.services.header import HeaderInput
@@ -321,7 +322,7 @@ class Inventory(AdminMixin, OperationsMixin):
 
     def delete_draft(self, document: DocumentRef) -> None:
         with self.store.transaction() as tx:
-            documents.delete_draft(tx, self.actor, self._id(tx, document))
+            documents.delete_draft(tx, self.actor, self._id(tx, document), now=self.clock())
 
     def document(self, document: DocumentRef) -> DocumentView:
         with self.store.transaction(write=False) as tx:
@@ -461,9 +462,14 @@ class Inventory(AdminMixin, OperationsMixin):
             return queries.discrepancies(tx, self.actor, limit=limit)
 
     def check(self) -> list[str]:
-        """Replay the ledger and compare with the current state; return every disagreement."""
+        """Replay the ledger and compare with the current state; return every disagreement,
+        each naming product, serial, document and location (an empty list: the books agree)."""
+        return [finding.message for finding in self.findings()]
+
+    def findings(self, progress: Callable[[str], None] | None = None) -> list[ledger_check.Finding]:
+        """``check`` with the class of each finding (chain, serial, quantity, document, ...)."""
         with self.store.transaction(write=False) as tx:
-            return queries.check(tx, self.actor)
+            return list(ledger_check.findings(tx, self.actor, progress=progress))
 
 
 def _kind(kind: str | DocumentKind) -> DocumentKind:

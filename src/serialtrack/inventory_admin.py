@@ -23,10 +23,13 @@ class AdminMixin:
         raise NotImplementedError
 
     # logging in -----------------------------------------------------------------------
-    def login(self, username: str, password: str) -> auth.Session:
-        """Check a password and open a browser session (its token is shown once)."""
-        with self.store.transaction() as tx:
-            return auth.login(tx, username, password, now=self.clock())
+    def login(self, username: str, password: str, client: str | None = None) -> auth.Session:
+        """Check a password and open a browser session (its token is shown once).
+
+        ``client`` is the caller's address: failures are recorded and throttled per username
+        and per address (``auth.Throttled``, a kind of ``Unauthenticated``, says for how long).
+        """
+        return auth.login(self.store, username, password, client=client, now=self.clock())
 
     def logout(self, session_token: str) -> None:
         with self.store.transaction() as tx:
@@ -44,10 +47,16 @@ class AdminMixin:
             actor = auth.token_actor(tx, api_token, now=self.clock())
         return self.as_actor(actor)
 
-    def via_password(self, username: str, password: str) -> Inventory:
-        with self.store.transaction(write=False) as tx:
-            actor = auth.check_password(tx, username, password)
+    def via_password(self, username: str, password: str, client: str | None = None) -> Inventory:
+        """The inventory acting as the user of a right password (throttled like ``login``)."""
+        actor = auth.check_password(self.store, username, password, client=client,
+                                    now=self.clock())  # fmt: skip
         return self.as_actor(actor)
+
+    def login_failures(self, limit: int = 100, username: str | None = None) -> list[dict[str, Any]]:
+        """Recent refused logins, newest first (admin only)."""
+        with self.store.transaction(write=False) as tx:
+            return auth.login_failures(tx, self.actor, limit=limit, username=username)
 
     # users and tokens -----------------------------------------------------------------
     def add_user(self, username: str, role: str, password: str | None = None) -> dict[str, Any]:
@@ -58,13 +67,32 @@ class AdminMixin:
         with self.store.transaction(write=False) as tx:
             return auth.users(tx, self.actor)
 
-    def set_user_active(self, username: str, active: bool) -> None:
-        with self.store.transaction() as tx:
-            auth.set_active(tx, self.actor, username, active, now=self.clock())
+    def update_user(
+        self, username: str, *, password: str | None = None,
+        current_password: str | None = None, role: str | None = None,
+        active: bool | None = None, keep_session: str | None = None, client: str | None = None,
+    ) -> dict[str, Any]:  # fmt: skip
+        """Change a user's password, role or active flag: all of it, or (refused) nothing.
 
-    def set_password(self, username: str, password: str) -> None:
-        with self.store.transaction() as tx:
-            auth.set_password(tx, self.actor, username, password, now=self.clock())
+        Your own password needs ``current_password``; everything else needs an admin.
+        ``keep_session`` is the caller's session cookie, which a new password leaves open.
+        """
+        change = auth.UserChange(password, current_password, role, active)
+        return auth.update_user(
+            self.store, self.actor, username, change, keep_session=keep_session,
+            client=client, now=self.clock(),
+        )  # fmt: skip
+
+    def set_user_active(self, username: str, active: bool) -> None:
+        self.update_user(username, active=active)
+
+    def set_password(
+        self, username: str, password: str, current_password: str | None = None
+    ) -> None:
+        self.update_user(username, password=password, current_password=current_password)
+
+    def set_role(self, username: str, role: str) -> None:
+        self.update_user(username, role=role)
 
     def create_token(self, username: str, name: str = "api") -> str:
         """A new API token for ``username`` (admin only); the secret is returned once."""
@@ -78,17 +106,3 @@ class AdminMixin:
     def revoke_token(self, token_id: int) -> None:
         with self.store.transaction() as tx:
             auth.revoke_token(tx, self.actor, token_id, now=self.clock())
-
-    # idempotent requests --------------------------------------------------------------
-    def claim_idempotency_key(self, key: str, request_hash: str) -> Any:
-        """None when this request now owns ``key``; the stored answer when it was seen before."""
-        with self.store.transaction() as tx:
-            return auth.claim(tx, self.actor, key, request_hash, now=self.clock())
-
-    def finish_idempotency_key(self, key: str, status_code: int, response: str) -> None:
-        with self.store.transaction() as tx:
-            tx.auth.finish_key(self.actor.user_id, key, status_code, response)
-
-    def release_idempotency_key(self, key: str) -> None:
-        with self.store.transaction() as tx:
-            tx.auth.release_key(self.actor.user_id, key)

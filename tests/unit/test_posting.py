@@ -28,7 +28,6 @@ from serialtrack.domain.posting import (
     describe,
     outstanding_problems,
     plan_lines,
-    replay,
     serial_problems,
 )
 from serialtrack.domain.rules import rule_for
@@ -244,10 +243,6 @@ def test_every_stock_operation_goes_from_a_store() -> None:
         assert rule.takes == {SerialStatus.IN_STOCK}  # never sold, reserved or in transit
         assert rule.reserves
     assert rule_for(DocumentKind.WRITE_OFF).note_required == "reason"
-
-
-def test_replay_keeps_the_last_place_of_each_serial() -> None:
-    assert replay([(1, 10), (2, 10), (1, 20), (1, 10)]) == {1: 10, 2: 10}
 
 
 @pytest.mark.parametrize(

@@ -71,3 +71,15 @@ def invalid_if(problems: list[Problem], message: str) -> None:
     """Raise ``Invalid`` carrying all ``problems`` when there are any."""
     if problems:
         raise Invalid(message, problems)
+
+
+class Throttled(Unauthenticated):
+    """Too many failed logins: refused without checking the password, ``retry_after`` s left."""
+
+    kind = "throttled"
+
+    def __init__(
+        self, message: str, retry_after: int, problems: list[Problem] | tuple[Problem, ...] = ()
+    ) -> None:
+        super().__init__(message, problems)
+        self.retry_after = retry_after

@@ -19,6 +19,7 @@ class Permission(StrEnum):
     IMPORT_SERIALS = "import_serials"  # bulk files
     ALLOW_EXPIRED = "allow_expired"  # sell or transfer units past their expiry date
     DELETE_SERIAL = "delete_serial"  # one created by mistake, untouched since
+    VERIFY_LEDGER = "verify_ledger"  # replay the whole ledger: `serialtrack check`
 
 
 _VIEWER = {Permission.READ}
@@ -32,7 +33,7 @@ _MANAGER = _CLERK | {
     Permission.ALLOW_EXPIRED,
     Permission.DELETE_SERIAL,
 }
-_ADMIN = _MANAGER | {Permission.MANAGE_USERS}
+_ADMIN = _MANAGER | {Permission.MANAGE_USERS, Permission.VERIFY_LEDGER}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.VIEWER: frozenset(_VIEWER),

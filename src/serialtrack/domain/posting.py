@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from serialtrack.domain.codes import code_key, code_problem
-from serialtrack.domain.errors import Problem
+from serialtrack.domain.errors import Invalid, Problem
+from serialtrack.domain.gtin import is_gtin, normalize_gtin
 from serialtrack.domain.model import (
     BatchInput,
     DocumentKind,
@@ -23,6 +24,7 @@ from serialtrack.domain.model import (
     TrackingMode,
 )
 from serialtrack.domain.rules import KindRule
+from serialtrack.scanning import parse_scan
 
 MAX_LINES = 10_000
 MAX_QUANTITY = 10_000_000
@@ -277,11 +279,10 @@ def _check_line(
     codes: list[str] = []
     for position, raw in enumerate(line.serials):
         at = f"{where}.serials[{position}]"
-        problem = code_problem(raw, at)
-        if problem:
-            problems.append(problem)
+        code, problem = unit_code(product, raw, at)
+        if problem or code is None:
+            problems.append(problem or Problem(at, "no serial"))
             continue
-        code = raw.strip()
         key = (product.id, code_key(code))
         if key in seen:
             problems.append(Problem(at, f"{code} is entered twice (first at {seen[key]})"))
@@ -303,6 +304,51 @@ def _check_line(
             )
         )
     return problems, tuple(codes), quantity
+
+
+_SCAN_MARKS = ("(", "]", "http", "HTTP", "Http")
+
+
+def unit_code(product: Product, raw: object, at: str) -> tuple[str | None, Problem | None]:
+    """The serial a typed or scanned code names for a unit of ``product``: one resolver for
+    every entry path.
+
+    A GS1 element string or Digital Link gives its AI 21 (a GTIN that is not the product's is
+    refused); the product's own GTIN or SKU names the product, not a unit, and is refused
+    ("scan the unit's serial"), never taken for a serial.
+    """
+    text = raw.strip() if isinstance(raw, str) else ""
+    if text.startswith(_SCAN_MARKS) or "\x1d" in text:
+        try:
+            scan = parse_scan(text, at)
+        except Invalid as refusal:
+            return None, (refusal.problems[0] if refusal.problems else Problem(at, str(refusal)))
+        if scan.kind != "plain":
+            own = normalize_gtin(product.gtin) if product.gtin else None
+            shown = text.replace("\x1d", "<GS>")
+            if scan.gtin and own and scan.gtin != own:
+                return None, Problem(
+                    at, f"{shown} is a label of GTIN {scan.gtin}, not of {product.sku} (GTIN {own})"
+                )
+            if not scan.serial:
+                return None, Problem(
+                    at, f"{shown} names the product, not a unit: scan the unit's serial"
+                )
+            raw = scan.serial
+    problem = code_problem(raw, at)
+    if problem:
+        return None, problem
+    text = str(raw).strip()
+    if product.gtin and is_gtin(text) and normalize_gtin(text) == normalize_gtin(product.gtin):
+        return None, Problem(
+            at, f"{text} is the GTIN of {product.sku}: it names the product, not a unit; "
+            "scan the unit's serial",
+        )  # fmt: skip
+    if code_key(text) == code_key(product.sku):
+        return None, Problem(
+            at, f"{text} is the SKU of {product.sku}, not a unit's serial; scan the unit's serial"
+        )
+    return text, None
 
 
 def _check_quantity_line(product: Product, line: LineInput, where: str) -> list[Problem]:
@@ -347,11 +393,21 @@ def serial_problems(
             reason = (
                 _origin_refusal(rule, state, origin)
                 or _refusal(rule, state, document_id, partner_id, from_location_id)
+                or _time_refusal(state, on)
                 or _expiry_refusal(rule, line, state, on, allow_expired)
             )
             if reason:
                 problems.append(Problem(where, f"{line.product.sku} {code}: {reason}", "serial"))
     return problems
+
+
+def _time_refusal(state: SerialState | None, on: date | None) -> str | None:
+    """A document may not move a unit before the unit's latest move."""
+    last = state.last_document_date if state else None
+    if state is None or on is None or last is None or on >= last:
+        return None
+    by = f" by {state.last_document_number}" if state.last_document_number else ""
+    return f"it arrived where it is on {last}{by}; this document is dated {on}, before that"
 
 
 def _expiry_refusal(
@@ -494,11 +550,3 @@ def batch_outstanding_problems(
                     )
                 )
     return problems
-
-
-def replay(moves: Iterable[tuple[int, int]]) -> dict[int, int]:
-    """Current location of every serial from its moves ``(serial_id, to_location_id)`` in order."""
-    where: dict[int, int] = {}
-    for serial_id, to_location_id in moves:
-        where[serial_id] = to_location_id
-    return where

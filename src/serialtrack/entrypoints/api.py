@@ -1,13 +1,15 @@
 """The JSON API under ``/api/v1``: every route authenticates, then calls one ``Inventory`` method.
 
-Roles are checked by the services, not here; this module only translates HTTP to calls.
+Roles are checked by the services. The one exception: a document's role is also checked here,
+before its pasted serial ranges are expanded, and the serials one request names are counted
+(ranges by arithmetic) and capped, so no caller can make the server expand millions of codes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
+import re
 from datetime import date
 from typing import Annotated, Any
 
@@ -25,7 +27,9 @@ from fastapi import (
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
-from serialtrack.domain.errors import Forbidden, SerialtrackError, Unauthenticated
+from serialtrack.domain.codes import MAX_CODE_LENGTH
+from serialtrack.domain.entry import split_codes
+from serialtrack.domain.errors import Forbidden, Invalid, Problem, Unauthenticated
 from serialtrack.domain.model import (
     BatchInput,
     LineInput,
@@ -34,14 +38,21 @@ from serialtrack.domain.model import (
     Product,
     SerialView,
 )
+from serialtrack.domain.permissions import document_permission, require
 from serialtrack.entrypoints import api_models as m
+from serialtrack.entrypoints.problems import problem_parts
 from serialtrack.inventory import Inventory
+from serialtrack.services import idempotency
+from serialtrack.services.header import HeaderInput
 from serialtrack.services.queries import DocumentView
 from serialtrack.services.serials import ScanResult
 
 SESSION_COOKIE = "serialtrack_session"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+MAX_REQUEST_SERIALS = 100_000  # serials one document request may name, ranges counted
+_LAST_NUMBER = re.compile(r"(.*?)([0-9]+)([^0-9]*)", re.DOTALL)  # as domain.entry reads ranges
+_CODE = re.compile(r"(?:[^\s,;]|[\x1c-\x1f])+")  # what domain.entry.split_codes splits out
 
 router = APIRouter(prefix="/api/v1", responses=m.PROBLEM_RESPONSES)
 
@@ -90,7 +101,8 @@ def health() -> dict[str, str]:
 def log_in(body: m.LoginIn, request: Request, response: Response) -> dict[str, Any]:
     """Log in with a password: sets the session cookie; send the returned CSRF token back in
     the ``X-CSRF-Token`` header on every non-GET request made with that cookie."""
-    session = base(request).login(body.username, body.password)
+    client = request.client.host if request.client else None
+    session = base(request).login(body.username, body.password, client=client)
     response.set_cookie(
         SESSION_COOKIE, session.token, httponly=True, samesite="lax",
         secure=request.url.scheme == "https", max_age=12 * 3600, path="/",
@@ -195,33 +207,67 @@ def create_document(
     """Create a document (posted at once unless ``post`` is false).
 
     With an ``Idempotency-Key`` header a retry with the same key and body returns the first
-    answer instead of acting twice; the same key with another body is a 409.
+    answer (with the header ``Idempotent-Replayed: true``) instead of acting again; the same
+    key with another body is a 409. The key, the document and the answer are stored in one
+    transaction, so a request cut short leaves nothing behind and its retry runs afresh.
     """
+    lines = _admitted_lines(inv, body)
     if not idempotency_key:
-        return _document(inv, body)
+        return inv.create_document(body.kind, lines, post=body.post, **_header(body))
     digest = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
-    seen = inv.claim_idempotency_key(idempotency_key, digest)
-    if seen is not None:
-        return _replay(seen)
-    try:
-        view = _document(inv, body)
-    except SerialtrackError as refusal:
-        from serialtrack.entrypoints.problems import problem_parts
-
-        status, content = problem_parts(refusal)
-        inv.finish_idempotency_key(idempotency_key, status, json.dumps(content))
-        raise
-    except BaseException:
-        inv.release_idempotency_key(idempotency_key)
-        raise
-    content = jsonable_encoder(view)
-    inv.finish_idempotency_key(idempotency_key, 201, json.dumps(content))
-    return JSONResponse(content, status_code=201)
+    answer = idempotency.create_document(
+        inv.store, inv.actor, idempotency_key, digest, HeaderInput(body.kind, **_header(body)),
+        lines, post=body.post, encode=jsonable_encoder, refusal=problem_parts, clock=inv.clock,
+    )  # fmt: skip
+    media = "application/json" if answer.status_code < 400 else "application/problem+json"
+    headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
+    return JSONResponse(
+        answer.body, status_code=answer.status_code, media_type=media, headers=headers
+    )
 
 
-def _document(inv: Inventory, body: m.DocumentIn) -> DocumentView:
-    lines = _lines(body)
-    return inv.create_document(body.kind, lines, post=body.post, **_header(body))
+def _admitted_lines(inv: Inventory, body: m.DocumentIn) -> list[LineInput]:
+    """The lines, ranges expanded, once the caller may make this kind of document and the
+    request names at most ``MAX_REQUEST_SERIALS`` serials (counted without expanding)."""
+    require(inv.actor, document_permission(body.kind))
+    _check_serial_count(body)
+    return _lines(body)
+
+
+def _check_serial_count(body: m.DocumentIn) -> None:
+    total, first_over = 0, None
+    for index, line in enumerate(body.lines):
+        total += len(line.serials or ()) + _text_size(line.serial_text)
+        if total > MAX_REQUEST_SERIALS and first_over is None:
+            first_over = index
+    if first_over is not None:
+        message = (
+            f"the request names {total:,} serials (ranges counted); at most "
+            f"{MAX_REQUEST_SERIALS:,} in one request: line {first_over} goes over"
+        )
+        raise Invalid(
+            f"too many serials in one request: {total:,}, at most {MAX_REQUEST_SERIALS:,}",
+            [Problem(f"lines[{first_over}]", message, "too-many")],
+        )
+
+
+def _text_size(text: str | None) -> int:
+    """How many codes pasted text stands for, ranges counted by arithmetic, not expanded."""
+    if not text:
+        return 0
+    if ".." not in text:  # no range: count the codes without making a list of them
+        return _CODE.subn("", text)[1]
+    return sum(_range_size(token) if ".." in token else 1 for token in split_codes(text))
+
+
+def _range_size(token: str) -> int:
+    start, _, end = token.partition("..")
+    if len(start) > MAX_CODE_LENGTH or len(end) > MAX_CODE_LENGTH:
+        return 1  # not a readable range: the parser names it
+    first, last = _LAST_NUMBER.fullmatch(start), _LAST_NUMBER.fullmatch(end)
+    if not first or not last:
+        return 1
+    return max(int(last[2]) - int(first[2]) + 1, 1)
 
 
 def _header(body: m.DocumentIn) -> dict[str, Any]:
@@ -254,12 +300,6 @@ def _codes(line: m.LineIn, index: int) -> tuple[str, ...]:
     return codes
 
 
-def _replay(seen: Any) -> JSONResponse:
-    status = int(seen["status_code"])
-    media = "application/json" if status < 400 else "application/problem+json"
-    return JSONResponse(json.loads(seen["response"]), status_code=status, media_type=media)
-
-
 @router.get("/documents", tags=["documents"])
 def list_documents(
     inv: Inv,
@@ -290,7 +330,8 @@ def update_draft(inv: Inv, ref: str, body: m.DocumentIn) -> DocumentView:
     """Replace a draft's header and lines (it keeps its id and number); ``"post": true`` also
     posts it (without ``post`` it stays a draft)."""
     post = body.post if "post" in body.model_fields_set else False
-    return inv.update_draft(_ref(ref), _lines(body), kind=body.kind, post=post, **_header(body))
+    lines = _admitted_lines(inv, body)
+    return inv.update_draft(_ref(ref), lines, kind=body.kind, post=post, **_header(body))
 
 
 @router.post("/documents/{ref}/post", tags=["documents"])

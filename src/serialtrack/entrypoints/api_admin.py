@@ -8,13 +8,32 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
+from pydantic import Field, StringConstraints
 
+from serialtrack.domain.model import Role
 from serialtrack.entrypoints import api_models as m
-from serialtrack.entrypoints.api import Inv
+from serialtrack.entrypoints.api import SESSION_COOKIE, Inv
 
 router = APIRouter(prefix="/api/v1", responses=m.PROBLEM_RESPONSES)
+Password = Annotated[str, StringConstraints(max_length=1024)]
+
+
+class UserChangeIn(m.Strict):
+    """A change to a user; fields left out stay as they are. Refused changes write nothing."""
+
+    password: Password | None = None
+    current_password: Password | None = Field(
+        None, description="Required to change your own password; not for others' (admins)."
+    )
+    role: Role | None = Field(None, description="Admins only; the last active admin stays one.")
+    active: bool | None = Field(None, description="Admins only; not for yourself.")
+
+
+def client_address(request: Request) -> str | None:
+    """The caller's address, as failed logins are recorded and throttled by it."""
+    return request.client.host if request.client else None
 
 
 # --- users, tokens, settings ---------------------------------------------------------------
@@ -29,13 +48,26 @@ def create_user(inv: Inv, body: m.UserIn) -> dict[str, Any]:
 
 
 @router.patch("/users/{username}", tags=["admin"])
-def update_user(inv: Inv, username: str, body: m.UserPatch) -> dict[str, Any]:
-    if body.password is not None:
-        inv.set_password(username, body.password)
-    if body.active is not None:
-        inv.set_user_active(username, body.active)
-    found = [u for u in inv.users() if u["username"] == username]
-    return jsonable_encoder(found[0]) if found else {"username": username}
+def update_user(inv: Inv, username: str, body: UserChangeIn, request: Request) -> dict[str, Any]:
+    """Change a password, role or active flag, all or nothing. Your own password needs
+    ``current_password`` (a wrong one counts as a failed login); a new password ends the
+    user's other browser sessions."""
+    user = inv.update_user(
+        username, password=body.password, current_password=body.current_password,
+        role=body.role.value if body.role is not None else None, active=body.active,
+        keep_session=request.cookies.get(SESSION_COOKIE), client=client_address(request),
+    )  # fmt: skip
+    return jsonable_encoder(user)
+
+
+@router.get("/login-failures", tags=["admin"])
+def list_login_failures(
+    inv: Inv,
+    username: Annotated[str | None, Query(max_length=80)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    """Recent refused logins, newest first: username as typed, client address, reason."""
+    return jsonable_encoder({"items": inv.login_failures(limit=limit, username=username)})
 
 
 @router.get("/tokens", tags=["admin"])
@@ -59,3 +91,16 @@ def revoke_token(inv: Inv, token_id: Annotated[int, Path(ge=1, le=2**62)]) -> Re
 def set_setting(inv: Inv, key: str, body: m.SettingIn) -> dict[str, str]:
     inv.set_setting(key, body.value)
     return {"key": key, "value": body.value}
+
+
+# --- the books' own check ------------------------------------------------------------------
+@router.get("/check", tags=["admin"])
+def check_ledger(inv: Inv) -> dict[str, Any]:
+    """Replay the whole ledger (admin): every disagreement between the books and the ledger,
+    and the hash chain over every ledger entry. ``ok`` is true when there is none."""
+    found = inv.findings()
+    return {
+        "ok": not found,
+        "count": len(found),
+        "findings": [{"kind": f.kind, "message": f.message} for f in found],
+    }

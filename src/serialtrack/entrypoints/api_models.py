@@ -185,11 +185,6 @@ class UserIn(Strict):
     password: Annotated[str, StringConstraints(max_length=1024)] | None = None
 
 
-class UserPatch(Strict):
-    active: bool | None = None
-    password: Annotated[str, StringConstraints(max_length=1024)] | None = None
-
-
 class TokenIn(Strict):
     username: Annotated[str, StringConstraints(min_length=1, max_length=80)]
     name: Annotated[str, StringConstraints(max_length=120)] = "api"

@@ -157,14 +157,16 @@ def _has_users(store: Any) -> bool:
 
 @app.command()
 def check() -> None:
-    """Replay the ledger and compare it with the current state of every serial."""
-    with inventory() as inv:
-        problems = inv.check()
-    for line in problems:
-        err.print(line, markup=False)
-    if problems:
+    """Replay the whole ledger: serials, quantities, batches, documents, numbering and the
+    hash chain over every entry. Exit status 1 when anything disagrees."""
+    with inventory() as inv, err.status("checking the ledger") as status:
+        found = inv.findings(progress=lambda section: status.update(f"checking {section}"))
+    for finding in found:
+        err.print(f"[{finding.kind}] {finding.message}", markup=False)
+    if found:
+        err.print(f"{len(found)} disagreement(s) found", markup=False)
         raise typer.Exit(1)
-    out.print("ledger and current state agree")
+    out.print("ledger and current state agree; the ledger's chain is intact")
 
 
 # master data --------------------------------------------------------------------------

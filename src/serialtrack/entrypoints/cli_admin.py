@@ -9,7 +9,9 @@ import typer
 from serialtrack.entrypoints.cli import _table, app, inventory, out
 
 user_app = typer.Typer(
-    no_args_is_help=True, pretty_exceptions_show_locals=False, help="Users: add, list, disable."
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    help="Users: add, list, set-role, passwd, disable, enable; failed logins.",
 )
 token_app = typer.Typer(
     no_args_is_help=True,
@@ -42,8 +44,11 @@ def user_add(
 def user_list() -> None:
     """List users."""
     with inventory() as inv:
-        rows = [[u["username"], u["role"], "yes" if u["active"] else "no"] for u in inv.users()]
-    _table("Users", ["username", "role", "active"], rows)
+        rows = [
+            [u["username"], u["role"], "yes" if u["active"] else "no", u["last_login_at"]]
+            for u in inv.users()
+        ]
+    _table("Users", ["username", "role", "active", "last login"], rows)
 
 
 @user_app.command("disable")
@@ -60,6 +65,45 @@ def user_enable(username: str) -> None:
     with inventory() as inv:
         inv.set_user_active(username, True)
     out.print(f"user {username} enabled")
+
+
+@user_app.command("set-role")
+def user_set_role(
+    username: str, role: Annotated[str, typer.Argument(help="viewer, clerk, manager or admin")]
+) -> None:
+    """Change a user's role (the last active admin stays an admin)."""
+    with inventory() as inv:
+        inv.set_role(username, role)
+    out.print(f"user {username} is now {role}")
+
+
+@user_app.command("passwd")
+def user_passwd(username: str) -> None:
+    """Set a user's password (asked twice, hidden); their browser sessions end.
+
+    Your own password (the --user you act as) also needs the current one.
+    """
+    with inventory() as inv:
+        current = None
+        if username == inv.actor.username:
+            current = typer.prompt("Current password", hide_input=True)
+        password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+        inv.set_password(username, password, current_password=current)
+    out.print(f"password of {username} changed")
+
+
+@user_app.command("failures")
+def user_failures(
+    username: Annotated[str | None, typer.Option(help="Only this username (as typed).")] = None,
+    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 50,
+) -> None:
+    """List recent failed logins: when, username as typed, client address, why."""
+    with inventory() as inv:
+        rows = [
+            [f["at"], f["username"], f["client"], f["reason"]]
+            for f in inv.login_failures(limit=limit, username=username)
+        ]
+    _table("Failed logins", ["at", "username", "client", "reason"], rows)
 
 
 @token_app.command("create")

@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from serialtrack.domain.errors import SerialtrackError
+from serialtrack.domain.errors import Invalid, Problem, SerialtrackError
 from serialtrack.domain.model import DocumentKind, DocumentState
 from serialtrack.domain.permissions import document_permission
 from serialtrack.entrypoints import pages_entry as entry
@@ -22,6 +22,7 @@ from serialtrack.entrypoints.pages import (
     Page,
     form_dates,
     form_lines,
+    line_indexes,
     refusal_context,
     render,
     service_lines,
@@ -111,6 +112,8 @@ def new_receipt(request: Request, inv: Page) -> HTMLResponse:
 async def post_receipt(request: Request, inv: FormPage) -> Response:
     form = await request.form()
     header, lines = _header(form), form_lines(form)
+    if (refusal := _pasted_not_added(form)) is not None:
+        return _form(request, inv, "receipt", header, lines, refusal=refusal)
     try:
         posted = inv.receive(
             supplier=header["partner"], location=header["location"],
@@ -119,6 +122,17 @@ async def post_receipt(request: Request, inv: FormPage) -> Response:
     except SerialtrackError as refusal:
         return _form(request, inv, "receipt", header, lines, refusal=refusal)
     return RedirectResponse(f"/documents/{posted.id}", status_code=303)
+
+
+def _pasted_not_added(form: Any) -> Invalid | None:
+    """The form posts what its rows show: serials left in a paste box are refused, not dropped."""
+    problems = [
+        Problem(f"lines[{i}].paste",
+                "pasted serials not added yet: press “Add pasted” or clear the box")
+        for i in line_indexes(form)
+        if str(form.get(f"paste-{i}") or "").strip()
+    ]  # fmt: skip
+    return Invalid("the paste box still holds serials", problems) if problems else None
 
 
 # --- opening balance --------------------------------------------------------------------------
@@ -133,6 +147,8 @@ async def post_opening_balance(request: Request, inv: FormPage) -> Response:
     """Units already on hand when serialtrack starts (a manager's)."""
     form = await request.form()
     header, lines = _header(form), form_lines(form)
+    if (refusal := _pasted_not_added(form)) is not None:
+        return _form(request, inv, "opening_balance", header, lines, refusal=refusal)
     try:
         posted = inv.opening_balance(
             location=header["location"], lines=service_lines(lines), **_extra(header)

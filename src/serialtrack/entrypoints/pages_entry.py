@@ -26,7 +26,7 @@ from starlette.datastructures import UploadFile
 
 from serialtrack.domain.codes import code_key
 from serialtrack.domain.errors import Invalid, Problem, SerialtrackError
-from serialtrack.domain.model import DocumentKind, Product, TrackingMode
+from serialtrack.domain.model import DocumentKind, Product, SerialStatus, SerialView, TrackingMode
 from serialtrack.domain.permissions import Permission, allowed
 from serialtrack.entrypoints.pages import (
     BATCH_PICKED_KINDS,
@@ -140,11 +140,40 @@ def picker(
         fresh = {r["id"] for r in rows}
         rows = [{**r, "expired": r["id"] not in fresh} for r in inv.serials(**query)]
     taken = set(chosen)
-    offered = [r for r in rows if r["serial"] not in taken]
+    offered = [r for r in rows if r["serial"] not in taken]  # exact matches first (the query)
     hint = "" if rows or q else f"No {sku} in stock at {location}."
     if q and not rows:
         hint = f"No {sku} in stock at {location} starts with “{q}”."
     return {"chosen": chosen, "offered": offered, "hint": hint, "q": q}
+
+
+def picked(inv: Inventory, sku: str, q: str, found: dict[str, Any]) -> tuple[str | None, str]:
+    """What Enter in a picker's search chooses: the unit whose code (or a code it had before a
+    correction) is ``q`` exactly, even when longer codes start with it (K1 beside K10, K11);
+    only when ``q`` names no unit of ``sku``, the one unit it is a prefix of. Also a hint when
+    nothing is chosen because the unit ``q`` names is not among those offered."""
+    if not q:
+        return None, ""
+    unit = _named(inv, sku, q)
+    if unit is None:
+        offered = found["offered"]
+        return (offered[0]["serial"], "") if len(offered) == 1 else (None, "")
+    if any(r["serial"] == unit.code for r in found["offered"]):
+        return unit.code, ""
+    if unit.code in found["chosen"]:
+        return None, f"{unit.code} is chosen already."
+    if unit.status is SerialStatus.IN_STOCK and unit.expired:
+        return None, f"{sku} {unit.code} expired on {unit.expiry}: not sellable."
+    where = f"{unit.status.value.replace('_', ' ')} at {unit.location}"
+    return None, f"{sku} {unit.code} is not offered here ({where})."
+
+
+def _named(inv: Inventory, sku: str, q: str) -> SerialView | None:
+    """The unit of ``sku`` that ``q`` names exactly (its code, else a code it had)."""
+    try:
+        return inv.serial(sku, q, history=False)
+    except SerialtrackError:
+        return None
 
 
 def origin_lines(found: DocumentView) -> list[dict[str, Any]]:
@@ -273,7 +302,8 @@ def _product(inv: Inventory, sku: str) -> Product | None:
 async def pick(
     request: Request, inv: FormPage, index: int, part: str = "all", kind: str = "sale"
 ) -> HTMLResponse:
-    """A sale line's picker; with ``pick`` set (Enter from a scanner) a single match is chosen."""
+    """A sale line's picker; with ``pick`` set (Enter from a scanner) the unit the search names
+    exactly is chosen, else its single match (``picked``)."""
     form = await request.form()
     line = form_line(form, index)
     product = _product(inv, line["sku"])
@@ -284,9 +314,13 @@ async def pick(
     sellable = kind in SELLABLE_KINDS
     if line["serial"]:
         found = picker(inv, line["sku"], location, line["serials"], q, sellable=sellable)
-        if form.get(f"pick-{index}") == "1" and q and len(found["offered"]) == 1:
-            line["serials"].append(found["offered"][0]["serial"])
-            found = picker(inv, line["sku"], location, line["serials"], "", sellable=sellable)
+        if form.get(f"pick-{index}") == "1" and q and location:
+            code, hint = picked(inv, line["sku"], q, found)
+            if code is not None:
+                line["serials"].append(code)
+                found = picker(inv, line["sku"], location, line["serials"], "", sellable=sellable)
+            elif hint:
+                found["hint"] = hint
         line.update(found)
     template = "_picklist.html" if part == "list" else "_picker.html"
     shown = kind if kind in PICKED_KINDS else "sale"

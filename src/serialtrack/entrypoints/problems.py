@@ -16,15 +16,19 @@ from serialtrack.domain.errors import (
     Invalid,
     NotFound,
     SerialtrackError,
+    Throttled,
     Unauthenticated,
 )
 
 MEDIA = "application/problem+json"
-STATUS = {NotFound: 404, Invalid: 422, Conflict: 409, Forbidden: 403, Unauthenticated: 401}
+STATUS = {  # Throttled first: it is also an Unauthenticated
+    Throttled: 429, NotFound: 404, Invalid: 422, Conflict: 409, Forbidden: 403,
+    Unauthenticated: 401,
+}  # fmt: skip
 TITLES = {
     400: "Bad request", 401: "Not logged in", 403: "Not allowed", 404: "Not found",
     405: "Method not allowed", 409: "Conflict", 413: "Request too large",
-    422: "Invalid input", 500: "Internal error",
+    422: "Invalid input", 429: "Too many requests", 500: "Internal error",
 }  # fmt: skip
 MAX_BODY = 64 * 1024 * 1024  # a 100,000-serial document is about 2 MB of JSON
 
@@ -58,6 +62,8 @@ def install(app: FastAPI) -> None:
     async def refused(_: Request, error: SerialtrackError) -> JSONResponse:
         status, body = problem_parts(error)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        if isinstance(error, Throttled):
+            headers = {"Retry-After": str(error.retry_after)}
         return JSONResponse(body, status_code=status, media_type=MEDIA, headers=headers)
 
     @app.exception_handler(RequestValidationError)

@@ -22,10 +22,11 @@ from fastapi.staticfiles import StaticFiles
 
 import serialtrack
 from serialtrack.adapters.files import safe_cell
-from serialtrack.domain.errors import SerialtrackError, Unauthenticated
+from serialtrack.domain.errors import SerialtrackError, Throttled, Unauthenticated
 from serialtrack.entrypoints import (
     api,
     api_admin,
+    headers,
     pages_catalog,
     pages_counts,
     pages_documents,
@@ -71,11 +72,12 @@ def create_app(database_url: str) -> FastAPI:
         description="Serial-number inventory: every unit from receipt to sale and back.",
         lifespan=lifespan,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # served below from vendored files: no CDN, no inline script
         redoc_url=None,
     )
     problems.install(app)
     app.add_middleware(problems.BodyLimit)
+    headers.install(app)
     app.include_router(api.router)
     app.include_router(api_admin.router)
     for router in PAGE_ROUTERS:
@@ -93,6 +95,30 @@ def app_from_env() -> FastAPI:
     return create_app(os.environ.get("SERIALTRACK_DATABASE_URL") or Settings().database_url)
 
 
+# Swagger UI from static/swagger/ (swagger-ui-dist, see its VERSION): the app starts and shows
+# its API docs with no network, under a CSP that allows no inline script (swagger-init.js).
+API_DOCS = """<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>serialtrack API</title>
+  <link rel="stylesheet" href="/static/swagger/swagger-ui.css">
+  <link rel="icon" type="image/png" href="/static/swagger/favicon-32x32.png">
+</head>
+<body>
+  <div id="swagger-ui" data-openapi-url="/api/v1/openapi.json"></div>
+  <script src="/static/swagger/swagger-ui-bundle.js"></script>
+  <script src="/static/swagger/swagger-init.js"></script>
+</body>
+</html>
+"""
+
+
+@pages.get("/api/docs", response_class=HTMLResponse)
+def api_docs() -> HTMLResponse:
+    return HTMLResponse(API_DOCS)
+
+
 @pages.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, error: str = "") -> HTMLResponse:
     return render(request, "login.html", {"error": error})
@@ -102,8 +128,13 @@ def login_form(request: Request, error: str = "") -> HTMLResponse:
 def login(
     request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()]
 ) -> Response:
+    client = request.client.host if request.client else None
     try:
-        session = request.app.state.inventory.login(username, password)
+        session = request.app.state.inventory.login(username, password, client=client)
+    except Throttled as refusal:
+        context = {"error": refusal.message, "username": username}
+        headers = {"Retry-After": str(refusal.retry_after)}
+        return render(request, "login.html", context, status_code=429, headers=headers)
     except Unauthenticated as refusal:
         context = {"error": refusal.message, "username": username}
         return render(request, "login.html", context, status_code=401)

@@ -11,6 +11,7 @@ from serialtrack.domain.errors import Conflict, Invalid, NotFound, Problem
 from serialtrack.domain.gtin import normalize_gtin
 from serialtrack.domain.model import Actor, Location, LocationKind, Partner, Product, TrackingMode
 from serialtrack.domain.permissions import Permission, require
+from serialtrack.domain.text import clean_text, storable, text_problem
 
 SETTINGS = {
     "allow_negative_stock": ("false", ("true", "false")),
@@ -19,6 +20,8 @@ SETTINGS = {
     # allow: a sale may name a serial never received; it comes in through an adjustment and
     # is listed as a discrepancy. refuse (default): such a sale is refused.
     "unknown_serials_at_sale": ("refuse", ("refuse", "allow")),
+    # How long the answer to a request sent with an Idempotency-Key is kept for its retries.
+    "idempotency_retention_hours": ("24", ("1", "6", "12", "24", "48", "72", "168")),
 }
 VIRTUAL_LOCATIONS = {
     LocationKind.SUPPLIER: "Suppliers",
@@ -30,12 +33,25 @@ VIRTUAL_LOCATIONS = {
 
 
 def _name(field: str, value: object, limit: int, problems: list[Problem]) -> str:
+    """A one-line name or code, trimmed and in NFC; a problem naming ``field`` otherwise."""
     if not isinstance(value, str) or not value.strip():
         problems.append(Problem(field, f"{field} is required"))
         return ""
-    value = value.strip()
+    if problem := text_problem(value, field):
+        problems.append(problem)
+        return ""
+    value = clean_text(value.strip(), field)
     if len(value) > limit:
         problems.append(Problem(field, f"{field} is longer than {limit} characters"))
+    return value
+
+
+def _lookup(field: str, value: str, what: str) -> str:
+    """A name to look up. One no database can hold (NUL, a lone surrogate) is simply not
+    found, rather than handed to the database, which may fail on it (PostgreSQL on NUL).
+    Names stored before text was checked stay findable, so they can be renamed."""
+    if not isinstance(value, str) or not storable(value):
+        raise NotFound(f"no {what} {value!r}", [Problem(field, "no such name")])
     return value
 
 
@@ -124,7 +140,7 @@ def update_product(
 ) -> Product:
     """Change a product's descriptive fields; its SKU and tracking mode stay as they are."""
     require(actor, Permission.MANAGE_CATALOG)
-    product = tx.catalog.product_by_sku(sku)
+    product = tx.catalog.product_by_sku(_lookup("sku", sku, "product with SKU"))
     if product is None:
         raise NotFound(f"no product with SKU {sku!r}", [Problem("sku", sku)])
     problems: list[Problem] = []
@@ -174,7 +190,7 @@ def products(
 
 def location(tx: Tx, actor: Actor, name: str) -> Location:
     require(actor, Permission.READ)
-    found = tx.catalog.location_by_name(name)
+    found = tx.catalog.location_by_name(_lookup("name", name, "location named"))
     if found is None:
         raise NotFound(f"no location named {name!r}", [Problem("name", name)])
     return found
@@ -182,7 +198,7 @@ def location(tx: Tx, actor: Actor, name: str) -> Location:
 
 def partner(tx: Tx, actor: Actor, name: str) -> Partner:
     require(actor, Permission.READ)
-    found = tx.catalog.partner_by_name(name)
+    found = tx.catalog.partner_by_name(_lookup("name", name, "partner named"))
     if found is None:
         raise NotFound(f"no partner named {name!r}", [Problem("name", name)])
     return found
@@ -190,7 +206,7 @@ def partner(tx: Tx, actor: Actor, name: str) -> Partner:
 
 def product(tx: Tx, actor: Actor, sku: str) -> Product:
     require(actor, Permission.READ)
-    found = tx.catalog.product_by_sku(sku)
+    found = tx.catalog.product_by_sku(_lookup("sku", sku, "product with SKU"))
     if found is None:
         raise NotFound(f"no product with SKU {sku!r}", [Problem("sku", sku)])
     return found
@@ -253,7 +269,7 @@ def add_partner(
 def update_location(tx: Tx, actor: Actor, name: str, new_name: str, *, now: datetime) -> Location:
     """Rename a store or warehouse (virtual locations keep their names)."""
     require(actor, Permission.MANAGE_CATALOG)
-    location = tx.catalog.location_by_name(name)
+    location = tx.catalog.location_by_name(_lookup("name", name, "location named"))
     if location is None:
         raise NotFound(f"no location named {name!r}", [Problem("name", name)])
     if location.kind is not LocationKind.INTERNAL:
@@ -274,7 +290,7 @@ def update_partner(
 ) -> Partner:
     """Rename a partner or change whether it is a supplier and/or a customer."""
     require(actor, Permission.MANAGE_CATALOG)
-    partner = tx.catalog.partner_by_name(name)
+    partner = tx.catalog.partner_by_name(_lookup("name", name, "partner named"))
     if partner is None:
         raise NotFound(f"no partner named {name!r}", [Problem("name", name)])
     problems: list[Problem] = []

@@ -142,7 +142,9 @@ def delete(tx: Tx, actor: Actor, sku: str, code: str, *, reason: str | None, now
     elif state.reserved_by is not None:
         refusal = f"it is held by draft {state.reserved_by_number}"
     if refusal is None:
-        refusal = tx.ledger.delete_serial(state.id, created_by)
+        refusal = tx.ledger.delete_serial(
+            state.id, created_by, user_id=actor.user_id, at=now, reason=reason
+        )
     if refusal:
         message = f"{sku} {state.code} cannot be deleted: {refusal}"
         raise Conflict(message, [Problem("code", refusal)])

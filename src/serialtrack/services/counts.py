@@ -30,7 +30,7 @@ from serialtrack.domain.model import (
     TrackingMode,
 )
 from serialtrack.domain.permissions import Permission, require
-from serialtrack.domain.posting import SerialState, describe
+from serialtrack.domain.posting import SerialState, describe, unit_code
 from serialtrack.domain.rules import rule_for
 from serialtrack.scanning import parse_scan, resolve
 from serialtrack.services.execution import move_row, serial_row
@@ -208,7 +208,7 @@ def _product_and_code(
         if not matches and scope is None:  # perhaps a code corrected since: its old code
             matches = {sku for sku, _ in tx.reads.serials_by_key(code_key(code))}
         if scope is not None and (scope.sku in matches or not matches):
-            return scope, code
+            return _unit(tx, scope, code, where, problems)
         if len(matches) != 1:
             why = "no product has this serial" if not matches else "several products have it"
             problems.append(Problem(where, f"{code}: {why}; say which product (SKU)"))
@@ -218,7 +218,20 @@ def _product_and_code(
     if product.tracking is not TrackingMode.SERIAL:
         problems.append(Problem(where, f"{product.sku} is not serial-tracked"))
         return None
-    return product, code
+    return _unit(tx, product, code, where, problems)
+
+
+def _unit(
+    tx: Tx, product: Product, code: str, where: str, problems: list[Problem]
+) -> tuple[Product, str] | None:
+    """The unit's current code: an earlier (corrected) code finds it; the product's GTIN or
+    SKU names no unit."""
+    read, problem = unit_code(product, code, where)
+    if problem or read is None:
+        problems.append(problem or Problem(where, "no serial"))
+        return None
+    current = tx.ledger.corrected_codes(product.id, [code_key(read)])
+    return product, current.get(code_key(read), read)
 
 
 def view(tx: Tx, actor: Actor, count_id: int) -> CountView:
@@ -338,6 +351,9 @@ class _Posting:
             self._found(self.products[sku], code, state)  # type: ignore[arg-type]
         self.tx.ledger.insert_moves(self.moves)
         self.tx.ledger.insert_discrepancies(self.flags)
+        self.tx.documents.record_event(
+            self.row["id"], "posted", user_id=self.actor.user_id, at=self.now
+        )
 
     def _lines(self) -> None:
         found = self.diff.found_by_product

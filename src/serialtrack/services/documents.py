@@ -59,7 +59,7 @@ def create(
     problems += line_problems
     if problems or header is None:
         raise Invalid(f"the {rule.label} is not valid", problems)
-    states = _states(tx, planned)
+    planned, states = _states(tx, rule, planned)
     header, states = _adopt_unknown(tx, actor, header, planned, states, now)
     _check_serials(tx, rule, header, planned, states, document_id=None)
     document_id, planned = _insert(tx, actor, header, planned, now)
@@ -112,7 +112,7 @@ def update_draft(
     problems += line_problems
     if problems or header is None:
         raise Invalid(f"the {rule.label} is not valid", problems)
-    states = _states(tx, planned)
+    planned, states = _states(tx, rule, planned)
     if same_number:
         header = replace(header, number=row["number"])
     header, states = _adopt_unknown(tx, actor, header, planned, states, now)
@@ -213,7 +213,7 @@ def _adopt_unknown(
             for code in line.serials
         ]
     )
-    return replace(header, number=number), _states(tx, planned)
+    return replace(header, number=number), _states(tx, header.rule, planned)[1]
 
 
 def _header_values(header: Header) -> dict[str, object]:
@@ -244,8 +244,7 @@ def post(tx: Tx, actor: Actor, document_id: int, *, now: datetime) -> None:
         raise Conflict(f"{row['number']} is {row['state']}; only a draft can be posted")
     header = _header_of(tx, rule, row)
     _origin_still_posted(tx, header)
-    planned = _planned_of(tx, document_id)
-    states = _states(tx, planned)
+    planned, states = _states(tx, rule, _planned_of(tx, document_id))
     _check_serials(tx, rule, header, planned, states, document_id=document_id)
     tx.documents.forget_draft_serials(document_id)
     execution.post(tx, actor, document_id, header, planned, states, now=now)
@@ -261,7 +260,7 @@ def cancel(tx: Tx, actor: Actor, document_id: int, *, now: datetime) -> None:
     execution.cancel(tx, actor, row, now=now)
 
 
-def delete_draft(tx: Tx, actor: Actor, document_id: int) -> None:
+def delete_draft(tx: Tx, actor: Actor, document_id: int, *, now: datetime) -> None:
     row = _document(tx, document_id)
     require(actor, document_permission(DocumentKind(row["kind"])))
     if row["state"] != DocumentState.DRAFT.value:
@@ -269,7 +268,7 @@ def delete_draft(tx: Tx, actor: Actor, document_id: int) -> None:
             f"{row['number']} is {row['state']}; only a draft can be deleted (cancel it instead)"
         )
     tx.ledger.release(document_id)
-    tx.documents.delete_draft(document_id)
+    tx.documents.delete_draft(document_id, user_id=actor.user_id, at=now)
 
 
 def _origin_still_posted(tx: Tx, header: Header) -> None:
@@ -289,12 +288,60 @@ def _document(tx: Tx, document_id: int):  # type: ignore[no-untyped-def]
     return row
 
 
-def _states(tx: Tx, planned: Sequence[PlannedLine]) -> dict[tuple[int, str], SerialState]:
+def _states(
+    tx: Tx, rule: KindRule, planned: Sequence[PlannedLine]
+) -> tuple[list[PlannedLine], dict[tuple[int, str], SerialState]]:
+    """The state of every serial the lines name; an earlier (corrected) code is read as the
+    unit's current code, so a label printed before the correction still finds its unit.
+
+    Returns the lines (codes replaced by current ones) and the states by (product, key)."""
     states: dict[tuple[int, str], SerialState] = {}
+    resolved: list[PlannedLine] = []
+    problems: list[Problem] = []
     for line in planned:
-        if line.codes:
-            states.update(tx.ledger.states_by_keys(line.product.id, line.keys))
-    return states
+        if not line.codes:
+            resolved.append(line)
+            continue
+        found = tx.ledger.states_by_keys(line.product.id, line.keys)
+        unknown = [k for k in line.keys if (line.product.id, k) not in found]
+        current = tx.ledger.corrected_codes(line.product.id, unknown) if unknown else {}
+        if current and rule.creates_serials:
+            # A kind that brings new units in reads an old code as the unit only when it could
+            # take that unit back (a receipt of a unit returned to the supplier); otherwise
+            # the mistyped code is free, and a unit that really carries it is a new one.
+            again = tx.ledger.states_by_keys(
+                line.product.id, [code_key(c) for c in current.values()]
+            )
+            current = {
+                old: code
+                for old, code in current.items()
+                if again[(line.product.id, code_key(code))].status in rule.takes
+            }
+        if current:
+            line = replace(line, codes=tuple(current.get(code_key(c), c) for c in line.codes))
+            found.update(tx.ledger.states_by_keys(line.product.id, line.keys))
+            problems += _twice(line)
+        states.update(found)
+        resolved.append(line)
+    if problems:
+        raise Invalid(f"the {rule.label} is not valid", problems)
+    return resolved, states
+
+
+def _twice(line: PlannedLine) -> list[Problem]:
+    """A unit named twice in a line: by its code and by an earlier code of it."""
+    seen: dict[str, int] = {}
+    problems = []
+    for position, key in enumerate(line.keys):
+        if key in seen:
+            problems.append(
+                Problem(
+                    f"lines[{line.line_no - 1}].serials[{position}]",
+                    f"{line.codes[position]} is entered twice (once by an earlier code of it)",
+                )
+            )
+        seen.setdefault(key, position)
+    return problems
 
 
 def _check_serials(

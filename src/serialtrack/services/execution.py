@@ -29,6 +29,7 @@ from serialtrack.domain.posting import (
     serial_problems,
 )
 from serialtrack.domain.rules import RULES
+from serialtrack.services import conservation
 from serialtrack.services.header import Header
 
 ALLOW_NEGATIVE_STOCK = "allow_negative_stock"
@@ -98,6 +99,11 @@ def post(
         raise Conflict("the document was posted or deleted by someone else at the same moment")
     if header.rule.takes_from_origin and header.origin_id is not None:
         _hold_origin(tx, header.rule.label, header.origin_id, planned)
+    elif header.origin_id is not None and not tx.ledger.hold_document(
+        header.origin_id, DocumentState.POSTED.value
+    ):
+        number = tx.documents.number_of(header.origin_id)
+        raise Conflict(f"{number} was cancelled at the same moment; nothing was posted")
     allow_negative = tx.catalog.setting(ALLOW_NEGATIVE_STOCK) == "true"
     rows: list[dict[str, Any]] = []
     for line in planned:
@@ -120,6 +126,8 @@ def post(
         for serial_id in _move_serials(tx, document_id, header, line, states, now):
             rows.append(move_row(**base, serial_id=serial_id))
     tx.ledger.insert_moves(rows)
+    tx.documents.record_event(document_id, "posted", user_id=actor.user_id, at=now)
+    conservation.check_posting(tx, tx.documents.get(document_id))  # type: ignore[arg-type]
     if len(rows) >= LARGE_DOCUMENT:
         tx.ledger.refresh_statistics()
 
@@ -320,19 +328,22 @@ def cancel(tx: Tx, actor: Actor, row: Mapping[str, Any], *, now: datetime) -> No
         raise Conflict(
             f"serials of {row['number']} moved at the same moment; nothing was cancelled, try again"
         )
-    _reverse_quantities(tx, row)
+    moved = tx.ledger.quantity_moves(document_id)
+    _reverse_quantities(tx, row, moved)
+    conservation.check_cancel(tx, row, moved)
     if row["kind"] == DocumentKind.SERIAL_ASSIGNMENT.value:
         from serialtrack.services import tracking
 
         tracking.undo_on_cancel(tx, row)
     tx.ledger.insert_reversal_moves(document_id=document_id, user_id=actor.user_id, now=now)
+    tx.documents.record_event(document_id, "cancelled", user_id=actor.user_id, at=now)
     if expected >= LARGE_DOCUMENT:
         tx.ledger.refresh_statistics()
 
 
-def _reverse_quantities(tx: Tx, row: Mapping[str, Any]) -> None:
+def _reverse_quantities(tx: Tx, row: Mapping[str, Any], moved: Sequence[Any]) -> None:
     allow_negative = tx.catalog.setting(ALLOW_NEGATIVE_STOCK) == "true"
-    for move in tx.ledger.quantity_moves(row["id"]):
+    for move in moved:
         source = tx.catalog.location(move.from_location_id)
         target = tx.catalog.location(move.to_location_id)
         if move.batch_id is not None:
@@ -358,16 +369,19 @@ def _reverse_quantities(tx: Tx, row: Mapping[str, Any]) -> None:
 
 
 def _refuse_if_taken_from(tx: Tx, row: Mapping[str, Any]) -> None:
-    """A dispatch can't be cancelled while a posted receipt took goods from it.
+    """A document can't be cancelled while a posted one names it as its origin: a dispatch
+    that a receipt took goods from, a sale with a return against it, a receipt with a
+    purchase return against it.
 
-    Checked once the document's row is locked (by its state change), so a receipt posted at
-    the same moment is either seen here or refused for finding the dispatch cancelled.
+    Checked once the document's row is locked (by its state change), so a document posted at
+    the same moment is either seen here or refused for finding its origin cancelled.
     """
     kind = DocumentKind(row["kind"])
-    takers = [r.kind.value for r in RULES.values() if r.takes_from_origin and r.origin_kind is kind]
-    receipts = tx.ledger.posted_naming(row["id"], takers) if takers else []
-    if receipts:
+    takers = [r.kind.value for r in RULES.values() if r.origin_kind is kind]
+    naming = tx.ledger.posted_naming(row["id"], takers) if takers else []
+    if naming:
+        verb = "received goods from" if kind is DocumentKind.DISPATCH else "name"
         raise Conflict(
-            f"{row['number']} cannot be cancelled: {', '.join(receipts)} received goods from it; "
+            f"{row['number']} cannot be cancelled: {', '.join(naming)} {verb} it; "
             "cancel those first"
         )

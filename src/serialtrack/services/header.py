@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from serialtrack.adapters.db.store import Tx
@@ -68,6 +68,7 @@ def resolve_header(
     number = _number(tx, rule, given.number, problems)
     _text("reference", given.reference, 120, problems)
     _text("note", given.note, 10_000, problems)
+    _date(given.date, today, problems)
     if rule.note_required and not (given.note or "").strip():
         what = rule.note_required
         problems.append(Problem(what, f"a {rule.label} needs a {what}"))
@@ -86,6 +87,22 @@ def resolve_header(
         destination=destination,
     )
     return header, []
+
+
+EARLIEST = date(1900, 1, 1)
+AHEAD = timedelta(days=366)
+
+
+def _date(given: date | None, today: date, problems: list[Problem]) -> None:
+    """A document's date within reason: not before 1900, not more than a year ahead."""
+    if given is None:
+        return
+    if given < EARLIEST:
+        problems.append(Problem("date", f"{given} is before {EARLIEST}: check the year"))
+    elif given > today + AHEAD:
+        problems.append(
+            Problem("date", f"{given} is more than a year ahead of today ({today}): check the year")
+        )
 
 
 def _store(tx: Tx, name: str | None, field: str, problems: list[Problem]) -> Location | None:
@@ -185,7 +202,13 @@ def _origin_partner(
     origin_partner = tx.catalog.partner(origin["partner_id"]) if origin["partner_id"] else None
     if partner is None:
         return origin_partner
-    if origin_partner is not None and origin_partner.id != partner.id:
+    if origin_partner is None and origin["kind"] == DocumentKind.SALE.value:
+        problems.append(
+            Problem(
+                "origin", f"{origin['number']} was a walk-in sale, not a sale to {partner.name}"
+            )
+        )
+    elif origin_partner is not None and origin_partner.id != partner.id:
         problems.append(
             Problem(
                 "origin", f"{origin['number']} is with {origin_partner.name}, not {partner.name}"

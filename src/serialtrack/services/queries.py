@@ -84,13 +84,14 @@ def serial(
     )
     in_transit = state.status is SerialStatus.IN_TRANSIT
     product = tx.catalog.product(state.product_id)
-    receipt = tx.reads.latest_document_of(serial_id, DocumentKind.RECEIPT.value)
-    sale = tx.reads.latest_document_of(serial_id, DocumentKind.SALE.value)
-    if state.status is not SerialStatus.SOLD:
-        sale = None  # a customer warranty runs while the customer has the unit
+    # Supplier, receipt, customer and invoice as the serial list shows them (one query): the
+    # customer and invoice only while the unit is sold, and so the customer warranty, which
+    # runs while the customer has the unit.
+    row = tx.reads.serial_row(serial_id)
     supplier_days = product.supplier_warranty_days
-    if receipt is not None and receipt.warranty_days is not None:
-        supplier_days = receipt.warranty_days
+    line_days = tx.reads.purchase_warranty_days(serial_id) if row.purchase_number else None
+    if line_days is not None:
+        supplier_days = line_days
     return SerialView(
         id=serial_id,
         sku=extra.sku,
@@ -108,16 +109,14 @@ def serial(
         destination=state.last_destination_name if in_transit else None,
         old_codes=tuple(dict.fromkeys(c.old_code for c in changes)),
         corrections=changes,
-        supplier=receipt.partner if receipt else None,
-        receipt=receipt.number if receipt else None,
-        received_on=receipt.date if receipt else None,
-        customer=sale.partner if sale else None,
-        sale=sale.number if sale else None,
-        sold_on=sale.date if sale else None,
-        supplier_warranty_until=warranty_end(receipt.date if receipt else None, supplier_days),
-        customer_warranty_until=warranty_end(
-            sale.date if sale else None, product.customer_warranty_days
-        ),
+        supplier=row.supplier,
+        receipt=row.purchase_number,
+        received_on=row.purchase_date,
+        customer=row.customer,
+        sale=row.sales_invoice,
+        sold_on=row.sale_date,
+        supplier_warranty_until=warranty_end(row.purchase_date, supplier_days),
+        customer_warranty_until=warranty_end(row.sale_date, product.customer_warranty_days),
         expired=expired(extra.expiry, today),
     )
 
@@ -323,21 +322,3 @@ def discrepancies(tx: Tx, actor: Actor, *, limit: int = 1000) -> list[Discrepanc
         Discrepancy(r.id, r.at.replace(tzinfo=UTC), r.kind, r.sku, r.code, r.document, r.detail)
         for r in tx.reads.discrepancies(limit)
     ]
-
-
-def check(tx: Tx, actor: Actor) -> list[str]:
-    """Every serial whose stored place differs from the place the ledger replay gives."""
-    from serialtrack.domain.posting import replay
-
-    require(actor, Permission.READ)
-    replayed = replay(tx.reads.ledger_positions())
-    stored = dict(tx.reads.serial_positions())
-    problems = []
-    for serial_id, location_id in stored.items():
-        expected = replayed.get(serial_id)
-        if expected is not None and expected != location_id:
-            problems.append(
-                f"serial {serial_id}: stored at location {location_id}, ledger says {expected}"
-            )
-    problems += [f"serial {s}: in the ledger but missing" for s in replayed.keys() - stored.keys()]
-    return problems

@@ -196,6 +196,7 @@ def _post(
             for key in line.keys
         ]
     tx.ledger.insert_moves(moves)
+    tx.documents.record_event(document_id, "posted", user_id=actor.user_id, at=now)
     return document_id
 
 

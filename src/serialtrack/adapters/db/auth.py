@@ -1,4 +1,4 @@
-"""Storage for logins: API tokens, browser sessions, idempotency keys (secrets stored hashed)."""
+"""Storage for logins: API tokens, browser sessions, failed logins (secrets stored hashed)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,12 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, delete, insert, select, update
 
-from serialtrack.adapters.db.tables import api_tokens, idempotency_keys, sessions, users
+from serialtrack.adapters.db.tables import (
+    api_tokens,
+    login_failures,
+    sessions,
+    users,
+)
 
 
 class AuthRepo:
@@ -63,37 +68,57 @@ class AuthRepo:
     def end_session(self, token_hash: str) -> None:
         self.c.execute(delete(sessions).where(sessions.c.token_hash == token_hash))
 
-    def end_sessions_of(self, user_id: int) -> None:
-        self.c.execute(delete(sessions).where(sessions.c.user_id == user_id))
+    def end_sessions_of(self, user_id: int, *, keep_hash: str | None = None) -> None:
+        """End every session of the user, except the one whose token hashes to ``keep_hash``."""
+        query = delete(sessions).where(sessions.c.user_id == user_id)
+        if keep_hash is not None:
+            query = query.where(sessions.c.token_hash != keep_hash)
+        self.c.execute(query)
 
     def purge_sessions(self, now: datetime) -> None:
         self.c.execute(delete(sessions).where(sessions.c.expires_at <= now))
 
-    # idempotency keys -----------------------------------------------------------------
-    def idempotent_result(self, user_id: int, key: str) -> RowMapping | None:
-        query = select(idempotency_keys).where(
-            idempotency_keys.c.user_id == user_id, idempotency_keys.c.key == key
-        )
-        return self.c.execute(query).mappings().first()
+    # logins: successes, failures, the admins ----------------------------------------
+    def record_login(self, user_id: int, now: datetime) -> None:
+        self.c.execute(update(users).where(users.c.id == user_id).values(last_login_at=now))
 
-    def claim_key(self, user_id: int, key: str, request_hash: str, now: datetime) -> None:
-        """Insert the key as in progress (status 0); a concurrent claim fails on the primary key."""
-        values = {
-            "user_id": user_id, "key": key, "request_hash": request_hash,
-            "status_code": 0, "response": "", "created_at": now,
-        }  # fmt: skip
-        self.c.execute(insert(idempotency_keys).values(values))
+    def add_failure(self, username: str, client: str | None, reason: str, now: datetime) -> None:
+        values = {"at": now, "username": username, "client": client, "reason": reason}
+        self.c.execute(insert(login_failures).values(values))
 
-    def finish_key(self, user_id: int, key: str, status_code: int, response: str) -> None:
-        self.c.execute(
-            update(idempotency_keys)
-            .where(idempotency_keys.c.user_id == user_id, idempotency_keys.c.key == key)
-            .values(status_code=status_code, response=response)
+    def recent_failures(
+        self, *, since: datetime, uncounted: tuple[str, ...], limit: int,
+        username: str | None = None, client: str | None = None,
+    ) -> list[datetime]:  # fmt: skip
+        """The times of the newest ``limit`` failures after ``since`` for one username or one
+        client address (newest first), leaving out the ``uncounted`` reasons."""
+        query = select(login_failures.c.at).where(
+            login_failures.c.at > since, login_failures.c.reason.not_in(uncounted)
         )
+        if username is not None:
+            query = query.where(login_failures.c.username == username)
+        if client is not None:
+            query = query.where(login_failures.c.client == client)
+        query = query.order_by(login_failures.c.at.desc()).limit(limit)
+        return list(self.c.execute(query).scalars())
 
-    def release_key(self, user_id: int, key: str) -> None:
-        self.c.execute(
-            delete(idempotency_keys).where(
-                idempotency_keys.c.user_id == user_id, idempotency_keys.c.key == key
-            )
+    def failures(self, *, limit: int, username: str | None = None) -> list[RowMapping]:
+        query = select(login_failures).order_by(login_failures.c.id.desc()).limit(limit)
+        if username is not None:
+            query = query.where(login_failures.c.username == username)
+        return list(self.c.execute(query).mappings())
+
+    def purge_failures(self, before: datetime) -> None:
+        self.c.execute(delete(login_failures).where(login_failures.c.at < before))
+
+    def active_admins(self, *, lock: bool = False) -> int:
+        """How many active admins there are; with ``lock`` their rows stay locked until commit
+        (PostgreSQL), so two concurrent demotions cannot both see another admin left."""
+        query = (
+            select(users.c.id)
+            .where(users.c.role == "admin", users.c.active.is_(True))
+            .order_by(users.c.id)
         )
+        if lock:
+            query = query.with_for_update(key_share=True)
+        return len(self.c.execute(query).all())

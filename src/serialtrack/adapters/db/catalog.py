@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from serialtrack.adapters.db.chain import ChainRepo
 from serialtrack.adapters.db.tables import (
-    audit,
     documents,
     lines,
     locations,
@@ -116,9 +116,8 @@ class CatalogRepo:
             "entity_id": entity_id,
             "action": action,
         }
-        self.c.execute(
-            insert(audit).values(**row, detail=json.dumps(detail, default=str, sort_keys=True))
-        )
+        row["detail"] = json.dumps(detail, default=str, sort_keys=True)
+        ChainRepo(self.c).append("audit", [row])
 
     # locations ------------------------------------------------------------------------
     def add_location(self, name: str, kind: LocationKind, now: datetime) -> Location:

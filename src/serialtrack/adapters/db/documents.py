@@ -8,7 +8,14 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, delete, insert, select, update
 
+from serialtrack.adapters.db.chain import ChainRepo
 from serialtrack.adapters.db.tables import documents, line_batches, line_serials, lines, serials
+
+# The document's header as the chain records it when it is posted, cancelled or discarded.
+EVENT_FIELDS = (
+    "kind", "number", "date", "partner_id", "from_location_id", "to_location_id",
+    "origin_document_id",
+)  # fmt: skip
 
 
 class DocumentRepo:
@@ -87,6 +94,17 @@ class DocumentRepo:
         )
         return self.c.execute(query).rowcount == 1
 
+    def record_event(self, document_id: int, event: str, *, user_id: int, at: datetime) -> None:
+        """Append the document's event (posted, cancelled, discarded) to the ledger's chain.
+
+        Called last in a posting or cancel, after its moves: appending locks the chain's head
+        until commit, so the lock is held only for the end of the transaction."""
+        row = self.get(document_id)
+        assert row is not None
+        entry = {name: row[name] for name in EVENT_FIELDS}
+        entry.update(document_id=document_id, event=event, user_id=user_id, at=at)
+        ChainRepo(self.c).append("event", [entry])
+
     def forget_draft_serials(self, document_id: int) -> None:
         """A posted document's serials live in its moves; the draft's list is dropped."""
         line_ids = select(lines.c.id).where(lines.c.document_id == document_id)
@@ -98,7 +116,9 @@ class DocumentRepo:
         self.forget_draft_serials(document_id)
         self.c.execute(delete(lines).where(lines.c.document_id == document_id))
 
-    def delete_draft(self, document_id: int) -> None:
+    def delete_draft(self, document_id: int, *, user_id: int, at: datetime) -> None:
+        """Delete a draft; its number stays accounted for by a ``discarded`` event."""
+        self.record_event(document_id, "discarded", user_id=user_id, at=at)
         self.delete_lines(document_id)
         self.c.execute(delete(documents).where(documents.c.id == document_id))
 

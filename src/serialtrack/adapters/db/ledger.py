@@ -7,7 +7,7 @@ names the state the caller expects; the row count says whether the world still a
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from typing import Any, TypeVar
 
@@ -15,11 +15,11 @@ from sqlalchemy import (
     Connection,
     and_,
     bindparam,
+    case,
     delete,
     false,
     func,
     insert,
-    literal,
     or_,
     select,
     text,
@@ -29,6 +29,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
 
+from serialtrack.adapters.db.chain import ChainRepo
+from serialtrack.adapters.db.holdings import holdings_query
 from serialtrack.adapters.db.tables import (
     batch_quants,
     batches,
@@ -355,8 +357,22 @@ class LedgerRepo:
         self.c.execute(query)
 
     def insert_moves(self, rows: list[dict[str, Any]]) -> None:
-        for part in chunks(rows, 20_000):
-            self.c.execute(insert(moves), list(part))
+        """Append moves to the ledger's chain, each with the code its serial has now."""
+        missing = [r["serial_id"] for r in rows if r["serial_id"] and not r.get("serial_code")]
+        codes = self.codes_of(missing) if missing else {}
+        for row in rows:
+            if row["serial_id"] and not row.get("serial_code"):
+                row["serial_code"] = codes[row["serial_id"]]
+            row.setdefault("serial_code", None)
+            row.setdefault("batch_id", None)
+        ChainRepo(self.c).append("move", rows)
+
+    def codes_of(self, ids: Sequence[int]) -> dict[int, str]:
+        found: dict[int, str] = {}
+        for part in chunks(sorted(set(ids))):
+            query = select(serials.c.id, serials.c.code).where(serials.c.id.in_(part))
+            found.update((r[0], r[1]) for r in self.c.execute(query))
+        return found
 
     def reverse_serials(
         self, *, document_id: int, now_at: int, back_to: int, status: SerialStatus
@@ -383,23 +399,31 @@ class LedgerRepo:
         return self.c.execute(query).rowcount
 
     def insert_reversal_moves(self, *, document_id: int, user_id: int, now: datetime) -> None:
-        """Write the inverse of each of the document's moves, in one statement."""
-        original = select(
-            literal(now).label("at"),
-            moves.c.document_id,
-            moves.c.line_id,
-            moves.c.product_id,
-            moves.c.serial_id,
-            moves.c.quantity,
-            moves.c.to_location_id.label("from_location_id"),
-            moves.c.from_location_id.label("to_location_id"),
-            literal(user_id).label("user_id"),
-            literal(True).label("reversal"),
-            moves.c.batch_id,
-        ).where(and_(moves.c.document_id == document_id, moves.c.reversal == false()))
-        columns = ["at", "document_id", "line_id", "product_id", "serial_id", "quantity"]
-        columns += ["from_location_id", "to_location_id", "user_id", "reversal", "batch_id"]
-        self.c.execute(insert(moves).from_select(columns, original.order_by(moves.c.id)))
+        """Append the inverse of each of the document's moves, in the order they were made."""
+        original = (
+            select(moves, serials.c.code.label("current_code"))
+            .outerjoin(serials, serials.c.id == moves.c.serial_id)
+            .where(moves.c.document_id == document_id, moves.c.reversal == false())
+            .order_by(moves.c.id)
+        )
+        rows = [
+            {
+                "at": now,
+                "document_id": r.document_id,
+                "line_id": r.line_id,
+                "product_id": r.product_id,
+                "serial_id": r.serial_id,
+                "serial_code": r.current_code,
+                "batch_id": r.batch_id,
+                "quantity": r.quantity,
+                "from_location_id": r.to_location_id,
+                "to_location_id": r.from_location_id,
+                "user_id": user_id,
+                "reversal": True,
+            }
+            for r in self.c.execute(original)
+        ]
+        ChainRepo(self.c).append("move", rows)
 
     def quantity_moves(self, document_id: int) -> list[Any]:
         query = select(moves).where(
@@ -484,10 +508,13 @@ class LedgerRepo:
         )
         return {r[0] for r in self.c.execute(moved.union(drafts))}
 
-    def delete_serial(self, serial_id: int, document_id: int) -> str | None:
+    def delete_serial(
+        self, serial_id: int, document_id: int, *, user_id: int, at: datetime, reason: str | None
+    ) -> str | None:
         """Remove the serial, its moves on ``document_id`` and its unit from that line.
 
-        Returns why not (the line's last unit: cancel the document instead), else None.
+        Returns why not (the line's last unit: cancel the document instead), else None. The
+        chain keeps a redaction entry for each removed move and code correction.
         """
         line_ids = {
             r[0]
@@ -504,7 +531,19 @@ class LedgerRepo:
         quantity = self.c.execute(select(lines.c.quantity).where(lines.c.id == line_id)).scalar()
         if left == 1 and quantity == 1:
             return "it is the only unit on its document; cancel the document instead"
+        chain = ChainRepo(self.c)
+        removed = chain.digests_of(moves, moves.c.serial_id == serial_id)
+        removed += chain.digests_of(
+            serial_code_changes, serial_code_changes.c.serial_id == serial_id
+        )
+        chain.allow_redaction()
         self.c.execute(delete(moves).where(moves.c.serial_id == serial_id))
+        redactions = [
+            {"at": at, "removed_seq": seq, "removed_digest": digest, "reason": reason,
+             "user_id": user_id}
+            for seq, digest in sorted(removed)
+        ]  # fmt: skip
+        chain.append("redaction", redactions)
         self.c.execute(
             delete(global_serial_codes).where(global_serial_codes.c.serial_id == serial_id)
         )
@@ -545,7 +584,98 @@ class LedgerRepo:
         return changed
 
     def insert_code_change(self, values: dict[str, Any]) -> None:
-        self.c.execute(insert(serial_code_changes).values(**values))
+        ChainRepo(self.c).append("code_change", [dict(values)])
+
+    def corrected_codes(self, product_id: int, keys: Sequence[str]) -> dict[str, str]:
+        """Earlier codes of this product's serials among ``keys``: ``old key -> current code``
+        (keys that are some serial's current code are left out: the current code wins)."""
+        found: dict[str, str] = {}
+        for part in chunks(sorted(set(keys))):
+            query = (
+                select(serial_code_changes.c.old_code_key, serials.c.code)
+                .join(serials, serials.c.id == serial_code_changes.c.serial_id)
+                .where(
+                    serial_code_changes.c.product_id == product_id,
+                    serial_code_changes.c.old_code_key.in_(part),
+                )
+                .order_by(serial_code_changes.c.id)
+            )
+            found.update((r[0], r[1]) for r in self.c.execute(query))
+        if found:
+            current = self.c.execute(
+                select(serials.c.code_key).where(
+                    serials.c.product_id == product_id, serials.c.code_key.in_(list(found))
+                )
+            ).scalars()
+            for key in current:
+                found.pop(key, None)
+        return found
+
+    # conservation and time order ----------------------------------------------------
+    def holdings(
+        self,
+        out_kind: DocumentKind,
+        back_kind: DocumentKind,
+        *,
+        by: str,
+        owner: int | None,
+        product_ids: Sequence[int],
+    ) -> dict[tuple[int, int | None], tuple[int, int]]:
+        """``(product, batch) -> (delivered, returned)`` for one partner or origin document."""
+        query = holdings_query(
+            out_kind, back_kind, by=by, owner=owner, any_owner=False, product_ids=product_ids
+        )
+        return {
+            (r.product_id, r.batch_id): (int(r.out), int(r.back)) for r in self.c.execute(query)
+        }
+
+    def hold_partner(self, partner_id: int | None, location_id: int) -> None:
+        """Lock the partner (or, for walk-in customers, their location) until commit, so two
+        returns from one customer are checked one after the other (PostgreSQL; SQLite writers
+        are one at a time)."""
+        if self.c.dialect.name != "postgresql":
+            return
+        if partner_id is None:
+            self.c.execute(
+                select(locations.c.id).where(locations.c.id == location_id).with_for_update()
+            )
+        else:
+            self.c.execute(
+                select(partners.c.id).where(partners.c.id == partner_id).with_for_update()
+            )
+
+    def later_nets(
+        self, product_id: int, batch_id: int | None, location_id: int, after: date
+    ) -> list[tuple[date, int]]:
+        """Net quantity (in minus out) per document date after ``after`` at a location, for a
+        product's quantity (``batch_id`` None) or one batch; in date order."""
+        signed = case(
+            (moves.c.to_location_id == location_id, moves.c.quantity), else_=-moves.c.quantity
+        )
+        which = (
+            moves.c.batch_id == batch_id
+            if batch_id is not None
+            else moves.c.product_id == product_id
+        )
+        query = (
+            select(documents.c.date, func.sum(signed))
+            .join(documents, documents.c.id == moves.c.document_id)
+            .where(
+                which,
+                moves.c.serial_id.is_(None),
+                or_(moves.c.to_location_id == location_id, moves.c.from_location_id == location_id),
+                documents.c.date > after,
+            )
+            .group_by(documents.c.date)
+            .order_by(documents.c.date)
+        )
+        return [(r[0], int(r[1])) for r in self.c.execute(query)]
+
+    def batch_quantity_at(self, batch_id: int, location_id: int) -> int:
+        query = select(batch_quants.c.quantity).where(
+            batch_quants.c.batch_id == batch_id, batch_quants.c.location_id == location_id
+        )
+        return int(self.c.execute(query).scalar() or 0)
 
     # quantity-only stock -------------------------------------------------------------
     def add_quantity(self, product_id: int, location_id: int, delta: int, *, floor: bool) -> bool:

@@ -12,7 +12,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, false, func, or_, select
+from sqlalchemy import Connection, and_, case, exists, false, func, not_, or_, select
 from sqlalchemy.orm import aliased
 
 from serialtrack.adapters.db.ledger import _state_query
@@ -41,13 +41,18 @@ class SerialFilter:
     product_id: int | None = None
     status: str | None = None
     location_id: int | None = None
-    text: str | None = None  # a prefix of the code key
+    text: str | None = None  # a prefix of the code key (exact matches are listed first)
     received_from: date | None = None
     received_to: date | None = None
     sold_from: date | None = None
     sold_to: date | None = None
     partner_id: int | None = None  # bought from or sold to this partner
     unexpired_on: date | None = None  # leave out serials expired by this day (sellable ones)
+
+
+# Where a unit came from: the latest posted receipt or opening balance that brought it in.
+PURCHASE_KINDS = ("receipt", "opening_balance")
+SALE_KINDS = ("sale",)
 
 
 def _latest_document(kinds: tuple[str, ...]) -> Any:
@@ -69,15 +74,30 @@ def _latest_document(kinds: tuple[str, ...]) -> Any:
     )
 
 
+def _while_sold(column: Any, label: str) -> Any:
+    """A column of the serial's sale, shown only while the unit is sold: the latest posted
+    sale is then the move that put it where it is. Once it came back (a sales return), or
+    that sale was cancelled, the unit has no customer and no invoice. The one definition of
+    "customer / invoice" for the serial list, the report and the serial detail."""
+    return case((serials.c.status == "sold", column), else_=None).label(label)
+
+
 def _report_query(f: SerialFilter) -> Any:
     query, rd, sd = _report_base()
-    return _filtered(query, f, rd, sd).order_by(serials.c.id)
+    query = _filtered(query, f, rd, sd)
+    if f.text is not None:  # a search: the unit the text names exactly comes first
+        return query.order_by(case((_code_is(f.text), 0), else_=1), serials.c.id)
+    return query.order_by(serials.c.id)
 
 
 @cache
 def _report_base() -> tuple[Any, Any, Any]:
     """The report's select, built once: building it (correlated subqueries) costs more than
-    running it on a small database, and statements are immutable."""
+    running it on a small database, and statements are immutable.
+
+    ``rd``/``sd`` are the latest posted purchase and sale documents; the filters (received,
+    sold, partner) look at them, while customer, invoice and sale date are shown only while
+    the unit is sold (``_while_sold``), as the serial detail shows them."""
     rd, sd = documents.alias("rd"), documents.alias("sd")
     rp, sp = partners.alias("rp"), partners.alias("sp")
     query = (
@@ -92,15 +112,15 @@ def _report_base() -> tuple[Any, Any, Any]:
             rd.c.number.label("purchase_number"),
             rd.c.reference.label("purchase_reference"),
             rd.c.date.label("purchase_date"),
-            sp.c.name.label("customer"),
-            sd.c.number.label("sales_invoice"),
-            sd.c.date.label("sale_date"),
+            _while_sold(sp.c.name, "customer"),
+            _while_sold(sd.c.number, "sales_invoice"),
+            _while_sold(sd.c.date, "sale_date"),
         )
         .join(products, products.c.id == serials.c.product_id)
         .join(locations, locations.c.id == serials.c.location_id)
-        .outerjoin(rd, rd.c.id == _latest_document(("receipt", "opening_balance")))
+        .outerjoin(rd, rd.c.id == _latest_document(PURCHASE_KINDS))
         .outerjoin(rp, rp.c.id == rd.c.partner_id)
-        .outerjoin(sd, sd.c.id == _latest_document(("sale",)))
+        .outerjoin(sd, sd.c.id == _latest_document(SALE_KINDS))
         .outerjoin(sp, sp.c.id == sd.c.partner_id)
     )
     return query, rd, sd
@@ -132,6 +152,16 @@ def _code_starts(text: str) -> Any:
         serial_code_changes.c.old_code_key.startswith(prefix, autoescape=True)
     )
     return or_(serials.c.code_key.startswith(prefix, autoescape=True), serials.c.id.in_(corrected))
+
+
+def _code_is(text: str) -> Any:
+    """The code key is ``text``'s, or was before a correction (null-safe: it may be negated)."""
+    key = text.strip().casefold()
+    corrected = exists().where(
+        serial_code_changes.c.serial_id == serials.c.id,
+        serial_code_changes.c.old_code_key == key,
+    )
+    return or_(serials.c.code_key == key, corrected)
 
 
 class ReadRepo:
@@ -301,31 +331,6 @@ class ReadRepo:
         )
         return self.c.execute(query.where(serials.c.id == serial_id)).one()
 
-    def latest_document_of(self, serial_id: int, kind: str) -> Any:
-        """The latest posted document of ``kind`` that moved this serial, with its partner and
-        the warranty days of the line it was on (None if there is none)."""
-        query = (
-            select(
-                documents.c.number,
-                documents.c.date,
-                partners.c.name.label("partner"),
-                lines.c.warranty_days,
-            )
-            .select_from(moves)
-            .join(documents, documents.c.id == moves.c.document_id)
-            .join(lines, lines.c.id == moves.c.line_id)
-            .outerjoin(partners, partners.c.id == documents.c.partner_id)
-            .where(
-                moves.c.serial_id == serial_id,
-                moves.c.reversal == false(),
-                documents.c.state == "posted",
-                documents.c.kind == kind,
-            )
-            .order_by(moves.c.id.desc())
-            .limit(1)
-        )
-        return self.c.execute(query).first()
-
     def history(self, serial_id: int) -> list[Any]:
         return list(
             self.c.execute(
@@ -338,8 +343,46 @@ class ReadRepo:
         return list(self.c.execute(query))
 
     def list_serials(self, f: SerialFilter, *, after_id: int = 0, limit: int = 100) -> list[Any]:
-        query = _report_query(f).where(serials.c.id > after_id).limit(limit)
-        return list(self.c.execute(query))
+        """One keyset page after the serial ``after_id`` (the previous page's last row).
+
+        With a search text the exact matches come first, then the prefix matches, each by id:
+        the page after an exact match goes on with the exact ones after it and then every
+        prefix match; the page after a prefix match, with the prefix matches after it."""
+        query = _report_query(f)
+        if f.text is None or not after_id:
+            query = query.where(serials.c.id > after_id)
+        else:
+            exact = _code_is(f.text)
+            after = select(serials.c.id).where(serials.c.id == after_id, exact)
+            if self.c.execute(after).first() is not None:
+                query = query.where(or_(and_(exact, serials.c.id > after_id), not_(exact)))
+            else:
+                query = query.where(not_(exact), serials.c.id > after_id)
+        return list(self.c.execute(query.limit(limit)))
+
+    def serial_row(self, serial_id: int) -> Any:
+        """This serial's row of the serial list: what the detail shows of supplier, receipt,
+        customer and invoice comes from the same query, so the two always agree."""
+        query, _, _ = _report_base()
+        return self.c.execute(query.where(serials.c.id == serial_id)).one()
+
+    def purchase_warranty_days(self, serial_id: int) -> int | None:
+        """The supplier warranty days set on the line of the purchase the serial list shows
+        (the latest posted receipt or opening balance), None where the line sets none."""
+        query = (
+            select(lines.c.warranty_days)
+            .select_from(serials)
+            .join(moves, moves.c.serial_id == serials.c.id)
+            .join(lines, lines.c.id == moves.c.line_id)
+            .where(
+                serials.c.id == serial_id,
+                moves.c.reversal == false(),
+                moves.c.document_id == _latest_document(PURCHASE_KINDS),
+            )
+            .order_by(moves.c.id.desc())
+            .limit(1)
+        )
+        return self.c.execute(query).scalar()
 
     def stream_report(self, f: SerialFilter) -> Iterator[Any]:
         """Every row of the serial report, fetched in keyset pages of ``STREAM_CHUNK``."""
@@ -454,18 +497,6 @@ class ReadRepo:
             .limit(limit)
         )
         return list(self.c.execute(query))
-
-    def ledger_positions(self) -> Iterator[tuple[int, int]]:
-        """``(serial_id, to_location_id)`` of every serial move in ledger order (for replay)."""
-        query = select(moves.c.serial_id, moves.c.to_location_id).where(
-            moves.c.serial_id.is_not(None)
-        )
-        for row in self.c.execute(query.order_by(moves.c.id)):
-            yield row.serial_id, row.to_location_id
-
-    def serial_positions(self) -> Iterator[tuple[int, int]]:
-        for row in self.c.execute(select(serials.c.id, serials.c.location_id)):
-            yield row.id, row.location_id
 
     def counts(self) -> dict[str, int]:
         tables = {

@@ -332,6 +332,67 @@ discrepancies = Table(
     Index("ix_discrepancies_document", "document_id"),
 )
 
+# --- the tamper-evident ledger (revision 0006) --------------------------------------------------
+# Moves, document events, code corrections, audit records and redactions share one sequence;
+# each row carries ``seq`` and ``digest`` = sha256(previous digest + its content) (domain/chain.py).
+moves.append_column(Column("seq", BigInteger))
+moves.append_column(Column("digest", String(64)))
+moves.append_column(Column("serial_code", String(100)))  # the serial's code when it moved
+Index("ix_moves_seq", moves.c.seq, unique=True)
+serial_code_changes.append_column(Column("seq", BigInteger))
+serial_code_changes.append_column(Column("digest", String(64)))
+Index("ix_serial_code_changes_seq", serial_code_changes.c.seq, unique=True)
+audit.append_column(Column("seq", BigInteger))
+audit.append_column(Column("digest", String(64)))
+Index("ix_audit_seq", audit.c.seq, unique=True)
+
+# A document posted, cancelled or discarded (a draft deleted: its number stays accounted for).
+# No foreign key: an event outlives any attempt to erase its document, and says what it was.
+document_events = Table(
+    "document_events",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("digest", String(64), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("document_id", BigInteger, nullable=False),
+    Column("event", String(12), nullable=False),
+    Column("kind", String(24), nullable=False),
+    Column("number", String(60), nullable=False),
+    Column("date", Date),
+    Column("partner_id", BigInteger),
+    Column("from_location_id", BigInteger),
+    Column("to_location_id", BigInteger),
+    Column("origin_document_id", BigInteger),
+    Column("user_id", BigInteger, nullable=False),
+    Index("ix_document_events_document", "document_id"),
+)
+
+# Entries removed on purpose (a serial entered by mistake and deleted): the chain keeps the
+# removed entry's number and digest, so it still verifies, and says who removed it and why.
+ledger_redactions = Table(
+    "ledger_redactions",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("digest", String(64), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("removed_seq", BigInteger, nullable=False, unique=True),
+    Column("removed_digest", String(64), nullable=False),
+    Column("reason", Text),
+    Column("user_id", BigInteger, nullable=False),
+)
+
+# Stored answers of idempotent requests are purged by age.
+Index("ix_idempotency_keys_created_at", idempotency_keys.c.created_at)
+
+# The chain's last entry: its number and digest (one row). Appending locks it.
+ledger_head = Table(
+    "ledger_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("last_seq", BigInteger, nullable=False),
+    Column("last_digest", String(64), nullable=False),
+)
+
 # --- global uniqueness (revision 0005) ---------------------------------------------------------
 # With the setting serial_uniqueness = global, every code key is claimed here once, whatever its
 # product: the database itself then refuses a second SN-1, even from two documents at once.
@@ -340,4 +401,23 @@ global_serial_codes = Table(
     metadata,
     Column("code_key", String(100), primary_key=True),
     Column("serial_id", ForeignKey("serials.id"), nullable=False, unique=True),
+)
+
+# --- logins hardened (revision 0007) ---
+# When a user last logged in; a success also ends the run of failures that throttles them.
+users.append_column(Column("last_login_at", DateTime))
+
+# Every refused login: the username as typed, where from, why. Recent ones throttle the next
+# attempts (per username and per client address) before any password hash is computed.
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("at", DateTime, nullable=False),
+    Column("username", String(80), nullable=False),
+    Column("client", String(64)),
+    Column("reason", String(24), nullable=False),
+    Index("ix_login_failures_username_at", "username", "at"),
+    Index("ix_login_failures_client_at", "client", "at"),
+    Index("ix_login_failures_at", "at"),
 )

@@ -28,6 +28,15 @@
       var inputs = Array.from(rows.querySelectorAll("input[data-row]"));
       var next = inputs[inputs.indexOf(target) + 1];
       if (next) { next.focus(); next.select(); return; }
+      // A scan in the last serial row never falls out of the rows (it used to land in the
+      // paste box and was never posted): the row counts, and a new one waits for the next.
+      if (rows.hasAttribute("data-grow") && target.value.trim()) {
+        target.removeAttribute("data-spare");
+        var added = spareRow(rows, target);
+        countRows(rows);
+        added.focus();
+        return;
+      }
     }
     var all = fields(form);
     var after = all[all.indexOf(target) + 1];
@@ -61,10 +70,104 @@
     if (elt.hasAttribute && elt.hasAttribute("data-clear-after")) { elt.value = ""; elt.focus(); }
   });
 
+  // Serial rows that grow with the scans. The row waiting for the next scan ("spare") is not a
+  // unit yet: the quantity counts the other rows, and an empty spare row is not posted.
+  function spareRow(rows, after) {
+    var item = document.createElement("li");
+    var number = document.createElement("span");
+    number.className = "n";
+    var input = document.createElement("input");
+    input.name = after.name;
+    input.autocomplete = "off";
+    input.setAttribute("data-row", "");
+    input.setAttribute("data-spare", "");
+    input.placeholder = "next scan";
+    item.appendChild(number);
+    item.appendChild(input);
+    rows.appendChild(item);
+    return input;
+  }
+
+  function countRows(rows) {
+    var inputs = Array.from(rows.querySelectorAll("input[data-row]"));
+    var line = rows.getAttribute("data-line") || "";
+    inputs.forEach(function (input, i) {
+      var number = input.parentElement.querySelector(".n");
+      if (number) number.textContent = String(i + 1);
+      input.setAttribute("aria-label", "Serial " + (i + 1) + " of line " + line);
+    });
+    var units = inputs.filter(function (input) { return !input.hasAttribute("data-spare"); }).length;
+    // Set without an input event: the panel is not redrawn under a scanner that goes on typing.
+    var quantity = document.getElementById(rows.getAttribute("data-quantity") || "");
+    if (quantity) quantity.value = String(units);
+    var shown = rows.parentElement && rows.parentElement.querySelector("[data-row-count]");
+    if (shown) shown.textContent = units + (units === 1 ? " row" : " rows");
+  }
+
+  // Before a scan form posts: serials still in a paste box are added to their line first (the
+  // post waits, so what is posted is what the clerk saw); a spare row typed into counts, an
+  // empty one is dropped.
+  function pendingPastes(form) {
+    return Array.from(form.querySelectorAll("textarea[data-paste]")).filter(function (box) {
+      return box.value.trim() !== "";
+    });
+  }
+
+  function settleRows(form) {
+    Array.from(form.querySelectorAll("[data-rows][data-grow]")).forEach(function (rows) {
+      var spares = Array.from(rows.querySelectorAll("input[data-spare]"));
+      if (!spares.length) return;
+      spares.forEach(function (input) {
+        if (input.value.trim()) input.removeAttribute("data-spare");
+        else input.parentElement.remove();
+      });
+      countRows(rows);
+    });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute("data-scan-form")) return;
+    var pending = pendingPastes(form);
+    if (!pending.length) { settleRows(form); return; }
+    event.preventDefault();
+    var lines = pending.map(function (box) {
+      var add = box.closest("[data-paste-tools]").querySelector("[data-paste-add]");
+      if (add) add.click();
+      return box.getAttribute("data-line");
+    });
+    var message = form.querySelector("[data-form-message]");
+    if (message) {
+      message.textContent = "Not posted: line " + lines.join(", line ") + " had pasted serials " +
+        "not yet added. They are added to the line now: check the rows and the quantity, " +
+        "then press Save and post again.";
+      message.hidden = false;
+    }
+  });
+
   // A form that undoes something asks first.
   document.addEventListener("submit", function (event) {
     var message = event.target.getAttribute("data-confirm");
     if (message && !window.confirm(message)) event.preventDefault();
+  });
+
+  // The pages' Content-Security-Policy allows no eval and no inline script, so: htmx's
+  // bracketed trigger filters (compiled with Function) get their filter from here, and a
+  // "javascript:" link is a plain click handler.
+  if (window.htmx) {
+    var specs = window.htmx.config.triggerSpecsCache || {};
+    specs["keyup[key=='Enter']"] = [{
+      trigger: "keyup",
+      eventFilter: function (event) { return event.key === "Enter"; }
+    }];
+    window.htmx.config.triggerSpecsCache = specs;
+  }
+
+  document.addEventListener("click", function (event) {
+    var back = event.target.closest && event.target.closest("a[data-back], a[href^='javascript:history.back']");
+    if (!back) return;
+    event.preventDefault();
+    window.history.back();
   });
 
   // After HTMX puts new rows in, focus the first empty one so a scanner can go on; but never

@@ -1,0 +1,79 @@
+"""Appending to the ledger's hash chain: number, digest, insert, move the head.
+
+The head row is locked for the rest of the transaction by the first append (PostgreSQL:
+``SELECT ... FOR UPDATE``; SQLite writers are one at a time already), so entries are numbered
+in commit order with no gap, and a rolled-back transaction gives its numbers back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection, Table, insert, select, text, update
+
+from serialtrack.adapters.db.tables import (
+    audit,
+    document_events,
+    ledger_head,
+    ledger_redactions,
+    moves,
+    serial_code_changes,
+)
+from serialtrack.domain.chain import GENESIS, seal
+
+TABLES: dict[str, Table] = {
+    "move": moves,
+    "event": document_events,
+    "code_change": serial_code_changes,
+    "audit": audit,
+    "redaction": ledger_redactions,
+}
+BATCH = 20_000
+
+
+class ChainRepo:
+    def __init__(self, connection: Connection) -> None:
+        self.c = connection
+
+    def _head(self) -> tuple[int, str]:
+        query = select(ledger_head.c.last_seq, ledger_head.c.last_digest).where(
+            ledger_head.c.id == 1
+        )
+        if self.c.dialect.name == "postgresql":
+            query = query.with_for_update()
+        row = self.c.execute(query).first()
+        if row is None:
+            self.c.execute(insert(ledger_head).values(id=1, last_seq=0, last_digest=GENESIS))
+            return 0, GENESIS
+        return int(row.last_seq), row.last_digest
+
+    def append(self, kind: str, rows: Iterable[dict[str, Any]]) -> None:
+        """Number, digest and insert ``rows`` (dicts of the kind's table) in order."""
+        batch: list[dict[str, Any]] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= BATCH:
+                self._append(kind, batch)
+                batch = []
+        if batch:
+            self._append(kind, batch)
+
+    def _append(self, kind: str, rows: list[dict[str, Any]]) -> None:
+        last_seq, last_digest = self._head()
+        seq, digest = seal(last_digest, last_seq + 1, kind, rows)
+        self.c.execute(insert(TABLES[kind]), rows)
+        self.c.execute(
+            update(ledger_head)
+            .where(ledger_head.c.id == 1)
+            .values(last_seq=seq, last_digest=digest)
+        )
+
+    def allow_redaction(self) -> None:
+        """Let this transaction remove ledger rows (PostgreSQL refuses it otherwise)."""
+        if self.c.dialect.name == "postgresql":
+            self.c.execute(text("SET LOCAL serialtrack.redact = 'on'"))
+
+    def digests_of(self, table: Table, where: Any) -> list[tuple[int, str]]:
+        query = select(table.c.seq, table.c.digest).where(where, table.c.seq.is_not(None))
+        return [(int(r[0]), r[1]) for r in self.c.execute(query)]

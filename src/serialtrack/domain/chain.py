@@ -1,0 +1,72 @@
+"""The ledger's hash chain: every entry carries a digest of its content and of the entry before.
+
+Entries are the ledger's moves, document events (posted, cancelled, discarded), serial code
+corrections, audit records and redactions, numbered by one global sequence. An entry's digest is
+``sha256(previous digest + canonical text of its content)``, so editing, inserting or deleting
+any entry changes every digest after it; ``serialtrack check`` recomputes the chain and names
+the first entry that differs. Pure functions only: storage decides where the fields come from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+GENESIS = "0" * 64
+
+# The fields of each kind of entry, in the order they are hashed. Never reorder or rename:
+# stored digests depend on it. A new field goes at the end of its tuple.
+FIELDS: dict[str, tuple[str, ...]] = {
+    "move": (
+        "at", "document_id", "line_id", "product_id", "serial_id", "serial_code", "batch_id",
+        "quantity", "from_location_id", "to_location_id", "user_id", "reversal",
+    ),
+    "event": (
+        "at", "document_id", "event", "kind", "number", "date", "partner_id",
+        "from_location_id", "to_location_id", "origin_document_id", "user_id",
+    ),
+    "code_change": ("at", "serial_id", "product_id", "old_code", "new_code", "reason", "user_id"),
+    "audit": ("at", "user_id", "entity", "entity_id", "action", "detail"),
+    "redaction": ("at", "removed_seq", "removed_digest", "reason", "user_id"),
+}  # fmt: skip
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "\x00"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None).isoformat(timespec="microseconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def canonical(kind: str, seq: int, row: Mapping[str, Any]) -> str:
+    """The text an entry's digest is taken over: its kind, its number and its fields."""
+    parts = [kind, str(seq), *(_text(row.get(name)) for name in FIELDS[kind])]
+    return "\x1f".join(parts)
+
+
+def link(previous: str, kind: str, seq: int, row: Mapping[str, Any]) -> str:
+    """The digest of entry ``seq``, chained to ``previous``."""
+    body = previous + "\x1e" + canonical(kind, seq, row)
+    return hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def seal(
+    previous: str, first_seq: int, kind: str, rows: Iterable[dict[str, Any]]
+) -> tuple[int, str]:
+    """Number and digest ``rows`` in order (setting ``seq`` and ``digest`` on each).
+
+    Returns the last number and digest given, to be stored as the chain's head.
+    """
+    seq, digest = first_seq - 1, previous
+    for row in rows:
+        seq += 1
+        digest = link(digest, kind, seq, row)
+        row["seq"], row["digest"] = seq, digest
+    return seq, digest
