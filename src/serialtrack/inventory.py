@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from serialtrack.adapters.db.engine import make_engine
+from serialtrack.adapters.db.reads import SerialFilter
 from serialtrack.adapters.db.store import Store
 from serialtrack.domain.entry import parse_entry, rule_codes
 from serialtrack.domain.errors import Invalid, NotFound, Problem
@@ -373,9 +374,16 @@ class Inventory(AdminMixin, OperationsMixin):
             return queries.serials(tx, self.actor, f, after_id=after_id, limit=limit)
 
     def report(self, **filters: Any) -> Iterator[tuple[Any, ...]]:
-        """The product serial number report, streamed row by row (see ``REPORT_COLUMNS``)."""
+        """The product serial number report, streamed row by row (see ``REPORT_COLUMNS``).
+
+        The filters are all checked by this call, before it returns the stream: a refusal
+        never comes from the stream after its first bytes went out."""
         with self.store.transaction(write=False) as tx:
-            f = queries.serial_filter(tx, **filters)
+            f = queries.prepare_report(tx, self.actor, **filters)
+        return self._report_rows(f)
+
+    def _report_rows(self, f: SerialFilter) -> Iterator[tuple[Any, ...]]:
+        with self.store.transaction(write=False) as tx:
             yield from queries.report(tx, self.actor, f)
 
     def stock(self, *, sku: str | None = None, location: str | None = None) -> list[dict[str, Any]]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from serialtrack.domain.model import Actor
+from serialtrack.services import audit as audit_trail
 from serialtrack.services import auth
 
 if TYPE_CHECKING:
@@ -106,3 +107,28 @@ class AdminMixin:
     def revoke_token(self, token_id: int) -> None:
         with self.store.transaction() as tx:
             auth.revoke_token(tx, self.actor, token_id, now=self.clock())
+
+    # the audit trail ------------------------------------------------------------------
+    def audit(
+        self,
+        entity: str | None = None,
+        user: str | None = None,
+        since: date | datetime | str | None = None,
+        until: date | datetime | str | None = None,
+        text: str | None = None,
+        limit: int = 100,
+        before_id: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Who changed what, newest first (managers and admins): ``at``, ``user``, ``entity``,
+        ``name`` (SKU, location or partner name, username, token, serial code), ``action``,
+        ``summary`` (``name: Phone X → Phone X renamed``) and ``detail`` (old and new values).
+
+        ``entity`` is product, location, partner, setting, user, token or serial; ``user`` who
+        made the change; ``since``/``until`` dates (both included); ``text`` any part of a name
+        or value; ``before_id`` the id of the oldest record seen, for the page before it.
+        """
+        with self.store.transaction(write=False) as tx:
+            return audit_trail.trail(
+                tx, self.actor, entity=entity, user=user, since=since, until=until, text=text,
+                limit=limit, before_id=before_id,
+            )  # fmt: skip

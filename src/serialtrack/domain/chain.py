@@ -33,13 +33,27 @@ FIELDS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
+def _datetime(value: datetime) -> str:
+    return value.replace(tzinfo=None).isoformat(timespec="microseconds")
+
+
+# How each type of value is written (checked by exact type: bool is not an int here).
+_WRITE: dict[type, Any] = {
+    int: str,
+    str: str,
+    bool: lambda value: "1" if value else "0",
+    datetime: _datetime,
+    date: date.isoformat,
+    type(None): lambda _: "\x00",
+}
+
+
 def _text(value: Any) -> str:
-    if value is None:
-        return "\x00"
-    if isinstance(value, bool):
-        return "1" if value else "0"
+    write = _WRITE.get(type(value))
+    if write is not None:
+        return write(value)  # type: ignore[no-any-return]
     if isinstance(value, datetime):
-        return value.replace(tzinfo=None).isoformat(timespec="microseconds")
+        return _datetime(value)
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
@@ -47,8 +61,8 @@ def _text(value: Any) -> str:
 
 def canonical(kind: str, seq: int, row: Mapping[str, Any]) -> str:
     """The text an entry's digest is taken over: its kind, its number and its fields."""
-    parts = [kind, str(seq), *(_text(row.get(name)) for name in FIELDS[kind])]
-    return "\x1f".join(parts)
+    get = row.get
+    return "\x1f".join((kind, str(seq), *[_text(get(name)) for name in FIELDS[kind]]))
 
 
 def link(previous: str, kind: str, seq: int, row: Mapping[str, Any]) -> str:

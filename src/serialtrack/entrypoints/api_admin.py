@@ -6,13 +6,13 @@ by the services.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
 from pydantic import Field, StringConstraints
 
-from serialtrack.domain.model import Role
 from serialtrack.entrypoints import api_models as m
 from serialtrack.entrypoints.api import SESSION_COOKIE, Inv
 
@@ -27,7 +27,9 @@ class UserChangeIn(m.Strict):
     current_password: Password | None = Field(
         None, description="Required to change your own password; not for others' (admins)."
     )
-    role: Role | None = Field(None, description="Admins only; the last active admin stays one.")
+    role: m.RoleName | None = Field(
+        None, description="Admins only; the last active admin stays one."
+    )
     active: bool | None = Field(None, description="Admins only; not for yourself.")
 
 
@@ -104,3 +106,25 @@ def check_ledger(inv: Inv) -> dict[str, Any]:
         "count": len(found),
         "findings": [{"kind": f.kind, "message": f.message} for f in found],
     }
+
+
+# --- the audit trail ------------------------------------------------------------------------
+@router.get("/audit", tags=["admin"])
+def list_audit(
+    inv: Inv,
+    entity: Annotated[str | None, Query(max_length=24)] = None,
+    user: Annotated[str | None, Query(max_length=80)] = None,
+    since: Annotated[date | None, Query(description="From this date (included).")] = None,
+    until: Annotated[date | None, Query(description="Up to this date (included).")] = None,
+    text: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    before_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+) -> dict[str, Any]:
+    """Who changed which master data, setting, user, token or serial, newest first (managers
+    and admins): when, by whom, the entity's name, the action, a one-line summary and the old
+    and new values (``detail``). ``before_id`` (the last ``id`` seen) gives the older page."""
+    items = inv.audit(
+        entity=entity, user=user, since=since, until=until, text=text, limit=limit,
+        before_id=before_id,
+    )  # fmt: skip
+    return jsonable_encoder({"items": items})

@@ -1,11 +1,21 @@
-"""Request bodies of the JSON API: strict (unknown fields refused), bounded, with examples."""
+"""Request bodies of the JSON API: strict (unknown fields refused, no type coercion: ``"5"`` is
+not a quantity nor ``"yes"`` a boolean), bounded, with examples."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+)
+from pydantic import Strict as StrictType
 
 from serialtrack.domain.model import DocumentKind, Role, TrackingMode
 
@@ -13,15 +23,37 @@ Code = Annotated[str, StringConstraints(max_length=200)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Days = Annotated[int, Field(ge=0, le=36_500)]
 
+_DATE = TypeAdapter(dt.date)
+
+
+def _iso_date(value: Any) -> Any:
+    """FastAPI validates the parsed JSON in Python mode, where a strict date takes no string:
+    read a ``YYYY-MM-DD`` string as JSON mode would; anything else is refused as not a date."""
+    if isinstance(value, str):
+        try:
+            return _DATE.validate_strings(value, strict=True)
+        except ValidationError:
+            return value  # refused below by the strict date: "Input should be a valid date"
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+# enums come as their string values in JSON: lax for the enum alone (no other coercion)
+Kind = Annotated[DocumentKind, StrictType(False)]
+Tracking = Annotated[TrackingMode, StrictType(False)]
+RoleName = Annotated[Role, StrictType(False)]
+
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Unknown fields refused, and no coercion: ``"5"`` is not an int nor ``"yes"`` a bool."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class BatchIn(Strict):
     code: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     quantity: Annotated[int, Field(ge=1, le=10_000_000)]
-    expiry: dt.date | None = Field(None, description="Incoming batches: its expiry date.")
+    expiry: IsoDate | None = Field(None, description="Incoming batches: its expiry date.")
 
 
 class LineIn(Strict):
@@ -31,7 +63,7 @@ class LineIn(Strict):
     batches: Annotated[list[BatchIn], Field(max_length=10_000)] | None = Field(
         None, description="A batch-tracked line: each batch code with its quantity."
     )
-    expiry: dt.date | None = Field(None, description="Expiry of the serials this line creates.")
+    expiry: IsoDate | None = Field(None, description="Expiry of the serials this line creates.")
     warranty_days: Days | None = Field(
         None, description="A receipt line's supplier warranty in days, over the product's."
     )
@@ -59,9 +91,9 @@ class DocumentIn(Strict):
             ]
         },
     )  # fmt: skip
-    kind: DocumentKind
+    kind: Kind
     number: Annotated[str, StringConstraints(max_length=60)] | None = None
-    date: dt.date | None = None
+    date: IsoDate | None = None
     partner: Annotated[str, StringConstraints(max_length=200)] | None = None
     location: Annotated[str, StringConstraints(max_length=120)] | None = Field(
         None, description="The internal side: where goods come in or go out."
@@ -92,7 +124,7 @@ class ProductIn(Strict):
     )
     sku: Annotated[str, StringConstraints(min_length=1, max_length=80)]
     name: Name
-    tracking: TrackingMode = TrackingMode.SERIAL
+    tracking: Tracking = TrackingMode.SERIAL
     unit: Annotated[str, StringConstraints(min_length=1, max_length=20)] = "pcs"
     gtin: Annotated[str, StringConstraints(max_length=14)] | None = None
     supplier_warranty_days: Days | None = None
@@ -127,7 +159,7 @@ class TrackingIn(Strict):
             "examples": [{"tracking": "serial", "serials": {"Main store": ["C-1", "C-2"]}}]
         },
     )
-    tracking: TrackingMode
+    tracking: Tracking
     serials: StoreSerials | None = Field(
         None, description="Serials for every unit on hand, per store (none -> serial)."
     )
@@ -181,7 +213,7 @@ class LoginIn(Strict):
 
 class UserIn(Strict):
     username: Annotated[str, StringConstraints(min_length=1, max_length=80)]
-    role: Role
+    role: RoleName
     password: Annotated[str, StringConstraints(max_length=1024)] | None = None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from serialtrack.entrypoints.cli import _table, app, inventory, out
 
@@ -134,3 +135,29 @@ def token_revoke(token_id: int) -> None:
     with inventory() as inv:
         inv.revoke_token(token_id)
     out.print(f"token {token_id} revoked")
+
+
+@app.command("audit")
+def audit_trail(
+    entity: Annotated[
+        str | None,
+        typer.Option(help="product, location, partner, setting, user, token or serial."),
+    ] = None,
+    user: Annotated[str | None, typer.Option(help="Only changes made by this user.")] = None,
+    since: Annotated[str | None, typer.Option(help="From this date (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option(help="Up to this date, included.")] = None,
+    text: Annotated[str | None, typer.Option(help="A name or value to look for.")] = None,
+    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 50,
+) -> None:
+    """Show the audit trail: who changed which master data, setting, user, token or serial,
+    and from what to what (managers and admins)."""
+    with inventory() as inv:
+        rows = [
+            [r["at"].strftime("%Y-%m-%d %H:%M:%S"), r["user"], r["entity"], r["name"],
+             r["action"], r["summary"]]
+            for r in inv.audit(
+                entity=entity, user=user, since=since, until=until, text=text, limit=limit
+            )
+        ]  # fmt: skip
+    rows = [[escape(str(v)) for v in row] for row in rows]  # names are data, not Rich markup
+    _table("Audit trail", ["at (UTC)", "by", "entity", "name", "action", "change"], rows)

@@ -10,7 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from serialtrack.adapters.db import backup as backups
 from serialtrack.domain.errors import SerialtrackError
-from serialtrack.entrypoints.cli import _fail, app, err, out, state
+from serialtrack.entrypoints.cli import _fail, app, err, inventory, out, state
 
 BACKUP_HELP = (
     "Back up the database to FILE while the app keeps running.\n\n"
@@ -83,6 +83,14 @@ def restore_command(
     if info.upgraded_from:
         out.print(f"upgraded the schema from revision {info.upgraded_from}", markup=False)
     out.print(_summary(info), markup=False)
+    with inventory() as inv:  # the restored books must agree with their ledger
+        found = inv.findings()
+    for finding in found:
+        err.print(f"[{finding.kind}] {finding.message}", markup=False)
+    if found:
+        err.print(f"the restored database fails its check: {len(found)} disagreement(s)")
+        raise typer.Exit(1)
+    out.print("check: ledger and current state agree; the ledger's chain is intact")
 
 
 def _where(url: str) -> str:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -567,14 +569,34 @@ def report_serials(
     sku: Annotated[str | None, typer.Option(help="Only this product.")] = None,
     status: Annotated[str | None, typer.Option(help="Only this status.")] = None,
     location: Annotated[str | None, typer.Option(help="Only at this location.")] = None,
+    partner: Annotated[str | None, typer.Option(help="Bought from or sold to.")] = None,
+    received_from: Annotated[str | None, typer.Option(help="Received on or after.")] = None,
+    received_to: Annotated[str | None, typer.Option(help="Received on or before.")] = None,
+    sold_from: Annotated[str | None, typer.Option(help="Sold on or after.")] = None,
+    sold_to: Annotated[str | None, typer.Option(help="Sold on or before.")] = None,
 ) -> None:
-    """The product serial number report: purchase and sale of every serial."""
+    """The product serial number report: purchase and sale of every serial.
+
+    Every filter is checked before anything is written: an unknown SKU, location, partner
+    or status, a bad date or a from after its to is an error (exit 1), never half a file."""
     with inventory() as inv:
-        rows = inv.report(sku=sku, status=status, location=location)
+        given = {
+            "sku": sku, "status": status, "location": location, "partner": partner,
+            "received_from": received_from, "received_to": received_to,
+            "sold_from": sold_from, "sold_to": sold_to,
+        }  # fmt: skip
+        rows = _checked_first(inv.report(**given))
         if csv_file is None:
             _table("Product serial numbers", list(REPORT_COLUMNS), [list(r) for r in rows])
             return
         _write_csv(csv_file, rows)
+
+
+def _checked_first(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+    """The rows, with the first already fetched: a refusal raised lazily by the stream comes
+    here, before the header is printed or the file opened."""
+    first = next(rows, None)
+    return rows if first is None else itertools.chain([first], rows)
 
 
 def _write_csv(path: Path, rows) -> None:  # type: ignore[no-untyped-def]

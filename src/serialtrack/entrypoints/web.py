@@ -27,6 +27,7 @@ from serialtrack.entrypoints import (
     api,
     api_admin,
     headers,
+    pages_audit,
     pages_catalog,
     pages_counts,
     pages_documents,
@@ -52,7 +53,7 @@ STATIC = Path(__file__).parent / "static"
 pages = APIRouter(include_in_schema=False)
 PAGE_ROUTERS = (pages, pages_catalog.router, pages_counts.router, pages_documents.router,
                 pages_entry.router, pages_imports.router, pages_places.router,
-                pages_stock.router)  # fmt: skip
+                pages_stock.router, pages_audit.router)  # fmt: skip
 
 
 def create_app(database_url: str) -> FastAPI:
@@ -168,8 +169,19 @@ def report_csv(
     sku: str | None = None,
     status: str | None = None,
     location: str | None = None,
+    partner: str | None = None,
+    received_from: str | None = None,
+    received_to: str | None = None,
+    sold_from: str | None = None,
+    sold_to: str | None = None,
 ) -> StreamingResponse:
-    rows = inv.report(sku=sku, status=status, location=location)
+    # inv.report checks every filter before it returns: a refusal is a 422 problem here,
+    # never a 200 whose body breaks off after the header
+    rows = inv.report(
+        sku=sku, status=status, location=location, partner=partner,
+        received_from=received_from, received_to=received_to,
+        sold_from=sold_from, sold_to=sold_to,
+    )  # fmt: skip
     return StreamingResponse(
         _csv_lines(rows),
         media_type="text/csv; charset=utf-8",

@@ -265,9 +265,13 @@ def tokens(tx: Tx, actor: Actor) -> list[dict[str, Any]]:
 
 def revoke_token(tx: Tx, actor: Actor, token_id: int, *, now: datetime) -> None:
     require(actor, Permission.MANAGE_USERS)
+    before = next((t for t in tx.auth.tokens() if t["id"] == token_id), None)
     if not tx.auth.revoke_token(token_id, now):
         raise NotFound(f"no active token with id {token_id}")
-    _audit(tx, actor, "token", token_id, "revoke", {}, now)
+    detail: dict[str, Any] = {"changes": {"revoked": {"old": False, "new": True}}}
+    if before is not None:
+        detail |= {"user": before["username"], "name": before["name"]}
+    _audit(tx, actor, "token", token_id, "revoke", detail, now)
 
 
 # users ----------------------------------------------------------------------------------
@@ -300,7 +304,8 @@ def add_user(
         raise Conflict(f"a user named {username} already exists", [Problem("username", "taken")])
     password_hash = _hasher.hash(password) if password else None
     user_id = tx.catalog.add_user(username, role, password_hash, now)
-    _audit(tx, actor, "user", user_id, "create", {"username": username, "role": role}, now)
+    created = {"username": username, "role": role, "active": True}
+    _audit(tx, actor, "user", user_id, "create", created, now)
     return {"id": user_id, "username": username, "role": role, "active": True}
 
 
@@ -370,12 +375,16 @@ def _write_change(
     elif new_hash is not None:
         keep = digest(keep_session) if keep_session else None
         tx.auth.end_sessions_of(row["id"], keep_hash=keep)
-    if new_hash is not None:
-        _audit(tx, actor, "user", row["id"], "password", {}, now)
+    who = {"username": row["username"]}
+    if new_hash is not None:  # that it changed, never the password nor its hash
+        _audit(tx, actor, "user", row["id"], "password", {**who, "password": "changed"}, now)
     if "role" in values:
-        _audit(tx, actor, "user", row["id"], "role", {"from": row["role"], "to": change.role}, now)
+        changed = {"role": {"old": row["role"], "new": values["role"]}}
+        _audit(tx, actor, "user", row["id"], "role", {**who, "changes": changed}, now)
     if "active" in values:
-        _audit(tx, actor, "user", row["id"], "enable" if change.active else "disable", {}, now)
+        changed = {"active": {"old": bool(row["active"]), "new": values["active"]}}
+        action = "enable" if change.active else "disable"
+        _audit(tx, actor, "user", row["id"], action, {**who, "changes": changed}, now)
     after = {**dict(row), **values}
     return {k: after[k] for k in _USER_FIELDS}
 

@@ -12,6 +12,7 @@ from serialtrack.domain.gtin import normalize_gtin
 from serialtrack.domain.model import Actor, Location, LocationKind, Partner, Product, TrackingMode
 from serialtrack.domain.permissions import Permission, require
 from serialtrack.domain.text import clean_text, storable, text_problem
+from serialtrack.services import audit
 
 SETTINGS = {
     "allow_negative_stock": ("false", ("true", "false")),
@@ -167,10 +168,10 @@ def update_product(
         raise Conflict(f"GTIN {gtin} belongs to {owner.sku} already", [Problem("gtin", "taken")])
     if values:
         tx.catalog.update_product(product.id, values)
-        tx.catalog.audit(
-            user_id=actor.user_id, entity="product", entity_id=product.id, action="update",
-            detail=values, now=now,
-        )  # fmt: skip
+        old = {key: getattr(product, key) for key in values}
+        if changed := audit.changes(old, values):
+            detail = {"sku": product.sku, "changes": changed}
+            audit.record(tx, actor, "product", product.id, "update", detail, now)
     return tx.catalog.product(product.id)
 
 
@@ -281,7 +282,8 @@ def update_location(tx: Tx, actor: Actor, name: str, new_name: str, *, now: date
     if new_name != name and tx.catalog.location_by_name(new_name):
         raise Conflict(f"a location named {new_name} already exists", [Problem("name", "taken")])
     tx.catalog.update_location(location.id, {"name": new_name})
-    _audit(tx, actor, "location", location.id, {"name": new_name}, now)
+    if changed := audit.changes({"name": location.name}, {"name": new_name}):
+        audit.record(tx, actor, "location", location.id, "update", {"changes": changed}, now)
     return tx.catalog.location(location.id)
 
 
@@ -310,17 +312,12 @@ def update_partner(
         raise Conflict(f"a partner named {new_name} already exists", [Problem("name", "taken")])
     if values:
         tx.catalog.update_partner(partner.id, values)
-        _audit(tx, actor, "partner", partner.id, values, now)
+        words = {"name": "name", "is_supplier": "supplier", "is_customer": "customer"}
+        old = {words[k]: getattr(partner, k) for k in values}
+        changed = audit.changes(old, {words[k]: v for k, v in values.items()})
+        if changed:
+            audit.record(tx, actor, "partner", partner.id, "update", {"changes": changed}, now)
     return tx.catalog.partner(partner.id)
-
-
-def _audit(
-    tx: Tx, actor: Actor, entity: str, entity_id: int, detail: dict[str, Any], now: datetime
-) -> None:
-    tx.catalog.audit(
-        user_id=actor.user_id, entity=entity, entity_id=entity_id, action="update",
-        detail=detail, now=now,
-    )  # fmt: skip
 
 
 def _switch_uniqueness(tx: Tx, value: str) -> None:
@@ -353,17 +350,12 @@ def set_setting(tx: Tx, actor: Actor, key: str, value: str, *, now: datetime) ->
     allowed = SETTINGS[key][1]
     if value not in allowed:
         raise Invalid(f"{key} is one of {', '.join(allowed)}", [Problem(key, f"not {value!r}")])
-    if key == "serial_uniqueness" and value != (tx.catalog.setting(key) or SETTINGS[key][0]):
+    old = tx.catalog.setting(key) or SETTINGS[key][0]
+    if key == "serial_uniqueness" and value != old:
         _switch_uniqueness(tx, value)
     tx.catalog.set_setting(key, value)
-    tx.catalog.audit(
-        user_id=actor.user_id,
-        entity="setting",
-        entity_id=0,
-        action="set",
-        detail={key: value},
-        now=now,
-    )
+    detail = {"key": key, "changes": {key: {"old": old, "new": value}}}
+    audit.record(tx, actor, "setting", 0, "set", detail, now)
 
 
 def ensure_virtual_locations(tx: Tx, now: datetime) -> None:

@@ -127,7 +127,8 @@ def post(
             rows.append(move_row(**base, serial_id=serial_id))
     tx.ledger.insert_moves(rows)
     tx.documents.record_event(document_id, "posted", user_id=actor.user_id, at=now)
-    conservation.check_posting(tx, tx.documents.get(document_id))  # type: ignore[arg-type]
+    if any(not line.codes for line in planned):  # quantities and batches
+        conservation.check_posting(tx, tx.documents.get(document_id))  # type: ignore[arg-type]
     if len(rows) >= LARGE_DOCUMENT:
         tx.ledger.refresh_statistics()
 

@@ -182,8 +182,53 @@ def serials(
     return [dict(r._mapping) for r in tx.reads.list_serials(f, after_id=after_id, limit=limit)]
 
 
+REPORT_NAMES = ("sku", "status", "location", "partner", "text")
+REPORT_DATES = (("received_from", "received_to"), ("sold_from", "sold_to"))
+
+
+def prepare_report(tx: Tx, actor: Actor, **given: Any) -> SerialFilter:
+    """The report's filter checked whole, before a byte of it is sent: unknown names (SKU,
+    location, partner, status), dates that are not YYYY-MM-DD, a from after its to and
+    unknown filters are all refused together, each naming its filter."""
+    require(actor, Permission.READ)
+    problems = [
+        Problem(name, "not a filter of the report")
+        for name in given
+        if name not in REPORT_NAMES and name not in sum(REPORT_DATES, ())
+    ]
+    dates: dict[str, date | None] = {}
+    for pair in REPORT_DATES:
+        for name in pair:
+            dates[name] = _report_date(given.get(name), name, problems)
+        start, end = (dates[name] for name in pair)
+        if start is not None and end is not None and start > end:
+            problems.append(Problem(pair[0], f"{start} is after {pair[1]} {end}"))
+    names = {k: given.get(k) for k in REPORT_NAMES}
+    try:
+        f = serial_filter(tx, **names, **dates)
+    except Invalid as error:
+        problems.extend(error.problems)
+        f = None
+    if problems or f is None:
+        raise Invalid("the report filter is not valid", problems)
+    return f
+
+
+def _report_date(value: Any, name: str, problems: list[Problem]) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        problems.append(Problem(name, f"{str(value)[:40]!r} is not a date (YYYY-MM-DD)"))
+        return None
+
+
 def report(tx: Tx, actor: Actor, f: SerialFilter) -> Iterator[tuple[Any, ...]]:
-    """The product serial number report (seed 000), one tuple per serial, streamed."""
+    """The product serial number report (seed 000), one tuple per serial, streamed; ``f``
+    comes from ``prepare_report``, so nothing here refuses a filter mid-stream."""
     require(actor, Permission.READ)
     for row in tx.reads.stream_report(f):
         yield tuple(getattr(row, c) for c in REPORT_COLUMNS)

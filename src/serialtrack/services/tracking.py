@@ -28,7 +28,7 @@ from serialtrack.domain.model import (
 from serialtrack.domain.permissions import Permission, require
 from serialtrack.domain.posting import PlannedLine, describe
 from serialtrack.domain.rules import rule_for
-from serialtrack.services import serials
+from serialtrack.services import audit, serials
 from serialtrack.services.execution import move_row, serial_row
 from serialtrack.services.header import next_number
 
@@ -78,10 +78,10 @@ def switch(
     elif assign:
         raise Invalid(f"{sku} has nothing on hand to assign serials to", [Problem("serials", "")])
     tx.catalog.update_product(product.id, {"tracking": mode.value})
-    tx.catalog.audit(
-        user_id=actor.user_id, entity="product", entity_id=product.id, action="tracking",
-        detail={"from": product.tracking.value, "to": mode.value}, now=now,
-    )  # fmt: skip
+    changed = {"tracking": {"old": product.tracking.value, "new": mode.value}}
+    audit.record(
+        tx, actor, "product", product.id, "tracking", {"sku": sku, "changes": changed}, now
+    )
     return document_id
 
 

@@ -6,11 +6,13 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, func, insert, select, update
+from sqlalchemy import Connection, RowMapping, and_, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from serialtrack.adapters.db.chain import ChainRepo
 from serialtrack.adapters.db.tables import (
+    api_tokens,
+    audit,
     documents,
     lines,
     locations,
@@ -118,6 +120,70 @@ class CatalogRepo:
         }
         row["detail"] = json.dumps(detail, default=str, sort_keys=True)
         ChainRepo(self.c).append("audit", [row])
+
+    def audit_rows(
+        self,
+        *,
+        entity: str | None = None,
+        username: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        text: str | None = None,
+        limit: int = 100,
+        before_id: int | None = None,
+    ) -> list[RowMapping]:
+        """Audit records, newest first, with who made them and the names of what they touch.
+
+        ``since`` is inclusive, ``until`` exclusive; ``text`` matches (any case) the detail,
+        the action or a name of the entity; ``before_id`` pages to older records.
+        """
+        actor = users.alias("actor")
+        subject = users.alias("subject")
+        token_user = users.alias("token_user")
+        serial_product = products.alias("serial_product")
+        on = audit.c.entity_id
+        query = (
+            select(
+                audit.c.id, audit.c.at, audit.c.entity, audit.c.entity_id, audit.c.action,
+                audit.c.detail, actor.c.username.label("username"),
+                products.c.sku.label("product_sku"), locations.c.name.label("location_name"),
+                partners.c.name.label("partner_name"),
+                subject.c.username.label("subject_username"),
+                api_tokens.c.name.label("token_name"),
+                token_user.c.username.label("token_username"),
+                serials.c.code.label("serial_code"), serial_product.c.sku.label("serial_sku"),
+            )
+            .join(actor, actor.c.id == audit.c.user_id)
+            .outerjoin(products, and_(audit.c.entity == "product", products.c.id == on))
+            .outerjoin(locations, and_(audit.c.entity == "location", locations.c.id == on))
+            .outerjoin(partners, and_(audit.c.entity == "partner", partners.c.id == on))
+            .outerjoin(subject, and_(audit.c.entity == "user", subject.c.id == on))
+            .outerjoin(api_tokens, and_(audit.c.entity == "token", api_tokens.c.id == on))
+            .outerjoin(token_user, token_user.c.id == api_tokens.c.user_id)
+            .outerjoin(serials, and_(audit.c.entity == "serial", serials.c.id == on))
+            .outerjoin(serial_product, serial_product.c.id == serials.c.product_id)
+        )  # fmt: skip
+        if entity:
+            query = query.where(audit.c.entity == entity)
+        if username:
+            query = query.where(actor.c.username == username)
+        if since is not None:
+            query = query.where(audit.c.at >= since)
+        if until is not None:
+            query = query.where(audit.c.at < until)
+        if before_id is not None:
+            query = query.where(audit.c.id < before_id)
+        if text:
+            words = text.casefold()
+            searched = (
+                audit.c.detail, audit.c.action, products.c.sku, locations.c.name,
+                partners.c.name, subject.c.username, api_tokens.c.name, serials.c.code,
+            )  # fmt: skip
+            query = query.where(
+                or_(*(func.lower(c).contains(words, autoescape=True) for c in searched))
+            )
+        query = query.order_by(audit.c.id.desc()).limit(limit)
+        return list(self.c.execute(query).mappings())
 
     # locations ------------------------------------------------------------------------
     def add_location(self, name: str, kind: LocationKind, now: datetime) -> Location:

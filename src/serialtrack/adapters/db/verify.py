@@ -432,39 +432,31 @@ class Verifier:
 
     # documents -----------------------------------------------------------------------
     def documents(self) -> Iterator[Finding]:
-        """Each document's state agrees with its events, its lines with its moves."""
-        events: dict[int, list[Any]] = {}
-        for e in self._stream(select(document_events).order_by(document_events.c.seq)):
-            if e.event != "discarded":
-                events.setdefault(e.document_id, []).append(e)
+        """Each document's state agrees with its events, its lines with its moves.
+
+        Documents and their events are read side by side in document order (a merge, so
+        memory stays flat however many there are)."""
+        kept = document_events.c.event != "discarded"
+        events = self._stream(
+            select(document_events)
+            .where(kept)
+            .order_by(document_events.c.document_id, document_events.c.seq)
+        )
+        pending = next(events, None)
         header = [documents.c[name] for name in EVENT_FIELDS]
         query = select(documents.c.id, documents.c.state, *header).order_by(documents.c.id)
         for d in self._stream(query):
-            seen = events.pop(d.id, [])
-            happened = [e.event for e in seen]
-            expected = {"draft": [], "posted": ["posted"], "cancelled": ["posted", "cancelled"]}
-            if happened != expected.get(d.state, happened):
-                said = ", then ".join(happened) or "never posted"
-                yield Finding(
-                    "document",
-                    f"{d.number} is {d.state}, but the ledger says: {said}",
-                )
-                continue
-            for e in seen:
-                changed = [n for n in EVENT_FIELDS if _differs(getattr(e, n), getattr(d, n))]
-                if changed:
-                    yield Finding(
-                        "document",
-                        f"{d.number}: {', '.join(changed)} changed since it was {e.event}",
-                    )
-                    break
-        for seen in events.values():
-            e = seen[0]
-            yield Finding(
-                "document",
-                f"{e.number} ({e.kind.replace('_', ' ')} of {e.date}) was {e.event} but is "
-                "missing from the books (deleted)",
-            )
+            while pending is not None and pending.document_id < d.id:
+                yield _erased(pending)
+                pending = _skip(events, pending.document_id)
+            seen = []
+            while pending is not None and pending.document_id == d.id:
+                seen.append(pending)
+                pending = next(events, None)
+            yield from _events_agree(d, seen)
+        while pending is not None:
+            yield _erased(pending)
+            pending = _skip(events, pending.document_id)
         yield from self._lines()
 
     def _lines(self) -> Iterator[Finding]:
@@ -549,6 +541,40 @@ class Verifier:
                     f"{rule.label} numbers missing from the books (no document, no discarded "
                     f"draft): {shown}",
                 )
+
+
+EXPECTED_EVENTS = {"draft": [], "posted": ["posted"], "cancelled": ["posted", "cancelled"]}
+
+
+def _events_agree(d: Any, seen: list[Any]) -> Iterator[Finding]:
+    happened = [e.event for e in seen]
+    if happened != EXPECTED_EVENTS.get(d.state, happened):
+        said = ", then ".join(happened) or "never posted"
+        yield Finding("document", f"{d.number} is {d.state}, but the ledger says: {said}")
+        return
+    for e in seen:
+        changed = [n for n in EVENT_FIELDS if _differs(getattr(e, n), getattr(d, n))]
+        if changed:
+            yield Finding(
+                "document", f"{d.number}: {', '.join(changed)} changed since it was {e.event}"
+            )
+            return
+
+
+def _erased(e: Any) -> Finding:
+    return Finding(
+        "document",
+        f"{e.number} ({e.kind.replace('_', ' ')} of {e.date}) was {e.event} but is missing "
+        "from the books (deleted)",
+    )
+
+
+def _skip(events: Iterator[Any], document_id: int) -> Any:
+    """The first event of the next document after ``document_id``."""
+    for e in events:
+        if e.document_id != document_id:
+            return e
+    return None
 
 
 def _differs(a: Any, b: Any) -> bool:
