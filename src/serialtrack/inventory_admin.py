@@ -36,11 +36,25 @@ class AdminMixin:
         with self.store.transaction() as tx:
             auth.logout(tx, session_token)
 
-    def via_session(self, session_token: str) -> tuple[Inventory, str]:
-        """The inventory acting as a session's user, and the session's CSRF token."""
+    def via_session(
+        self, session_token: str, *, password_change: bool = False
+    ) -> tuple[Inventory, str]:
+        """The inventory acting as a session's user, and the session's CSRF token.
+
+        A user who must change their password is refused (``auth.PasswordChangeRequired``,
+        403) unless ``password_change``: for the routes that change it or log out only.
+        """
         with self.store.transaction(write=False) as tx:
-            actor, csrf = auth.session_actor(tx, session_token, now=self.clock())
+            actor, csrf = auth.session_actor(
+                tx, session_token, now=self.clock(), password_change=password_change
+            )
         return self.as_actor(actor), csrf
+
+    def must_change_password(self, username: str | None = None) -> bool:
+        """Whether ``username`` (default: whoever this inventory acts as) must change their
+        password before doing anything else."""
+        with self.store.transaction(write=False) as tx:
+            return auth.must_change_password(tx, username or self.actor.username)
 
     def via_token(self, api_token: str) -> Inventory:
         """The inventory acting as an API token's user."""
@@ -60,9 +74,26 @@ class AdminMixin:
             return auth.login_failures(tx, self.actor, limit=limit, username=username)
 
     # users and tokens -----------------------------------------------------------------
-    def add_user(self, username: str, role: str, password: str | None = None) -> dict[str, Any]:
+    def add_user(
+        self, username: str, role: str, password: str | None = None, *, one_time: bool = False
+    ) -> dict[str, Any]:
+        """Add a user (admin only). With ``one_time`` the password was handed out by the admin:
+        the user must change it at their first login."""
         with self.store.transaction() as tx:
-            return auth.add_user(tx, self.actor, username, role, password, now=self.clock())
+            return auth.add_user(
+                tx, self.actor, username, role, password, now=self.clock(), one_time=one_time
+            )
+
+    def add_user_one_time(self, username: str, role: str) -> tuple[dict[str, Any], str]:
+        """Add a user with a generated one-time password; returns the user and the password
+        (show it once; they must change it at their first login)."""
+        password = auth.one_time_password()
+        return self.add_user(username, role, password, one_time=True), password
+
+    def reset_password(self, username: str) -> str:
+        """Give a user a generated one-time password (admin only) and return it, to be shown
+        once: their sessions end and they must change it at their next login."""
+        return auth.reset_password(self.store, self.actor, username, now=self.clock())
 
     def users(self) -> list[dict[str, Any]]:
         with self.store.transaction(write=False) as tx:
@@ -95,14 +126,16 @@ class AdminMixin:
     def set_role(self, username: str, role: str) -> None:
         self.update_user(username, role=role)
 
-    def create_token(self, username: str, name: str = "api") -> str:
-        """A new API token for ``username`` (admin only); the secret is returned once."""
+    def create_token(self, username: str, name: str = "api", days: int | None = None) -> str:
+        """A new API token for ``username`` (admin only); the secret is returned once. With
+        ``days`` it expires that many days from now."""
         with self.store.transaction() as tx:
-            return auth.create_token(tx, self.actor, username, name, now=self.clock())
+            return auth.create_token(tx, self.actor, username, name, days=days, now=self.clock())
 
     def tokens(self) -> list[dict[str, Any]]:
+        """Every API token (admin only): user, name, created, last used, expiry, state."""
         with self.store.transaction(write=False) as tx:
-            return auth.tokens(tx, self.actor)
+            return auth.tokens(tx, self.actor, now=self.clock())
 
     def revoke_token(self, token_id: int) -> None:
         with self.store.transaction() as tx:

@@ -219,7 +219,14 @@ def test_a_viewer_sees_transfers_but_may_not_move_stock(shop: TestClient) -> Non
 
 # --- write-off and serial correction -------------------------------------------------------------
 def test_a_write_off_needs_a_reason(shop: TestClient) -> None:
-    token = as_user(shop, "kim")
+    clerk = as_user(shop, "kim")  # units leave the books: a manager's unless the shop says so
+    assert 'href="/write-offs/new"' not in shop.get("/").text
+    refused = shop.post("/write-offs/new", data={"csrf_token": clerk, "location": MAIN,
+                        "lines-0-sku": "PHN-X1", "lines-0-serial": ["X1-00007"],
+                        "reason": "screen cracked"})  # fmt: skip
+    assert refused.status_code == 403
+    assert status_of(shop, "PHN-X1", "X1-00007") == "in_stock"
+    token = as_user(shop, "mia")
     form = {"csrf_token": token, "location": MAIN, "lines-0-sku": "PHN-X1",
             "lines-0-serial": ["X1-00007"]}  # fmt: skip
     no_reason = shop.post("/write-offs/new", data=form)

@@ -190,3 +190,21 @@ def test_a_found_code_another_product_has_is_flagged_under_global_uniqueness(
     assert "the code is TAB T-7's" in posted.unexpected[0]["books"]
     assert [r["serial"] for r in inv.serials(sku="PHONE", text="T-7")] == []
     assert inv.serial("TAB", "T-7").location == "Warehouse"
+
+
+def test_units_leave_the_books_by_a_manager_unless_the_shop_lets_clerks(inv: Inventory) -> None:
+    """PRODUCT.md, roles: counts and write-offs take units off the books."""
+    shop(inv)
+    inv.receive(supplier="Acme", location="Store", lines=[("PHONE", ["R1", "R2", "R3"])])
+    inv.add_user("carl", "clerk", "carl-password-1")
+    clerk = inv.as_user("carl")
+    count = clerk.open_count(location="Store", sku="PHONE")
+    clerk.count_scan(count, ["R1", "R2"])
+    with pytest.raises(Forbidden):
+        clerk.post_count(count)
+    with pytest.raises(Forbidden):
+        clerk.write_off(location="Store", lines=[("PHONE", ["R3"])], reason="broken")
+    inv.set_setting("clerks_take_off_books", "yes")
+    assert clerk.post_count(count).state == "posted"
+    clerk.write_off(location="Store", lines=[("PHONE", ["R2"])], reason="broken")
+    assert inv.check() == []

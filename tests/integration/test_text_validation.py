@@ -107,3 +107,31 @@ def test_looking_up_a_name_no_database_can_hold_finds_nothing(shop: Inventory) -
     ):
         with pytest.raises(NotFound):
             action()
+
+
+@pytest.mark.parametrize(
+    ("field", "bad"),
+    [
+        ("reference", "INV\x00-1"),
+        ("reference", "INV\x07-1"),
+        ("reference", "INV-1\u202egnp.exe"),
+        ("note", "box\x00 1"),
+        ("note", "box\x07 1"),
+    ],
+)  # a note is free text: right-to-left marks are fine in it, not in a one-line reference
+def test_document_references_and_notes_refuse_control_and_override_characters(
+    shop: Inventory, field: str, bad: str
+) -> None:
+    def receive() -> Any:
+        return shop.receive(
+            supplier="Acme", location="Store", lines=[("PHN", ["S-1"])], **{field: bad}
+        )
+
+    refused(shop, receive, field)
+
+
+def test_a_note_may_hold_lines(shop: Inventory) -> None:
+    done = shop.receive(
+        supplier="Acme", location="Store", lines=[("PHN", ["S-1"])], note="box 1\nbox 2\tdented"
+    )
+    assert done.note == "box 1\nbox 2\tdented"

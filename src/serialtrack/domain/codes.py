@@ -1,7 +1,9 @@
 """Serial codes: cleaning and the comparison key.
 
-Two codes of one product that differ only by case or surrounding whitespace are the same code:
-``code_key`` is what uniqueness is decided on, ``clean_code`` is what is stored and shown.
+Two codes of one product that differ only by case, surrounding whitespace or Unicode form
+are the same code: ``code_key`` is what uniqueness is decided on, ``clean_code`` is what is
+stored and shown. Codes are stored in NFKC (compatibility) form, so ``CAFE`` + a combining
+accent and ``CAFÉ``, or full-width and ASCII digits, are one code, as they look alike.
 """
 
 from __future__ import annotations
@@ -18,7 +20,13 @@ def clean_code(raw: str, where: str = "serial") -> str:
     problem = code_problem(raw, where)
     if problem:
         raise Invalid("invalid serial code", [problem])
-    return raw.strip()
+    return normal_code(raw)
+
+
+def normal_code(raw: str) -> str:
+    """A code as stored: trimmed, in NFKC form."""
+    code = raw.strip()
+    return code if code.isascii() else unicodedata.normalize("NFKC", code)
 
 
 def code_problem(raw: object, where: str = "serial") -> Problem | None:
@@ -36,5 +44,8 @@ def code_problem(raw: object, where: str = "serial") -> Problem | None:
 
 
 def code_key(code: str) -> str:
-    """The comparison key of a code: trimmed and case-folded."""
-    return code.strip().casefold()
+    """The comparison key of a code: trimmed, NFKC, case-folded."""
+    code = code.strip()
+    if code.isascii():
+        return code.casefold()
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", code).casefold())

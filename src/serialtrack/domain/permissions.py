@@ -19,6 +19,9 @@ class Permission(StrEnum):
     IMPORT_SERIALS = "import_serials"  # bulk files
     ALLOW_EXPIRED = "allow_expired"  # sell or transfer units past their expiry date
     DELETE_SERIAL = "delete_serial"  # one created by mistake, untouched since
+    # Write-offs and posting counts: units leave the books. A manager's, unless the setting
+    # ``clerks_take_off_books`` gives it to clerks too (PRODUCT.md, roles).
+    TAKE_OFF_BOOKS = "take_off_books"
     VERIFY_LEDGER = "verify_ledger"  # replay the whole ledger: `serialtrack check`
 
 
@@ -32,6 +35,7 @@ _MANAGER = _CLERK | {
     Permission.IMPORT_SERIALS,
     Permission.ALLOW_EXPIRED,
     Permission.DELETE_SERIAL,
+    Permission.TAKE_OFF_BOOKS,
 }
 _ADMIN = _MANAGER | {Permission.MANAGE_USERS, Permission.VERIFY_LEDGER}
 
@@ -64,4 +68,27 @@ def document_permission(kind: DocumentKind) -> Permission:
         return Permission.OPENING_BALANCE
     if kind is DocumentKind.SERIAL_ASSIGNMENT:
         return Permission.MANAGE_CATALOG
+    if kind is DocumentKind.WRITE_OFF:
+        return Permission.TAKE_OFF_BOOKS
     return Permission.POST_DOCUMENT
+
+
+def minimum_permission(kind: DocumentKind) -> Permission:
+    """What any maker of ``kind`` needs at least, checked before the work starts (the service
+    then checks the rest, with the shop's settings)."""
+    permission = document_permission(kind)
+    return Permission.POST_DOCUMENT if permission is Permission.TAKE_OFF_BOOKS else permission
+
+
+def may(actor: Actor, permission: Permission, *, clerks_take_off_books: bool = False) -> bool:
+    """``allowed``, with taking units off the books given to clerks when the shop says so."""
+    if permission is Permission.TAKE_OFF_BOOKS and clerks_take_off_books:
+        permission = Permission.POST_DOCUMENT
+    return allowed(actor, permission)
+
+
+def require_may(actor: Actor, permission: Permission, *, clerks_take_off_books: bool) -> None:
+    if not may(actor, permission, clerks_take_off_books=clerks_take_off_books):
+        require(actor, permission)  # raises, naming what is missing
+    elif actor.user_id == ANONYMOUS.user_id:
+        raise Unauthenticated("log in first")

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from serialtrack.domain.codes import code_key, code_problem
+from serialtrack.domain.codes import code_key, code_problem, normal_code
 from serialtrack.domain.errors import Invalid, Problem
 from serialtrack.domain.gtin import is_gtin, normalize_gtin
 from serialtrack.domain.model import (
@@ -232,7 +232,7 @@ def _check_batches(
         found = _batch_problems(rule, product, batch, at, seen)
         problems.extend(found)
         if not found:
-            planned.append(PlannedBatch(batch.code.strip(), batch.quantity, batch.expiry))
+            planned.append(PlannedBatch(normal_code(batch.code), batch.quantity, batch.expiry))
     total = sum(b.quantity for b in planned)
     if not problems and line.quantity is not None and line.quantity != total:
         problems.append(
@@ -338,7 +338,7 @@ def unit_code(product: Product, raw: object, at: str) -> tuple[str | None, Probl
     problem = code_problem(raw, at)
     if problem:
         return None, problem
-    text = str(raw).strip()
+    text = normal_code(str(raw))
     if product.gtin and is_gtin(text) and normalize_gtin(text) == normalize_gtin(product.gtin):
         return None, Problem(
             at, f"{text} is the GTIN of {product.sku}: it names the product, not a unit; "

@@ -38,7 +38,7 @@ from serialtrack.domain.model import (
     Product,
     SerialView,
 )
-from serialtrack.domain.permissions import document_permission, require
+from serialtrack.domain.permissions import minimum_permission, require
 from serialtrack.entrypoints import api_models as m
 from serialtrack.entrypoints.problems import problem_parts
 from serialtrack.inventory import Inventory
@@ -62,7 +62,12 @@ def base(request: Request) -> Inventory:
 
 
 def authenticated(request: Request) -> Inventory:
-    """The inventory acting as the caller: a bearer token, or a session cookie plus CSRF token."""
+    """The inventory acting as the caller: a bearer token, or a session cookie plus CSRF token.
+    A session whose user must change their password is refused (``password_session``)."""
+    return _caller(request, password_change=False)
+
+
+def _caller(request: Request, *, password_change: bool) -> Inventory:
     header = request.headers.get("authorization")
     if header:
         scheme, _, token = header.partition(" ")
@@ -71,7 +76,7 @@ def authenticated(request: Request) -> Inventory:
         return base(request).via_token(token.strip())
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        inventory, csrf = base(request).via_session(cookie)
+        inventory, csrf = base(request).via_session(cookie, password_change=password_change)
         sent = request.headers.get(CSRF_HEADER, "")
         if request.method not in SAFE_METHODS and not hmac.compare_digest(sent, csrf):
             raise Forbidden(f"missing or wrong {CSRF_HEADER} header for this session")
@@ -79,7 +84,14 @@ def authenticated(request: Request) -> Inventory:
     raise Unauthenticated("log in, or send Authorization: Bearer <token>")
 
 
+def password_session(request: Request) -> Inventory:
+    """Like ``authenticated``, but also lets in a session whose user must change their
+    password (for changing it, or logging out)."""
+    return _caller(request, password_change=True)
+
+
 Inv = Annotated[Inventory, Depends(authenticated)]
+PasswordInv = Annotated[Inventory, Depends(password_session)]
 Limit = Annotated[int, Query(ge=1, le=1000)]
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 
@@ -108,11 +120,14 @@ def log_in(body: m.LoginIn, request: Request, response: Response) -> dict[str, A
         secure=request.url.scheme == "https", max_age=12 * 3600, path="/",
     )  # fmt: skip
     actor = session.actor
-    return {"username": actor.username, "role": actor.role.value, "csrf_token": session.csrf_token}
+    return {
+        "username": actor.username, "role": actor.role.value, "csrf_token": session.csrf_token,
+        "must_change_password": session.must_change_password,
+    }  # fmt: skip
 
 
 @router.delete("/session", status_code=204, tags=["auth"])
-def log_out(request: Request, inv: Inv) -> Response:
+def log_out(request: Request, inv: PasswordInv) -> Response:
     base(request).logout(request.cookies.get(SESSION_COOKIE, ""))
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")
@@ -229,7 +244,7 @@ def create_document(
 def _admitted_lines(inv: Inventory, body: m.DocumentIn) -> list[LineInput]:
     """The lines, ranges expanded, once the caller may make this kind of document and the
     request names at most ``MAX_REQUEST_SERIALS`` serials (counted without expanding)."""
-    require(inv.actor, document_permission(body.kind))
+    require(inv.actor, minimum_permission(body.kind))
     _check_serial_count(body)
     return _lines(body)
 

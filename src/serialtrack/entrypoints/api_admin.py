@@ -14,7 +14,13 @@ from fastapi.encoders import jsonable_encoder
 from pydantic import Field, StringConstraints
 
 from serialtrack.entrypoints import api_models as m
-from serialtrack.entrypoints.api import SESSION_COOKIE, Inv
+from serialtrack.entrypoints.api import (
+    SESSION_COOKIE,
+    Inv,
+    PasswordInv,
+    authenticated,
+)
+from serialtrack.services.auth import MAX_TOKEN_DAYS
 
 router = APIRouter(prefix="/api/v1", responses=m.PROBLEM_RESPONSES)
 Password = Annotated[str, StringConstraints(max_length=1024)]
@@ -33,6 +39,18 @@ class UserChangeIn(m.Strict):
     active: bool | None = Field(None, description="Admins only; not for yourself.")
 
 
+class NewUserIn(m.UserIn):
+    one_time: bool = Field(
+        False, description="The password is handed out: the user must change it at first login."
+    )
+
+
+class NewTokenIn(m.TokenIn):
+    days: Annotated[int, Field(ge=1, le=MAX_TOKEN_DAYS)] | None = Field(
+        None, description="The token stops working this many days from now (never when left out)."
+    )
+
+
 def client_address(request: Request) -> str | None:
     """The caller's address, as failed logins are recorded and throttled by it."""
     return request.client.host if request.client else None
@@ -45,15 +63,29 @@ def list_users(inv: Inv) -> dict[str, Any]:
 
 
 @router.post("/users", status_code=201, tags=["admin"])
-def create_user(inv: Inv, body: m.UserIn) -> dict[str, Any]:
-    return inv.add_user(body.username, body.role.value, body.password)
+def create_user(inv: Inv, body: NewUserIn) -> dict[str, Any]:
+    """Add a user; with ``one_time`` they must change the password at their first login."""
+    return inv.add_user(body.username, body.role.value, body.password, one_time=body.one_time)
+
+
+@router.post("/users/{username}/password-reset", tags=["admin"])
+def reset_password(inv: Inv, username: str) -> dict[str, Any]:
+    """Give the user a generated one-time password, in this answer only: their sessions end
+    and they must change it at their next login (admins)."""
+    return {"username": username, "password": inv.reset_password(username),
+            "must_change_password": True}  # fmt: skip
 
 
 @router.patch("/users/{username}", tags=["admin"])
-def update_user(inv: Inv, username: str, body: UserChangeIn, request: Request) -> dict[str, Any]:
+def update_user(
+    inv: PasswordInv, username: str, body: UserChangeIn, request: Request
+) -> dict[str, Any]:
     """Change a password, role or active flag, all or nothing. Your own password needs
     ``current_password`` (a wrong one counts as a failed login); a new password ends the
-    user's other browser sessions."""
+    user's other browser sessions. A session whose user must change their password may do
+    this (for its own password) and nothing else."""
+    if body.role is not None or body.active is not None or username != inv.actor.username:
+        inv = authenticated(request)  # anything but one's own password: checked as usual
     user = inv.update_user(
         username, password=body.password, current_password=body.current_password,
         role=body.role.value if body.role is not None else None, active=body.active,
@@ -78,9 +110,10 @@ def list_tokens(inv: Inv) -> dict[str, Any]:
 
 
 @router.post("/tokens", status_code=201, tags=["admin"])
-def create_token(inv: Inv, body: m.TokenIn) -> dict[str, Any]:
-    """A new API token; the secret is in this answer only."""
-    return {"token": inv.create_token(body.username, body.name), "username": body.username}
+def create_token(inv: Inv, body: NewTokenIn) -> dict[str, Any]:
+    """A new API token; the secret is in this answer only. With ``days`` it expires."""
+    secret = inv.create_token(body.username, body.name, days=body.days)
+    return {"token": secret, "username": body.username, "days": body.days}
 
 
 @router.delete("/tokens/{token_id}", status_code=204, tags=["admin"])

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
 from rich.markup import escape
 
-from serialtrack.entrypoints.cli import _table, app, inventory, out
+from serialtrack.entrypoints.cli import _table, app, err, inventory, out
 
 user_app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
-    help="Users: add, list, set-role, passwd, disable, enable; failed logins.",
+    help="Users: add, list, set-role, passwd, reset, disable, enable; failed logins.",
 )
 token_app = typer.Typer(
     no_args_is_help=True,
@@ -23,22 +24,44 @@ app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 
 
+def read_password(label: str, *, confirm: bool = False) -> str:
+    """A password from the terminal (hidden; typed twice with ``confirm``), else one line of
+    standard input. Never from the command line, where the process list would show it."""
+    if sys.stdin.isatty():
+        return str(typer.prompt(label, hide_input=True, confirmation_prompt=confirm))
+    line = sys.stdin.readline()
+    if not line:
+        err.print(f"error: no {label.lower()} on standard input (one line expected)")
+        raise typer.Exit(1)
+    return line.removesuffix("\n").removesuffix("\r")
+
+
 @user_app.command("add")
 def user_add(
     username: str,
     role: Annotated[str, typer.Option(help="viewer, clerk, manager or admin")] = "clerk",
     password: Annotated[
         str | None,
-        typer.Option(help="The password (asked when omitted; --no-login for API-only users)."),
+        typer.Option(hidden=True, help="Refused: it would show in the process list."),
     ] = None,
     login: Annotated[bool, typer.Option(help="Give the user a password to log in with.")] = True,
+    one_time: Annotated[
+        bool, typer.Option(help="The user must change the password at their first login.")
+    ] = True,
 ) -> None:
-    """Add a user."""
-    if login and password is None:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    """Add a user. The password is asked (hidden, twice) at a terminal, else read as one line
+    from standard input; --no-login for API-only users."""
+    if password is not None:
+        err.print(
+            "error: --password is refused: a password on the command line shows in the "
+            "process list and the shell history; type it when asked, or pipe it on stdin"
+        )
+        raise typer.Exit(2)
+    secret = read_password("Password", confirm=True) if login else None
     with inventory() as inv:
-        user = inv.add_user(username, role, password if login else None)
-    out.print(f"user {user['username']} added ({user['role']})")
+        user = inv.add_user(username, role, secret, one_time=one_time and login)
+    then = " (to be changed at first login)" if user.get("must_change_password") else ""
+    out.print(f"user {user['username']} added ({user['role']}){then}")
 
 
 @user_app.command("list")
@@ -46,10 +69,12 @@ def user_list() -> None:
     """List users."""
     with inventory() as inv:
         rows = [
-            [u["username"], u["role"], "yes" if u["active"] else "no", u["last_login_at"]]
+            [u["username"], u["role"], "yes" if u["active"] else "no", u["last_login_at"],
+             "yes" if u["must_change_password"] else ""]
             for u in inv.users()
-        ]
-    _table("Users", ["username", "role", "active", "last login"], rows)
+        ]  # fmt: skip
+    rows = [[escape(str(v)) if v is not None else "" for v in row] for row in rows]
+    _table("Users", ["username", "role", "active", "last login", "must change password"], rows)
 
 
 @user_app.command("disable")
@@ -80,17 +105,31 @@ def user_set_role(
 
 @user_app.command("passwd")
 def user_passwd(username: str) -> None:
-    """Set a user's password (asked twice, hidden); their browser sessions end.
+    """Set a user's password (asked twice, hidden; else one line of stdin); their browser
+    sessions end.
 
-    Your own password (the --user you act as) also needs the current one.
+    Your own password (the --user you act as) also needs the current one (asked first; on
+    stdin, the first line is the current password and the second the new one).
     """
     with inventory() as inv:
         current = None
         if username == inv.actor.username:
-            current = typer.prompt("Current password", hide_input=True)
-        password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+            current = read_password("Current password")
+        password = read_password("New password", confirm=True)
         inv.set_password(username, password, current_password=current)
     out.print(f"password of {username} changed")
+
+
+@user_app.command("reset")
+def user_reset(username: str) -> None:
+    """Give a user a generated one-time password, printed once: their sessions end and they
+    must change it at their next login (admins; also how a lost admin password is recovered
+    by whoever can reach the database: serialtrack --user admin user reset admin)."""
+    with inventory() as inv:
+        password = inv.reset_password(username)
+    out.print(f"one-time password for {escape(username)} (shown once; to be changed at the "
+              "next login):")  # fmt: skip
+    out.print(password, markup=False)
 
 
 @user_app.command("failures")
@@ -109,12 +148,16 @@ def user_failures(
 
 @token_app.command("create")
 def token_create(
-    username: str, name: Annotated[str, typer.Option(help="What the token is for.")] = "api"
+    username: str,
+    name: Annotated[str, typer.Option(help="What the token is for.")] = "api",
+    days: Annotated[
+        int | None, typer.Option(help="It stops working this many days from now.")
+    ] = None,
 ) -> None:
     """Create an API token for a user; it is printed once and stored hashed."""
     with inventory() as inv:
-        secret = inv.create_token(username, name)
-    out.print(secret)
+        secret = inv.create_token(username, name, days=days)
+    out.print(secret, markup=False)
 
 
 @token_app.command("list")
@@ -122,11 +165,13 @@ def token_list() -> None:
     """List API tokens (never their secrets)."""
     with inventory() as inv:
         rows = [
-            [t["id"], t["username"], t["name"], t["created_at"], t["last_used_at"],
-             "revoked" if t["revoked_at"] else "active"]
+            [t["id"], t["username"], t["name"], t["created_at"], t["last_used_at"] or "never",
+             t["expires_at"] or "never", t["state"]]
             for t in inv.tokens()
         ]  # fmt: skip
-    _table("API tokens", ["id", "user", "name", "created", "last used", "state"], rows)
+    rows = [[escape(str(v)) for v in row] for row in rows]  # names are data, not Rich markup
+    columns = ["id", "user", "name", "created", "last used", "expires", "state"]
+    _table("API tokens", columns, rows)
 
 
 @token_app.command("revoke")

@@ -102,6 +102,8 @@ def render(
     if inv is not None:
         base["user"] = inv.actor
         base["can"] = {p.value: True for p in ROLE_PERMISSIONS[inv.actor.role]}
+        if base["can"].get("post_document") and inv.setting("clerks_take_off_books") == "yes":
+            base["can"]["take_off_books"] = True
         base["csrf"] = request.state.csrf
     return TEMPLATES.TemplateResponse(
         request, template, {**base, **(context or {})}, status_code=status_code, headers=headers

@@ -35,6 +35,7 @@ from serialtrack.entrypoints import (
     pages_imports,
     pages_places,
     pages_stock,
+    pages_users,
     problems,
 )
 from serialtrack.entrypoints.api import SESSION_COOKIE, authenticated
@@ -86,6 +87,7 @@ def create_app(database_url: str) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     install_login_redirect(app)
     install_page_errors(app)
+    pages_users.install(app)
     return app
 
 

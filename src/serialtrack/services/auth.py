@@ -9,6 +9,11 @@ refused (``Throttled``, HTTP 429 with Retry-After) before any hash is computed, 
 right password, until the oldest of those failures leaves the window; a successful login ends
 the run for its username. Each argon2 check takes 64 MiB, so at most ``VERIFY_SLOTS`` run at
 once in a process. Password checks never run inside a write transaction.
+
+A password an admin hands out (``reset_password``, a user added with ``one_time``, the first
+admin's generated one) must be changed before anything else: such a user's browser sessions
+are refused (``PasswordChangeRequired``, 403) everywhere but changing their own password and
+logging out. API tokens may carry an expiry; an expired token is refused like a revoked one.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from serialtrack.domain.permissions import Permission, require
 SESSION_HOURS = 12
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024
+MAX_TOKEN_DAYS = 3650
 WINDOW = timedelta(minutes=15)
 USER_LIMIT = 5  # failures per username within WINDOW
 CLIENT_LIMIT = 20  # failures per client address within WINDOW
@@ -63,11 +69,22 @@ _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 _verifying = threading.BoundedSemaphore(VERIFY_SLOTS)
 
 
+class PasswordChangeRequired(Forbidden):
+    """The session's user must change their password before doing anything else."""
+
+    def __init__(self, username: str) -> None:
+        super().__init__(
+            "change your password first: it was set by an admin and is for one login only",
+            [Problem("password", f"{username} must change their password")],
+        )
+
+
 @dataclass(frozen=True)
 class Session:
     token: str  # the cookie value, shown once
     csrf_token: str
     actor: Actor
+    must_change_password: bool = False
 
 
 def digest(secret: str) -> str:
@@ -95,7 +112,7 @@ def login(
                 "created_at": now, "expires_at": now + timedelta(hours=SESSION_HOURS),
             }
         )  # fmt: skip
-    return Session(token, csrf, _actor(row))
+    return Session(token, csrf, _actor(row), bool(row["must_change_password"]))
 
 
 def check_password(
@@ -222,12 +239,24 @@ def login_failures(
 
 
 # sessions and tokens --------------------------------------------------------------------
-def session_actor(tx: Tx, token: str, *, now: datetime) -> tuple[Actor, str]:
-    """The actor of a live session and its CSRF token; ``Unauthenticated`` otherwise."""
+def session_actor(
+    tx: Tx, token: str, *, now: datetime, password_change: bool = False
+) -> tuple[Actor, str]:
+    """The actor of a live session and its CSRF token; ``Unauthenticated`` otherwise.
+
+    A user who must change their password gets ``PasswordChangeRequired``, unless the caller
+    is only about to change it or log out (``password_change``)."""
     row = tx.auth.session_user(digest(token), now)
     if row is None or not row["active"]:
         raise Unauthenticated("the session has ended; log in again")
+    if row["must_change_password"] and not password_change:
+        raise PasswordChangeRequired(row["username"])
     return _actor(row), row["csrf_token"]
+
+
+def must_change_password(tx: Tx, username: str) -> bool:
+    row = tx.catalog.user(username)
+    return bool(row is not None and row["must_change_password"])
 
 
 def logout(tx: Tx, token: str) -> None:
@@ -236,31 +265,59 @@ def logout(tx: Tx, token: str) -> None:
 
 def token_actor(tx: Tx, token: str, *, now: datetime) -> Actor:
     row = tx.auth.token_user(digest(token))
-    if row is None or not row["active"]:
-        raise Unauthenticated("the API token is unknown, revoked or its user is disabled")
-    last = row.get("last_used_at")
+    expired = row is not None and row["expires_at"] is not None and row["expires_at"] <= now
+    if row is None or not row["active"] or expired:
+        raise Unauthenticated("the API token is unknown, revoked, expired or its user is disabled")
+    last = row["last_used_at"]
     if last is None or now - last > timedelta(minutes=1):
         tx.auth.touch_token(row["token_id"], now)
     return _actor(row)
 
 
-def create_token(tx: Tx, actor: Actor, username: str, name: str, *, now: datetime) -> str:
-    """A new API token for ``username``; the secret is returned once and stored hashed."""
+def create_token(
+    tx: Tx, actor: Actor, username: str, name: str, *, days: int | None = None, now: datetime
+) -> str:
+    """A new API token for ``username``; the secret is returned once and stored hashed.
+    With ``days`` it stops working that many days from now (refused like a revoked one)."""
     require(actor, Permission.MANAGE_USERS)
     row = _user(tx, username)
-    name = (name or "").strip() or "api"
-    if len(name) > 120:
-        raise Invalid("the token name is too long", [Problem("name", "at most 120 characters")])
+    if name is None or isinstance(name, str):
+        name = (name or "").strip() or "api"
+    problems = []
+    if not isinstance(name, str) or len(name) > 120:
+        problems.append(Problem("name", "at most 120 characters"))
+    if days is not None and (
+        isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_TOKEN_DAYS
+    ):
+        problems.append(Problem("days", f"a token lasts 1 to {MAX_TOKEN_DAYS} days"))
+    if problems:
+        raise Invalid("the token is not valid", problems)
+    expires_at = now + timedelta(days=days) if days is not None else None
     secret = "st_" + secrets.token_urlsafe(32)
-    token_id = tx.auth.add_token(row["id"], name, digest(secret), now)
-    _audit(tx, actor, "token", token_id, "create", {"user": username, "name": name}, now)
+    token_id = tx.auth.add_token(row["id"], name, digest(secret), now, expires_at=expires_at)
+    detail: dict[str, Any] = {"user": username, "name": name}
+    if expires_at is not None:
+        detail["expires_at"] = expires_at.isoformat(timespec="seconds")
+    _audit(tx, actor, "token", token_id, "create", detail, now)
     return secret
 
 
-def tokens(tx: Tx, actor: Actor) -> list[dict[str, Any]]:
+def tokens(tx: Tx, actor: Actor, *, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Every token (never its secret): who, what for, created, last used, expiry and state
+    (``active``, ``expired`` or ``revoked``)."""
     require(actor, Permission.MANAGE_USERS)
-    keep = ("id", "username", "name", "created_at", "last_used_at", "revoked_at")
-    return [{k: row[k] for k in keep} for row in tx.auth.tokens()]
+    keep = ("id", "username", "name", "created_at", "last_used_at", "expires_at", "revoked_at")
+    listed = []
+    for row in tx.auth.tokens():
+        item = {k: row[k] for k in keep}
+        if row["revoked_at"] is not None:
+            item["state"] = "revoked"
+        elif row["expires_at"] is not None and now is not None and row["expires_at"] <= now:
+            item["state"] = "expired"
+        else:
+            item["state"] = "active"
+        listed.append(item)
+    return listed
 
 
 def revoke_token(tx: Tx, actor: Actor, token_id: int, *, now: datetime) -> None:
@@ -286,9 +343,16 @@ def password_problem(password: object, username: object = None) -> Problem | Non
     return None
 
 
+def one_time_password() -> str:
+    """A fresh random password for an admin to hand over once (16 URL-safe characters)."""
+    return secrets.token_urlsafe(12)
+
+
 def add_user(
-    tx: Tx, actor: Actor, username: str, role: str, password: str | None, *, now: datetime
-) -> dict[str, Any]:
+    tx: Tx, actor: Actor, username: str, role: str, password: str | None, *, now: datetime,
+    one_time: bool = False,
+) -> dict[str, Any]:  # fmt: skip
+    """Add a user. With ``one_time`` the password must be changed at their first login."""
     require(actor, Permission.MANAGE_USERS)
     problems = []
     if not isinstance(username, str) or not username.strip() or len(username.strip()) > 80:
@@ -304,12 +368,39 @@ def add_user(
         raise Conflict(f"a user named {username} already exists", [Problem("username", "taken")])
     password_hash = _hasher.hash(password) if password else None
     user_id = tx.catalog.add_user(username, role, password_hash, now)
+    must_change = bool(one_time and password_hash)
+    if must_change:
+        tx.catalog.update_user(user_id, must_change_password=True)
     created = {"username": username, "role": role, "active": True}
     _audit(tx, actor, "user", user_id, "create", created, now)
-    return {"id": user_id, "username": username, "role": role, "active": True}
+    return {
+        "id": user_id, "username": username, "role": role, "active": True,
+        "must_change_password": must_change,
+    }  # fmt: skip
 
 
-_USER_FIELDS = ("id", "username", "role", "active", "created_at", "last_login_at")
+def reset_password(store: Store, actor: Actor, username: str, *, now: datetime) -> str:
+    """Give ``username`` a generated one-time password (returned, to be shown once): their
+    sessions end and they must change it at their next login. Admins only, anyone's (their
+    own too: how a lost admin password is recovered from the command line)."""
+    with store.transaction(write=False) as tx:
+        require(actor, Permission.MANAGE_USERS)
+        _user(tx, username)
+    password = one_time_password()
+    new_hash = _hasher.hash(password)  # outside the write transaction
+    with store.transaction() as tx:
+        require(actor, Permission.MANAGE_USERS)
+        row = _user(tx, username)
+        tx.catalog.update_user(row["id"], password_hash=new_hash, must_change_password=True)
+        tx.auth.end_sessions_of(row["id"])
+        detail = {"username": row["username"], "password": "reset (one-time)"}
+        _audit(tx, actor, "user", row["id"], "password", detail, now)
+    return password
+
+
+_USER_FIELDS = (
+    "id", "username", "role", "active", "created_at", "last_login_at", "must_change_password",
+)  # fmt: skip
 
 
 def users(tx: Tx, actor: Actor) -> list[dict[str, Any]]:
@@ -364,6 +455,8 @@ def _write_change(
     values: dict[str, Any] = {}
     if new_hash is not None:
         values["password_hash"] = new_hash
+        if row["id"] == actor.user_id and row["must_change_password"]:
+            values["must_change_password"] = False  # their own now, no longer a handed-out one
     if change.role is not None and change.role != row["role"]:
         values["role"] = change.role
     if change.active is not None and change.active != row["active"]:

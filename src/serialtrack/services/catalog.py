@@ -21,6 +21,9 @@ SETTINGS = {
     # allow: a sale may name a serial never received; it comes in through an adjustment and
     # is listed as a discrepancy. refuse (default): such a sale is refused.
     "unknown_serials_at_sale": ("refuse", ("refuse", "allow")),
+    # Who may post write-offs and inventory counts (units leave the books): managers (default)
+    # or clerks too.
+    "clerks_take_off_books": ("no", ("no", "yes")),
     # How long the answer to a request sent with an Idempotency-Key is kept for its retries.
     "idempotency_retention_hours": ("24", ("1", "6", "12", "24", "48", "72", "168")),
 }

@@ -16,7 +16,7 @@ from typing import Any
 
 from serialtrack.adapters.db.store import Tx
 from serialtrack.domain.errors import Conflict, Problem
-from serialtrack.domain.model import DocumentKind, LocationKind
+from serialtrack.domain.model import DocumentKind, LocationKind, Partner
 
 # A return kind -> the kind whose deliveries it takes back.
 RETURNS = {
@@ -27,6 +27,15 @@ RETURNS = {
 DELIVERIES = {out: back for back, out in RETURNS.items()}
 COUNTED = (LocationKind.INTERNAL, LocationKind.TRANSIT)
 ALLOW_NEGATIVE_STOCK = "allow_negative_stock"
+
+
+def hold(tx: Tx, kind: DocumentKind, partner: Partner | None, from_id: int, to_id: int) -> None:
+    """Lock the partner (or walk-in location) whose holdings a return or a cancelled
+    delivery changes, until commit; a no-op for other kinds."""
+    if kind in RETURNS:
+        tx.ledger.hold_partner(partner.id if partner else None, from_id)
+    elif kind in DELIVERIES:
+        tx.ledger.hold_partner(partner.id if partner else None, to_id)
 
 
 def check_posting(tx: Tx, document: Mapping[str, Any]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from serialtrack.adapters.db.store import Tx
-from serialtrack.domain.codes import code_key, code_problem
+from serialtrack.domain.codes import code_key, code_problem, normal_code
 from serialtrack.domain.errors import Conflict, Invalid, NotFound, Problem
 from serialtrack.domain.model import Actor, Product, TrackingMode
 from serialtrack.domain.permissions import Permission, require
@@ -39,7 +39,7 @@ def correct(
         raise Invalid("the serial correction is not valid", problems)
     product = _product(tx, sku)
     state = _serial(tx, product, code)
-    new = new_code.strip()
+    new = normal_code(new_code)
     if new == state.code:
         raise Invalid(
             f"{sku} {state.code} already has that code",

@@ -29,7 +29,7 @@ from serialtrack.domain.model import (
     SerialStatus,
     TrackingMode,
 )
-from serialtrack.domain.permissions import Permission, require
+from serialtrack.domain.permissions import Permission, require, require_may
 from serialtrack.domain.posting import SerialState, describe, unit_code
 from serialtrack.domain.rules import rule_for
 from serialtrack.scanning import parse_scan, resolve
@@ -315,8 +315,12 @@ def _differences(tx: Tx, row: Any) -> _Diff:
 
 
 def post(tx: Tx, actor: Actor, count_id: int, *, now: datetime) -> None:
-    """Write the differences: lost out, found in or over, the rest flagged for investigation."""
-    require(actor, Permission.POST_DOCUMENT)
+    """Write the differences: lost out, found in or over, the rest flagged for investigation.
+
+    What the shelf lacks leaves the books: a manager's (or a clerk's, when the shop's
+    setting says so); clerks open counts and scan."""
+    clerks = tx.catalog.setting("clerks_take_off_books") == "yes"
+    require_may(actor, Permission.TAKE_OFF_BOOKS, clerks_take_off_books=clerks)
     row = _count(tx, count_id)
     stamp = {"posted_by": actor.user_id, "posted_at": now, "date": now.date()}
     if not tx.documents.transition(count_id, DocumentState.DRAFT, DocumentState.POSTED, stamp):

@@ -17,7 +17,12 @@ from serialtrack.domain.model import (
     LocationKind,
     TrackingMode,
 )
-from serialtrack.domain.permissions import Permission, document_permission, require
+from serialtrack.domain.permissions import (
+    Permission,
+    document_permission,
+    require,
+    require_may,
+)
 from serialtrack.domain.posting import (
     PlannedBatch,
     PlannedLine,
@@ -29,6 +34,15 @@ from serialtrack.domain.posting import (
 from serialtrack.domain.rules import KindRule, rule_for
 from serialtrack.services import execution, serials
 from serialtrack.services.header import Header, HeaderInput, next_number, resolve_header
+
+CLERKS_TAKE_OFF_BOOKS = "clerks_take_off_books"
+
+
+def require_kind(tx: Tx, actor: Actor, kind: DocumentKind) -> None:
+    """May ``actor`` make documents of ``kind``? Write-offs need a manager unless the shop's
+    setting gives them to clerks."""
+    clerks = tx.catalog.setting(CLERKS_TAKE_OFF_BOOKS) == "yes"
+    require_may(actor, document_permission(kind), clerks_take_off_books=clerks)
 
 
 def create(
@@ -47,7 +61,7 @@ def create(
     adopting unknown serials) make documents of kinds nobody creates directly.
     """
     rule = rule_for(given.kind)
-    require(actor, document_permission(rule.kind))
+    require_kind(tx, actor, rule.kind)
     if not rule.generic and not internal:
         raise Invalid(
             f"a {rule.label} is not made as a plain document",
@@ -89,7 +103,7 @@ def update_draft(
     """
     row = _document(tx, document_id)
     rule = rule_for(DocumentKind(row["kind"]))
-    require(actor, document_permission(rule.kind))
+    require_kind(tx, actor, rule.kind)
     if not rule.generic:
         raise Invalid(
             f"a {rule.label} is not edited as a plain document",
@@ -234,7 +248,7 @@ def _header_values(header: Header) -> dict[str, object]:
 def post(tx: Tx, actor: Actor, document_id: int, *, now: datetime) -> None:
     row = _document(tx, document_id)
     rule = rule_for(DocumentKind(row["kind"]))
-    require(actor, document_permission(rule.kind))
+    require_kind(tx, actor, rule.kind)
     if rule.kind is DocumentKind.INVENTORY_COUNT:
         from serialtrack.services import counts
 
@@ -262,7 +276,7 @@ def cancel(tx: Tx, actor: Actor, document_id: int, *, now: datetime) -> None:
 
 def delete_draft(tx: Tx, actor: Actor, document_id: int, *, now: datetime) -> None:
     row = _document(tx, document_id)
-    require(actor, document_permission(DocumentKind(row["kind"])))
+    require_kind(tx, actor, DocumentKind(row["kind"]))
     if row["state"] != DocumentState.DRAFT.value:
         raise Conflict(
             f"{row['number']} is {row['state']}; only a draft can be deleted (cancel it instead)"

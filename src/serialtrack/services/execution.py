@@ -104,6 +104,11 @@ def post(
     ):
         number = tx.documents.number_of(header.origin_id)
         raise Conflict(f"{number} was cancelled at the same moment; nothing was posted")
+    if any(not line.codes for line in planned):
+        # Lock the partner whose holdings the rules read before the ledger's head is locked
+        # (every writer takes row locks first and the head last: no deadlock between them).
+        conservation.hold(tx, header.rule.kind, header.partner, header.from_location.id,
+                          header.to_location.id)  # fmt: skip
     allow_negative = tx.catalog.setting(ALLOW_NEGATIVE_STOCK) == "true"
     rows: list[dict[str, Any]] = []
     for line in planned:
@@ -330,6 +335,10 @@ def cancel(tx: Tx, actor: Actor, row: Mapping[str, Any], *, now: datetime) -> No
             f"serials of {row['number']} moved at the same moment; nothing was cancelled, try again"
         )
     moved = tx.ledger.quantity_moves(document_id)
+    if moved:
+        partner = tx.catalog.partner(row["partner_id"]) if row["partner_id"] else None
+        conservation.hold(tx, DocumentKind(row["kind"]), partner, row["from_location_id"],
+                          row["to_location_id"])  # fmt: skip
     _reverse_quantities(tx, row, moved)
     conservation.check_cancel(tx, row, moved)
     if row["kind"] == DocumentKind.SERIAL_ASSIGNMENT.value:

@@ -11,6 +11,7 @@ from serialtrack.adapters.db.store import Tx
 from serialtrack.domain.errors import Problem
 from serialtrack.domain.model import DocumentKind, DocumentState, Location, LocationKind, Partner
 from serialtrack.domain.rules import KindRule
+from serialtrack.domain.text import text_problem
 
 Row = Mapping[str, Any]
 
@@ -245,7 +246,14 @@ def _number(tx: Tx, rule: KindRule, number: str | None, problems: list[Problem])
 
 
 def _text(field: str, value: str | None, limit: int, problems: list[Problem]) -> None:
-    if value is not None and len(value) > limit:
+    """A reference (one line) or a note (lines allowed): no control or bidi-override
+    characters, and not too long."""
+    if value is None:
+        return
+    problem = text_problem(value, field, multiline=field == "note")
+    if problem:
+        problems.append(problem)
+    elif len(value) > limit:
         problems.append(Problem(field, f"{field} is longer than {limit} characters"))
 
 

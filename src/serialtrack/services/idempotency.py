@@ -32,7 +32,7 @@ from serialtrack.adapters.db.idempotency import IN_PROGRESS, IdempotencyRepo, is
 from serialtrack.adapters.db.store import Store, Tx
 from serialtrack.domain.errors import Conflict, Invalid, Problem, SerialtrackError
 from serialtrack.domain.model import Actor, LineInput
-from serialtrack.domain.permissions import document_permission, require
+from serialtrack.domain.permissions import minimum_permission, require
 from serialtrack.domain.text import text_problem
 from serialtrack.services import documents, queries
 from serialtrack.services.header import HeaderInput
@@ -77,7 +77,7 @@ def create_document(
     clock: Callable[[], datetime],
 ) -> Answer:
     """``Inventory.create_document`` under an idempotency key: 201 with ``encode(view)``."""
-    require(actor, document_permission(header.kind))
+    require(actor, minimum_permission(header.kind))
 
     def work(tx: Tx, now: datetime) -> Any:
         document_id = documents.create(tx, actor, header, lines, post=post, now=now)

@@ -10,6 +10,7 @@ from serialtrack.adapters.db.store import Tx
 from serialtrack.domain.codes import code_key
 from serialtrack.domain.entry import format_pattern, generate_codes, next_seq
 from serialtrack.domain.errors import Invalid, NotFound, Problem
+from serialtrack.domain.gtin import is_gtin, normalize_gtin
 from serialtrack.domain.model import Actor, Product, TrackingMode
 from serialtrack.domain.permissions import Permission, require
 from serialtrack.domain.posting import PlannedLine, describe
@@ -95,14 +96,22 @@ def scan(tx: Tx, actor: Actor, text: str) -> ScanResult:
         raise NotFound(f"unknown GTIN {read.gtin}", [Problem("scan", "no product has this GTIN")])
     if product is None:
         return _unit_by_code(tx, read.serial or text, base)
-    if read.serial is None or (read.kind == "plain" and read.serial == product.sku):
+    if read.serial is None or (read.kind == "plain" and _names_product(product, read.serial)):
+        # The product's own SKU or GTIN names the product, never a unit (nor a new serial).
         message = f"{product.sku} scanned, but no serial: scan the unit's serial number"
+        base["serial"] = None
         return ScanResult(**base, sku=product.sku, message=message)  # type: ignore[arg-type]
     if product.tracking is not TrackingMode.SERIAL:
         raise Invalid(
             f"{product.sku} is not serial-tracked", [Problem("scan", "not a serial product")]
         )
     return _with_state(tx, product, read.serial, base)
+
+
+def _names_product(product: Product, text: str) -> bool:
+    if code_key(text) == code_key(product.sku):
+        return True
+    return bool(product.gtin) and is_gtin(text) and normalize_gtin(text) == product.gtin
 
 
 def _with_state(tx: Tx, product: Product, code: str, base: dict[str, object]) -> ScanResult:

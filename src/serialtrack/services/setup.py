@@ -27,7 +27,10 @@ def initialize(store: Store, *, now: datetime, admin_password: str | None = None
         ensure_virtual_locations(tx, now)
         if tx.catalog.user(ADMIN) is None and not tx.catalog.list_users():
             password = admin_password or secrets.token_urlsafe(12)
-            tx.catalog.add_user(ADMIN, Role.ADMIN.value, PasswordHasher().hash(password), now)
+            hashed = PasswordHasher().hash(password)
+            user_id = tx.catalog.add_user(ADMIN, Role.ADMIN.value, hashed, now)
+            if admin_password is None:  # generated, shown once: to be changed at first login
+                tx.catalog.update_user(user_id, must_change_password=True)
             return password
     return None
 

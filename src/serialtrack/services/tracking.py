@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from serialtrack.adapters.db.store import Tx
-from serialtrack.domain.codes import code_key, code_problem
+from serialtrack.domain.codes import code_key, code_problem, normal_code
 from serialtrack.domain.errors import Conflict, Invalid, NotFound, Problem
 from serialtrack.domain.model import (
     Actor,
@@ -105,7 +105,7 @@ def _assign(
     lines: list[PlannedLine] = []
     names = sorted(where_stock)
     for n, (name, quantity) in enumerate(sorted(where_stock.items()), start=1):
-        given = [c.strip() for c in assign.get(name, ())]
+        given = [normal_code(c) if isinstance(c, str) else c for c in assign.get(name, ())]
         if len(given) != quantity:
             problems.append(
                 Problem(f"serials.{name}", f"{quantity} on hand at {name}, {len(given)} serials")

@@ -20,13 +20,24 @@ class AuthRepo:
         self.c = connection
 
     # tokens ---------------------------------------------------------------------------
-    def add_token(self, user_id: int, name: str, token_hash: str, now: datetime) -> int:
-        values = {"user_id": user_id, "name": name, "token_hash": token_hash, "created_at": now}
+    def add_token(
+        self, user_id: int, name: str, token_hash: str, now: datetime,
+        expires_at: datetime | None = None,
+    ) -> int:  # fmt: skip
+        values = {
+            "user_id": user_id, "name": name, "token_hash": token_hash, "created_at": now,
+            "expires_at": expires_at,
+        }  # fmt: skip
         return int(self.c.execute(insert(api_tokens).values(values)).inserted_primary_key[0])
 
     def token_user(self, token_hash: str) -> RowMapping | None:
         query = (
-            select(users, api_tokens.c.id.label("token_id"))
+            select(
+                users,
+                api_tokens.c.id.label("token_id"),
+                api_tokens.c.last_used_at,
+                api_tokens.c.expires_at,
+            )
             .join(api_tokens, api_tokens.c.user_id == users.c.id)
             .where(api_tokens.c.token_hash == token_hash, api_tokens.c.revoked_at.is_(None))
         )

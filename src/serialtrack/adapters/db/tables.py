@@ -421,3 +421,10 @@ login_failures = Table(
     Index("ix_login_failures_client_at", "client", "at"),
     Index("ix_login_failures_at", "at"),
 )
+
+# --- users for real (revision 0008) ---
+# A password an admin handed out (reset, or the first admin's generated one) must be changed at
+# the next login before anything else; an API token may carry an expiry.
+# (The migration gives existing rows false as a server default.)
+users.append_column(Column("must_change_password", Boolean, nullable=False, default=False))
+api_tokens.append_column(Column("expires_at", DateTime))
