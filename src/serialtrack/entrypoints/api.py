@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import re
 from datetime import date
 from typing import Annotated, Any
@@ -50,7 +51,8 @@ from serialtrack.services.serials import ScanResult
 SESSION_COOKIE = "serialtrack_session"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-MAX_REQUEST_SERIALS = 100_000  # serials one document request may name, ranges counted
+# Serials one document request may name, ranges counted (SERIALTRACK_MAX_REQUEST_SERIALS).
+MAX_REQUEST_SERIALS = int(os.environ.get("SERIALTRACK_MAX_REQUEST_SERIALS") or 100_000)
 _LAST_NUMBER = re.compile(r"(.*?)([0-9]+)([^0-9]*)", re.DOTALL)  # as domain.entry reads ranges
 _CODE = re.compile(r"(?:[^\s,;]|[\x1c-\x1f])+")  # what domain.entry.split_codes splits out
 

@@ -72,13 +72,15 @@ def move_row(
     from_location_id: int,
     to_location_id: int,
     serial_id: int | None = None,
+    serial_code: str | None = None,
     batch_id: int | None = None,
     quantity: int = 1,
 ) -> dict[str, Any]:
     """One ledger row: a serial, a part of a batch, or a quantity moving along a route."""
     return {
         "at": now, "document_id": document_id, "line_id": line_id, "product_id": product_id,
-        "serial_id": serial_id, "batch_id": batch_id, "quantity": quantity,
+        "serial_id": serial_id, "serial_code": serial_code, "batch_id": batch_id,
+        "quantity": quantity,
         "from_location_id": from_location_id, "to_location_id": to_location_id,
         "user_id": user_id, "reversal": False,
     }  # fmt: skip
@@ -128,8 +130,8 @@ def post(
             _move_quantity(tx, header.from_location, header.to_location, line, allow_negative)
             rows.append(move_row(**base, quantity=line.quantity))
             continue
-        for serial_id in _move_serials(tx, document_id, header, line, states, now):
-            rows.append(move_row(**base, serial_id=serial_id))
+        for serial_id, code in _move_serials(tx, document_id, header, line, states, now):
+            rows.append(move_row(**base, serial_id=serial_id, serial_code=code))
     tx.ledger.insert_moves(rows)
     tx.documents.record_event(document_id, "posted", user_id=actor.user_id, at=now)
     if any(not line.codes for line in planned):  # quantities and batches
@@ -164,8 +166,8 @@ def _move_serials(
     line: PlannedLine,
     states: Mapping[tuple[int, str], SerialState],
     now: datetime,
-) -> list[int]:
-    """Move (or create) the line's serials; return their ids in the line's order."""
+) -> list[tuple[int, str]]:
+    """Move (or create) the line's serials; return their ids and codes in the line's order."""
     status = status_for(header.to_location.kind)
     keys = line.keys
     known = {k: states[(line.product.id, k)].id for k in keys if (line.product.id, k) in states}
@@ -198,7 +200,12 @@ def _move_serials(
         )
         if moved != len(known):
             _explain(tx, document_id, header, line, list(known.values()))
-    return [known.get(k) or created[k] for k in keys]
+    # Each unit with the code it carries now: a known one's stored code, a new one's as entered.
+    code_of = {k: states[(line.product.id, k)].code for k in known}
+    return [
+        (known[k], code_of[k]) if k in known else (created[k], code)
+        for k, code in zip(keys, line.codes, strict=True)
+    ]
 
 
 def _move_batches(

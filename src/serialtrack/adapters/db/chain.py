@@ -30,6 +30,7 @@ TABLES: dict[str, Table] = {
     "redaction": ledger_redactions,
 }
 BATCH = 20_000
+HEAD = "serialtrack_chain_head"  # connection.info: (transaction, last seq, last digest)
 
 
 class ChainRepo:
@@ -37,6 +38,10 @@ class ChainRepo:
         self.c = connection
 
     def _head(self) -> tuple[int, str]:
+        """The chain's last number and digest, locked for this transaction (read once in it)."""
+        cached = self.c.info.get(HEAD)
+        if cached is not None and cached[0] is self.c.get_transaction():
+            return cached[1], cached[2]
         query = select(ledger_head.c.last_seq, ledger_head.c.last_digest).where(
             ledger_head.c.id == 1
         )
@@ -68,6 +73,7 @@ class ChainRepo:
             .where(ledger_head.c.id == 1)
             .values(last_seq=seq, last_digest=digest)
         )
+        self.c.info[HEAD] = (self.c.get_transaction(), seq, digest)
 
     def allow_redaction(self) -> None:
         """Let this transaction remove ledger rows (PostgreSQL refuses it otherwise)."""

@@ -12,7 +12,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, exists, false, func, not_, or_, select
+from sqlalchemy import Connection, and_, bindparam, case, exists, false, func, not_, or_, select
 from sqlalchemy.orm import aliased
 
 from serialtrack.adapters.db.ledger import _state_query
@@ -369,20 +369,7 @@ class ReadRepo:
     def purchase_warranty_days(self, serial_id: int) -> int | None:
         """The supplier warranty days set on the line of the purchase the serial list shows
         (the latest posted receipt or opening balance), None where the line sets none."""
-        query = (
-            select(lines.c.warranty_days)
-            .select_from(serials)
-            .join(moves, moves.c.serial_id == serials.c.id)
-            .join(lines, lines.c.id == moves.c.line_id)
-            .where(
-                serials.c.id == serial_id,
-                moves.c.reversal == false(),
-                moves.c.document_id == _latest_document(PURCHASE_KINDS),
-            )
-            .order_by(moves.c.id.desc())
-            .limit(1)
-        )
-        return self.c.execute(query).scalar()
+        return self.c.execute(_purchase_warranty_query(), {"serial_id": serial_id}).scalar()
 
     def stream_report(self, f: SerialFilter) -> Iterator[Any]:
         """Every row of the serial report, fetched in keyset pages of ``STREAM_CHUNK``."""
@@ -568,4 +555,21 @@ def _documents_query() -> Any:
         .outerjoin(origin, origin.c.id == documents.c.origin_document_id)
         .join(users, users.c.id == documents.c.created_by)
         .outerjoin(allowed_by, allowed_by.c.id == documents.c.override_by)
+    )
+
+
+@cache  # built once: statements are immutable
+def _purchase_warranty_query() -> Any:
+    return (
+        select(lines.c.warranty_days)
+        .select_from(serials)
+        .join(moves, moves.c.serial_id == serials.c.id)
+        .join(lines, lines.c.id == moves.c.line_id)
+        .where(
+            serials.c.id == bindparam("serial_id"),
+            moves.c.reversal == false(),
+            moves.c.document_id == _latest_document(PURCHASE_KINDS),
+        )
+        .order_by(moves.c.id.desc())
+        .limit(1)
     )
