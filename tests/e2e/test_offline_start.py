@@ -1,5 +1,7 @@
 """Issue 11: the app starts and serves every page with no network, and no page or static file
 it serves points anywhere but the app itself (Swagger UI is vendored under static/swagger/).
+The README's start command (``python3 scripts/run.py``) starts, twice, with the package index
+unreachable: it installs only when ``.venv`` no longer matches pyproject.toml.
 
 The server runs as ``serialtrack serve`` in a subprocess whose Python refuses, and records,
 any connection or name lookup that is not this machine's (an audit hook in a
@@ -11,9 +13,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -282,3 +286,143 @@ def test_every_page_loads_only_from_the_app_and_breaks_no_policy(offline: Any) -
     elsewhere, refused = outcome["result"]
     assert elsewhere == []
     assert refused == []
+
+
+# --- the README's start command, offline -------------------------------------------------------
+ROOT = Path(__file__).resolve().parents[2]
+RECORD_SUBPROCESSES = """
+def _record(event, args):
+    if event == "subprocess.Popen":
+        with open(os.environ["SERIALTRACK_COMMANDS_LOG"], "a") as log:
+            log.write(repr([str(a) for a in args[1]]) + "\\n")
+
+
+sys.addaudithook(_record)
+"""
+UNREACHABLE = "http://127.0.0.1:9"  # the discard port: nothing answers
+
+
+def offline_env(tmp_path: Path, db_url: str) -> tuple[dict[str, str], Path, Path]:
+    """An environment with no package index, no proxy and no network (refused and recorded),
+    every subprocess recorded; and the two logs."""
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(NO_NETWORK + RECORD_SUBPROCESSES)
+    network_log, commands_log = tmp_path / "network.log", tmp_path / "commands.log"
+    network_log.touch()
+    commands_log.touch()
+    dropped = ("PIP_", "VIRTUAL_ENV")
+    env = {k: v for k, v in os.environ.items()
+           if not k.lower().endswith("_proxy") and not k.startswith(dropped)}  # fmt: skip
+    env.update({
+        "PYTHONPATH": str(hook), "SERIALTRACK_NETWORK_LOG": str(network_log),
+        "SERIALTRACK_COMMANDS_LOG": str(commands_log), "SERIALTRACK_DATABASE_URL": db_url,
+        "PIP_INDEX_URL": UNREACHABLE + "/simple", "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": "",
+        "PIP_RETRIES": "0", "PIP_TIMEOUT": "2", "http_proxy": UNREACHABLE,
+        "https_proxy": UNREACHABLE, "no_proxy": "127.0.0.1,localhost",
+    })  # fmt: skip
+    return env, network_log, commands_log
+
+
+def start_and_stop(env: dict[str, str], log: Path, *args: str) -> float:
+    """``python3 scripts/run.py --port N *args``: wait for /api/v1/health, stop the whole
+    process group; return the seconds until it answered."""
+    from e2e.live import free_port
+
+    port = free_port()
+    python = getattr(sys, "_base_executable", sys.executable)  # not the venv's: as on a new shell
+    started = time.monotonic()
+    with log.open("ab") as output:
+        runner = subprocess.Popen(
+            [python, str(ROOT / "scripts" / "run.py"), "--port", str(port), *args],
+            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        try:
+            while True:
+                assert time.monotonic() - started < 90, log.read_text(errors="replace")
+                assert runner.poll() is None, log.read_text(errors="replace")
+                try:
+                    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+                    with opener.open(f"http://127.0.0.1:{port}/api/v1/health", timeout=2) as up:
+                        if up.status == 200:
+                            return time.monotonic() - started
+                except OSError:
+                    time.sleep(0.2)
+        finally:
+            os.killpg(runner.pid, signal.SIGTERM)  # run.py and the server it started
+            try:
+                runner.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(runner.pid, signal.SIGKILL)
+                runner.wait()
+
+
+def test_run_py_starts_twice_with_no_package_index_and_installs_nothing(tmp_path: Path) -> None:
+    """The README's ``python3 scripts/run.py`` with ``.venv`` already holding the project as
+    pyproject.toml says: no pip runs, nothing reaches for the network, the server answers; and
+    again (the database now made). Its database is the test's, not the project's."""
+    bootstrap = load_bootstrap()
+    if Path(sys.prefix).resolve() != bootstrap.VENV.resolve():
+        pytest.skip(f"run from {sys.prefix}, not the project's .venv (scripts/test.py uses it)")
+    assert bootstrap.installed(""), "the project's .venv does not match pyproject.toml"
+    db_url = f"sqlite:///{tmp_path / 'offline.db'}"
+    env, network_log, commands_log = offline_env(tmp_path, db_url)
+    log = tmp_path / "run.log"
+    for args in (["--demo"], []):
+        took = start_and_stop(env, log, *args)
+        assert took < 60, took
+    output = log.read_text(errors="replace")
+    commands = [eval(line) for line in commands_log.read_text().splitlines()]  # our own repr()s
+    pip = [c for c in commands if Path(c[0]).name.startswith("pip") or "pip" in c[1:3]]
+    assert pip == [], commands  # neither `python -m pip` nor a pip script ran
+    assert [c[1] for c in commands if c[0] == str(bootstrap.PYTHON)] == ["-c", "-c"]  # checks
+    assert "pip install" not in output, output
+    ran = [c[1:3] for c in commands if c[0] == str(bootstrap.BIN / "serialtrack")]
+    assert ran == [["init", "--demo"], ["serve", "--port"], ["init"], ["serve", "--port"]], commands
+    assert network_log.read_text() == "", "something reached for the network"
+    assert (tmp_path / "offline.db").exists()
+    with serialtrack.open(db_url) as inv:
+        assert inv.documents() != []  # the demo shop, loaded by the first start
+        assert inv.check() == []
+
+
+def load_bootstrap() -> Any:
+    """scripts/bootstrap.py as a module (it is no package's)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bootstrap", ROOT / "scripts" / "bootstrap.py")
+    assert spec
+    assert spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_an_install_is_wanted_only_when_pyproject_no_longer_matches(tmp_path: Path) -> None:
+    """The check run.py makes before installing: the installed package against pyproject.toml
+    (here a copy of it, changed). Version, editable source and requirements count."""
+    bootstrap = load_bootstrap()
+    python = str(bootstrap.PYTHON)
+    pyproject = (ROOT / "pyproject.toml").read_text("utf-8")
+
+    def verdict(root: Path, *extras: str) -> tuple[int, str]:
+        done = subprocess.run([python, "-c", bootstrap.INSTALLED_MATCHES, str(root), *extras],
+                              capture_output=True, text=True, timeout=60)  # fmt: skip
+        return done.returncode, done.stderr.strip().splitlines()[-1] if done.stderr else ""
+
+    assert verdict(ROOT, "") == (0, "")
+    assert verdict(ROOT, "dev") == (0, "")
+    version = re.search(r'(?m)^version = "([^"]+)"', pyproject)
+    assert version
+    bumped = tmp_path / "bumped"
+    bumped.mkdir()
+    (bumped / "pyproject.toml").write_text(pyproject.replace(version[0], 'version = "999.0"', 1))
+    code, why = verdict(bumped, "")
+    assert code != 0
+    assert "pyproject says 999.0" in why, why
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "pyproject.toml").write_text(pyproject)
+    code, why = verdict(elsewhere, "")
+    assert code != 0
+    assert "not installed editable" in why, why

@@ -135,3 +135,14 @@ def test_a_note_may_hold_lines(shop: Inventory) -> None:
         supplier="Acme", location="Store", lines=[("PHN", ["S-1"])], note="box 1\nbox 2\tdented"
     )
     assert done.note == "box 1\nbox 2\tdented"
+
+
+@pytest.mark.parametrize("bad", ["kim\x07", "kim\u202e", "ki\nm"])
+def test_usernames_token_names_and_count_notes_refuse_control_characters(
+    shop: Inventory, bad: str
+) -> None:
+    refused(shop, lambda: shop.add_user(bad, "clerk", "a-long-password-1"), "username")
+    shop.add_user("kim", "clerk", "a-long-password-1")
+    refused(shop, lambda: shop.create_token("kim", bad), "name")
+    if "\u202e" not in bad and "\n" not in bad:  # a note is free text: lines and marks allowed
+        refused(shop, lambda: shop.open_count(location="Store", note=bad), "note")

@@ -41,6 +41,7 @@ from serialtrack.domain.errors import (
 )
 from serialtrack.domain.model import Actor, Role
 from serialtrack.domain.permissions import Permission, require
+from serialtrack.domain.text import text_problem
 
 SESSION_HOURS = 12
 MIN_PASSWORD = 10
@@ -286,6 +287,8 @@ def create_token(
     problems = []
     if not isinstance(name, str) or len(name) > 120:
         problems.append(Problem("name", "at most 120 characters"))
+    elif problem := text_problem(name, "name"):
+        problems.append(problem)
     if days is not None and (
         isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_TOKEN_DAYS
     ):
@@ -357,6 +360,8 @@ def add_user(
     problems = []
     if not isinstance(username, str) or not username.strip() or len(username.strip()) > 80:
         problems.append(Problem("username", "a username has 1 to 80 characters"))
+    elif problem := text_problem(username.strip(), "username"):
+        problems.append(problem)
     if role not in {r.value for r in Role}:
         problems.append(Problem("role", f"role is one of {', '.join(r.value for r in Role)}"))
     if password is not None and (problem := password_problem(password, username)):

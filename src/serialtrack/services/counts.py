@@ -32,6 +32,7 @@ from serialtrack.domain.model import (
 from serialtrack.domain.permissions import Permission, require, require_may
 from serialtrack.domain.posting import SerialState, describe, unit_code
 from serialtrack.domain.rules import rule_for
+from serialtrack.domain.text import text_problem
 from serialtrack.scanning import parse_scan, resolve
 from serialtrack.services.execution import move_row, serial_row
 from serialtrack.services.header import next_number
@@ -81,6 +82,8 @@ def open_count(
             problems.append(Problem("sku", f"{sku} is not serial-tracked; count its serials"))
     if number is not None and tx.documents.number_taken(RULE.kind.value, number.strip()):
         problems.append(Problem("number", f"inventory count {number.strip()} already exists"))
+    if note is not None and (problem := text_problem(note, "note", multiline=True)):
+        problems.append(problem)
     adjustment = tx.catalog.virtual_location(LocationKind.ADJUSTMENT)
     if problems or store is None or adjustment is None:
         raise Invalid("the inventory count is not valid", problems)
