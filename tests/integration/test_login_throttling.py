@@ -240,3 +240,16 @@ def test_a_busy_server_refuses_instead_of_queueing_forever(
     assert refused.value.retry_after >= 1
     assert admin.login_failures()[0]["reason"] == "busy"
     assert door.login("kim", KIM).actor.username == "kim"  # not counted against kim
+
+
+def test_failed_logins_of_a_real_user_are_in_the_audit_trail(
+    door: Inventory, admin: Inventory
+) -> None:
+    fail(door, "kim", 2, client="10.9.8.7")
+    fail(door, "nobody", 1)  # no such user: in the failed-login log only
+    entries = [e for e in admin.audit(entity="user") if e["action"] == "login_failed"]
+    assert len(entries) == 2
+    assert entries[0]["name"] == "kim"
+    assert "10.9.8.7" in entries[0]["summary"]
+    assert {f["username"] for f in admin.login_failures()} >= {"kim", "nobody"}
+    assert admin.check() == []

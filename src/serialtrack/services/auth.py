@@ -224,8 +224,17 @@ def _minutes(span: timedelta) -> int:
 
 
 def _record(store: Store, username: str, client: str | None, reason: str, now: datetime) -> None:
+    """A refused login goes to the failed-login log; one naming a real user also goes to the
+    audit trail, under that user (who tried is unknown: the client address says from where).
+    Throttling bounds how many a user can collect."""
     with store.transaction() as tx:
         tx.auth.add_failure(username, client, reason, now)
+        row = tx.catalog.user(username) if isinstance(username, str) else None
+        if row is not None:
+            tx.catalog.audit(
+                user_id=row["id"], entity="user", entity_id=row["id"], action="login_failed",
+                detail={"username": username, "client": client, "reason": reason}, now=now,
+            )  # fmt: skip
 
 
 def login_failures(
