@@ -28,6 +28,7 @@ from serialtrack.domain.model import (
 )
 from serialtrack.domain.permissions import ANONYMOUS, Permission, require
 from serialtrack.inventory_admin import AdminMixin
+from serialtrack.inventory_labels import LabelsMixin
 from serialtrack.inventory_operations import OperationsMixin
 from serialtrack.services import catalog, documents, imports, queries, setup
 from serialtrack.services import check as ledger_check
@@ -70,7 +71,7 @@ def _anonymous(store: Store, clock: Callable[[], datetime]) -> Inventory:
     return inventory
 
 
-class Inventory(AdminMixin, OperationsMixin):
+class Inventory(AdminMixin, OperationsMixin, LabelsMixin):
     def __init__(
         self, store: Store, *, user: str = setup.ADMIN, clock: Callable[[], datetime] = utc_now
     ) -> None:

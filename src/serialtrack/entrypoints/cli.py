@@ -249,10 +249,20 @@ from serialtrack.entrypoints import (  # noqa: E402
     cli_backup,
     cli_documents,
     cli_imports,
+    cli_labels,
     cli_stock,
 )
 
-__all__ = ["app", "cli_admin", "cli_backup", "cli_documents", "cli_imports", "cli_stock", "main"]
+__all__ = [
+    "app",
+    "cli_admin",
+    "cli_backup",
+    "cli_documents",
+    "cli_imports",
+    "cli_labels",
+    "cli_stock",
+    "main",
+]
 
 
 def main() -> None:

@@ -26,6 +26,7 @@ from serialtrack.domain.errors import SerialtrackError, Throttled, Unauthenticat
 from serialtrack.entrypoints import (
     api,
     api_admin,
+    api_labels,
     headers,
     pages_audit,
     pages_catalog,
@@ -33,6 +34,7 @@ from serialtrack.entrypoints import (
     pages_documents,
     pages_entry,
     pages_imports,
+    pages_labels,
     pages_places,
     pages_stock,
     pages_users,
@@ -54,7 +56,7 @@ STATIC = Path(__file__).parent / "static"
 pages = APIRouter(include_in_schema=False)
 PAGE_ROUTERS = (pages, pages_catalog.router, pages_counts.router, pages_documents.router,
                 pages_entry.router, pages_imports.router, pages_places.router,
-                pages_stock.router, pages_audit.router)  # fmt: skip
+                pages_stock.router, pages_audit.router, pages_labels.router)  # fmt: skip
 
 
 def create_app(database_url: str) -> FastAPI:
@@ -82,6 +84,7 @@ def create_app(database_url: str) -> FastAPI:
     headers.install(app)
     app.include_router(api.router)
     app.include_router(api_admin.router)
+    app.include_router(api_labels.router)
     for router in PAGE_ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

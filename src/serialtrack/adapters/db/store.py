@@ -17,6 +17,7 @@ from serialtrack.adapters.db.auth import AuthRepo
 from serialtrack.adapters.db.catalog import CatalogRepo
 from serialtrack.adapters.db.counts import CountRepo
 from serialtrack.adapters.db.documents import DocumentRepo
+from serialtrack.adapters.db.labels import LabelReads
 from serialtrack.adapters.db.ledger import LedgerRepo
 from serialtrack.adapters.db.reads import ReadRepo
 from serialtrack.domain.errors import Conflict
@@ -31,6 +32,7 @@ class Tx:
     reads: ReadRepo
     auth: AuthRepo
     counts: CountRepo
+    labels: LabelReads
 
 
 class Store:
@@ -66,6 +68,7 @@ def _tx(connection: Connection) -> Tx:
         reads=ReadRepo(connection),
         auth=AuthRepo(connection),
         counts=CountRepo(connection),
+        labels=LabelReads(connection),
     )
 
 

@@ -1,0 +1,1 @@
+"""Label renderers: PDF (reportlab) and ZPL II for Zebra printers, from ``domain.labels``."""

@@ -1,0 +1,71 @@
+"""The "Print labels" page: choose format, layout, preset and start position, download the file.
+
+Reached from a document (``?document=RC-000001``) or a product (``?sku=PHONE``, optionally
+``&location=Store``). The download is checked whole before it starts; a refusal shows on the
+form again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from serialtrack.domain.errors import SerialtrackError
+from serialtrack.domain.labels import DEFAULT_PRESET, SHEET_PRESETS, SINGLE_PRESETS
+from serialtrack.entrypoints.api_labels import download, label_job
+from serialtrack.entrypoints.pages import Page, refusal_context, render, status_of
+
+router = APIRouter(include_in_schema=False)
+FIELDS = ("document", "sku", "serials", "location", "batch", "format", "layout", "preset")
+
+
+def _context(request: Request) -> dict[str, Any]:
+    q = request.query_params
+    given = {k: (q.get(k) or "").strip() for k in FIELDS}
+    given["format"] = given["format"] or "pdf"
+    given["layout"] = given["layout"] or "sheet"
+    given["preset"] = given["preset"] or DEFAULT_PRESET.get(given["layout"], "")
+    given["start"] = q.get("start") or "1"
+    given["copies"] = q.get("copies") or "1"
+    given["digital_link"] = q.get("digital_link") == "1"
+    subject = given["document"] or given["sku"]
+    return {
+        "title": f"Print labels {subject}".strip(),
+        "given": given,
+        "sheet_presets": list(SHEET_PRESETS),
+        "single_presets": list(SINGLE_PRESETS),
+        "errors": {},
+    }
+
+
+@router.get("/labels", response_class=HTMLResponse)
+def labels_page(request: Request, inv: Page) -> HTMLResponse:
+    return render(request, "labels.html", _context(request))
+
+
+@router.get("/labels/file")
+def labels_file(request: Request, inv: Page) -> Response:
+    context = _context(request)
+    g = context["given"]
+    try:
+        start, copies = _number(g["start"], "start"), _number(g["copies"], "copies")
+        job = label_job(
+            inv, document=g["document"], sku=g["sku"], serials=g["serials"],
+            location=g["location"], batch=g["batch"], copies=copies, format=g["format"],
+            layout=g["layout"], preset=g["preset"], start=start,
+            digital_link=g["digital_link"], digital_link_base="https://id.gs1.org",
+        )  # fmt: skip
+    except SerialtrackError as refusal:
+        context.update(refusal_context(refusal))
+        return render(request, "labels.html", context, status_code=status_of(refusal))
+    return download(job)
+
+
+def _number(value: str, where: str) -> int:
+    from serialtrack.domain.errors import Invalid, Problem
+
+    if not value.isascii() or not value.isdigit() or len(value) > 6:
+        raise Invalid(f"{where} is a whole number", [Problem(where, f"not {value!r}")])
+    return int(value)
