@@ -137,7 +137,11 @@ def init(
         store.dispose()
     out.print(f"database ready: {state.settings.database_url}")
     if password and not chosen:
-        out.print(f"created user admin with password {password} (shown once)")
+        out.print(
+            f"\ncreated user admin with password {password} (shown once; the first login asks "
+            "for a new one)\n",
+            markup=False,
+        )
     elif password:
         out.print("created user admin")
     if demo:
