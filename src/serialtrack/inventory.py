@@ -174,6 +174,11 @@ class Inventory(AdminMixin, OperationsMixin, LabelsMixin):
         with self.store.transaction(write=False) as tx:
             return documents.takes_unknown_serials(tx, self.actor, _kind(kind))
 
+    def permissions(self) -> frozenset[Permission]:
+        """What this user may do here (the role, as the shop's settings extend it)."""
+        with self.store.transaction(write=False) as tx:
+            return catalog.permissions(tx, self.actor)
+
     def setting(self, key: str) -> str:
         with self.store.transaction(write=False) as tx:
             return catalog.setting(tx, self.actor, key)

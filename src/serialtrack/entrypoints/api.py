@@ -63,6 +63,11 @@ def base(request: Request) -> Inventory:
     return request.app.state.inventory
 
 
+def client_address(request: Request) -> str | None:
+    """The caller's address, as failed logins are recorded and throttled by it."""
+    return request.client.host if request.client else None
+
+
 def authenticated(request: Request) -> Inventory:
     """The inventory acting as the caller: a bearer token, or a session cookie plus CSRF token.
     A session whose user must change their password is refused (``password_session``)."""
@@ -115,7 +120,7 @@ def health() -> dict[str, str]:
 def log_in(body: m.LoginIn, request: Request, response: Response) -> dict[str, Any]:
     """Log in with a password: sets the session cookie; send the returned CSRF token back in
     the ``X-CSRF-Token`` header on every non-GET request made with that cookie."""
-    client = request.client.host if request.client else None
+    client = client_address(request)
     session = base(request).login(body.username, body.password, client=client)
     response.set_cookie(
         SESSION_COOKIE, session.token, httponly=True, samesite="lax",

@@ -19,6 +19,7 @@ from serialtrack.entrypoints.api import (
     Inv,
     PasswordInv,
     authenticated,
+    client_address,
 )
 from serialtrack.services.auth import MAX_TOKEN_DAYS
 
@@ -49,11 +50,6 @@ class NewTokenIn(m.TokenIn):
     days: Annotated[int, Field(ge=1, le=MAX_TOKEN_DAYS)] | None = Field(
         None, description="The token stops working this many days from now (never when left out)."
     )
-
-
-def client_address(request: Request) -> str | None:
-    """The caller's address, as failed logins are recorded and throttled by it."""
-    return request.client.host if request.client else None
 
 
 # --- users, tokens, settings ---------------------------------------------------------------

@@ -20,7 +20,6 @@ from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
 from serialtrack.domain.errors import Forbidden, Invalid, Problem, SerialtrackError, Unauthenticated
-from serialtrack.domain.permissions import ROLE_PERMISSIONS
 from serialtrack.entrypoints.api import CSRF_HEADER, SESSION_COOKIE
 from serialtrack.inventory import Inventory
 
@@ -101,9 +100,7 @@ def render(
     base: dict[str, Any] = {"user": None, "can": {}, "csrf": "", "errors": {}, "problems": []}
     if inv is not None:
         base["user"] = inv.actor
-        base["can"] = {p.value: True for p in ROLE_PERMISSIONS[inv.actor.role]}
-        if base["can"].get("post_document") and inv.setting("clerks_take_off_books") == "yes":
-            base["can"]["take_off_books"] = True
+        base["can"] = {p.value: True for p in inv.permissions()}
         base["csrf"] = request.state.csrf
     return TEMPLATES.TemplateResponse(
         request, template, {**base, **(context or {})}, status_code=status_code, headers=headers

@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from serialtrack.domain.errors import Forbidden, Invalid, Problem, SerialtrackError, Unauthenticated
 from serialtrack.domain.model import Role
-from serialtrack.entrypoints.api import CSRF_HEADER, SESSION_COOKIE
+from serialtrack.entrypoints.api import CSRF_HEADER, SESSION_COOKIE, client_address
 from serialtrack.entrypoints.pages import (
     FormPage,
     LoginFirstError,
@@ -96,7 +96,7 @@ async def change_password(request: Request, inv: PasswordPage) -> Response:
         inv.update_user(
             inv.actor.username, password=new, current_password=current,
             keep_session=request.cookies.get(SESSION_COOKIE),
-            client=request.client.host if request.client else None,
+            client=client_address(request),
         )  # fmt: skip
     except SerialtrackError as error:
         return _password_page(request, inv, error)

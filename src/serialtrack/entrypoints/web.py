@@ -40,7 +40,7 @@ from serialtrack.entrypoints import (
     pages_users,
     problems,
 )
-from serialtrack.entrypoints.api import SESSION_COOKIE, authenticated
+from serialtrack.entrypoints.api import SESSION_COOKIE, authenticated, client_address
 from serialtrack.entrypoints.pages import (
     FormPage,
     LoginFirstError,
@@ -134,7 +134,7 @@ def login_form(request: Request, error: str = "") -> HTMLResponse:
 def login(
     request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()]
 ) -> Response:
-    client = request.client.host if request.client else None
+    client = client_address(request)
     try:
         session = request.app.state.inventory.login(username, password, client=client)
     except Throttled as refusal:

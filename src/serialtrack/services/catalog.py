@@ -10,7 +10,7 @@ from serialtrack.domain.entry import pattern_problem
 from serialtrack.domain.errors import Conflict, Invalid, NotFound, Problem
 from serialtrack.domain.gtin import normalize_gtin
 from serialtrack.domain.model import Actor, Location, LocationKind, Partner, Product, TrackingMode
-from serialtrack.domain.permissions import Permission, require
+from serialtrack.domain.permissions import Permission, may, require
 from serialtrack.domain.text import clean_text, storable, text_problem
 from serialtrack.services import audit
 
@@ -27,6 +27,20 @@ SETTINGS = {
     # How long the answer to a request sent with an Idempotency-Key is kept for its retries.
     "idempotency_retention_hours": ("24", ("1", "6", "12", "24", "48", "72", "168")),
 }
+CLERKS_TAKE_OFF_BOOKS = "clerks_take_off_books"
+
+
+def clerks_take_off_books(tx: Tx) -> bool:
+    """Whether this shop lets clerks post write-offs and counts (PRODUCT.md, roles)."""
+    return tx.catalog.setting(CLERKS_TAKE_OFF_BOOKS) == "yes"
+
+
+def permissions(tx: Tx, actor: Actor) -> frozenset[Permission]:
+    """What ``actor`` may do here: the role's permissions, as this shop's settings extend them."""
+    clerks = clerks_take_off_books(tx)
+    return frozenset(p for p in Permission if may(actor, p, clerks_take_off_books=clerks))
+
+
 VIRTUAL_LOCATIONS = {
     LocationKind.SUPPLIER: "Suppliers",
     LocationKind.CUSTOMER: "Customers",

@@ -34,6 +34,7 @@ from serialtrack.domain.posting import SerialState, describe, unit_code
 from serialtrack.domain.rules import rule_for
 from serialtrack.domain.text import text_problem
 from serialtrack.scanning import parse_scan, resolve
+from serialtrack.services import catalog
 from serialtrack.services.execution import move_row, serial_row
 from serialtrack.services.header import next_number
 
@@ -322,7 +323,7 @@ def post(tx: Tx, actor: Actor, count_id: int, *, now: datetime) -> None:
 
     What the shelf lacks leaves the books: a manager's (or a clerk's, when the shop's
     setting says so); clerks open counts and scan."""
-    clerks = tx.catalog.setting("clerks_take_off_books") == "yes"
+    clerks = catalog.clerks_take_off_books(tx)
     require_may(actor, Permission.TAKE_OFF_BOOKS, clerks_take_off_books=clerks)
     row = _count(tx, count_id)
     stamp = {"posted_by": actor.user_id, "posted_at": now, "date": now.date()}

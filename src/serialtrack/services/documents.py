@@ -32,16 +32,14 @@ from serialtrack.domain.posting import (
     serial_problems,
 )
 from serialtrack.domain.rules import KindRule, rule_for
-from serialtrack.services import execution, serials
+from serialtrack.services import catalog, execution, serials
 from serialtrack.services.header import Header, HeaderInput, next_number, resolve_header
-
-CLERKS_TAKE_OFF_BOOKS = "clerks_take_off_books"
 
 
 def require_kind(tx: Tx, actor: Actor, kind: DocumentKind) -> None:
     """May ``actor`` make documents of ``kind``? Write-offs need a manager unless the shop's
     setting gives them to clerks."""
-    clerks = tx.catalog.setting(CLERKS_TAKE_OFF_BOOKS) == "yes"
+    clerks = catalog.clerks_take_off_books(tx)
     require_may(actor, document_permission(kind), clerks_take_off_books=clerks)
 
 
