@@ -11,6 +11,8 @@ def load_demo(inv: Inventory) -> str:
     """Fill an empty inventory with a shop's worth of products, partners and documents."""
     if inv.products():
         return "demo data skipped: the inventory already has products"
+    inv.set_setting("shop_name", "Demo Phone Shop")
+    inv.set_setting("shop_address", "12 High Street\nSpringfield 4021")
     inv.add_location("Main store")
     inv.add_location("Warehouse")
     inv.add_partner("Acme Distribution", supplier=True)

@@ -30,6 +30,7 @@ from serialtrack.domain.permissions import ANONYMOUS, Permission, require
 from serialtrack.inventory_admin import AdminMixin
 from serialtrack.inventory_labels import LabelsMixin
 from serialtrack.inventory_operations import OperationsMixin
+from serialtrack.inventory_printing import PrintingMixin
 from serialtrack.services import catalog, documents, imports, queries, setup
 from serialtrack.services import check as ledger_check
 from serialtrack.services import serials as serial_entry
@@ -71,7 +72,7 @@ def _anonymous(store: Store, clock: Callable[[], datetime]) -> Inventory:
     return inventory
 
 
-class Inventory(AdminMixin, OperationsMixin, LabelsMixin):
+class Inventory(AdminMixin, OperationsMixin, LabelsMixin, PrintingMixin):
     def __init__(
         self, store: Store, *, user: str = setup.ADMIN, clock: Callable[[], datetime] = utc_now
     ) -> None:
@@ -183,9 +184,15 @@ class Inventory(AdminMixin, OperationsMixin, LabelsMixin):
         with self.store.transaction(write=False) as tx:
             return catalog.setting(tx, self.actor, key)
 
-    def set_setting(self, key: str, value: str) -> None:
+    def settings(self) -> dict[str, str]:
+        """Every setting and its value."""
+        with self.store.transaction(write=False) as tx:
+            return catalog.settings(tx, self.actor)
+
+    def set_setting(self, key: str, value: str) -> str:
+        """Change a setting (managers); the value as stored."""
         with self.store.transaction() as tx:
-            catalog.set_setting(tx, self.actor, key, value, now=self.clock())
+            return catalog.set_setting(tx, self.actor, key, value, now=self.clock())
 
     # documents ------------------------------------------------------------------------
     def create_document(

@@ -7,6 +7,7 @@ books exactly as they were (``snapshot``).
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
@@ -218,7 +219,8 @@ def test_a_serial_unknown_at_sale_is_adopted_and_listed_when_allowed(inv: Invent
     shop(inv)
     inv.set_setting("unknown_serials_at_sale", "allow")
     assert inv.takes_unknown_serials("sale")
-    assert not inv.takes_unknown_serials("dispatch")
+    assert not inv.takes_unknown_serials("transfer_receipt")
+    assert not inv.takes_unknown_serials("purchase_return")
     inv.receive(supplier="Acme", location="Store", lines=[("PHONE", ["K1"])])
     sale = inv.sell(location="Store", customer="Bob", lines=[("PHONE", ["K1", "NEW-1"])])
     new = inv.serial("PHONE", "NEW-1")
@@ -332,3 +334,41 @@ def test_a_receipt_takes_a_batch_only_from_its_own_dispatch(batched: Inventory) 
                              lines=[{"sku": "PILLS", "batches": [("LOT-A", 3)]}])  # fmt: skip
     assert "2 still in transit on TR-000001, 3 asked" in refused.value.problems[0].message
     assert snapshot(inv) == before
+
+
+@pytest.mark.parametrize("kind", ["dispatch", "transfer", "write_off"])
+def test_a_serial_unknown_at_transfer_or_write_off_follows_the_same_setting(
+    inv: Inventory, kind: str
+) -> None:
+    """Seed 001: a unit found on the shelf but never received can be transferred or written
+    off when the shop allows it; it comes in through an adjustment and is listed."""
+    shop(inv)
+    inv.add_location("Depot")
+    inv.receive(supplier="Acme", location="Store", lines=[("PHONE", ["K1"])])
+    lines = [("PHONE", ["K1", "NEW-1"])]
+
+    def make() -> Any:
+        if kind == "write_off":
+            return inv.write_off(location="Store", lines=lines, reason="found broken")
+        move = inv.dispatch if kind == "dispatch" else inv.transfer
+        return move(source="Store", destination="Depot", lines=lines)
+
+    before = snapshot(inv)
+    with pytest.raises(Conflict, match="never received"):
+        make()
+    assert snapshot(inv) == before
+    inv.set_setting("unknown_serials_at_sale", "allow")
+    assert inv.takes_unknown_serials(kind)
+    document = make()
+    new = inv.serial("PHONE", "NEW-1")
+    assert [m.document_kind.value for m in new.history] == ["adjustment", kind]
+    assert new.status.value == {"dispatch": "in_transit", "transfer": "in_stock",
+                                "write_off": "written_off"}[kind]  # fmt: skip
+    (found,) = inv.discrepancies()
+    verb = {"dispatch": "dispatched", "transfer": "transferred", "write_off": "written_off"}[kind]
+    assert (found.kind, found.code) == (f"{verb}_without_receipt", "NEW-1")
+    assert document.number in found.detail
+    assert inv.check() == []
+    inv.cancel(document)  # the unit goes back to the store the adjustment brought it to
+    assert inv.serial("PHONE", "NEW-1").location == "Store"
+    assert inv.check() == []

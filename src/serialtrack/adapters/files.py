@@ -1,4 +1,4 @@
-"""Files that leave the system: cells made safe for spreadsheets.
+"""Files that leave the system: cells made safe for spreadsheets; files written whole or not.
 
 A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is read as a
 formula by Excel, LibreOffice and Google Sheets (CSV/formula injection). Such text is written
@@ -8,10 +8,16 @@ values are left as they are.
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, BinaryIO, TypeVar
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+T = TypeVar("T")
 
 
 def safe_cell(value: Any) -> Any:
@@ -24,3 +30,18 @@ def safe_cell(value: Any) -> Any:
     if text.startswith(FORMULA_STARTS):
         return "'" + text
     return text
+
+
+def write_atomically(path: str, write: Callable[[BinaryIO], T]) -> T:
+    """Call ``write`` with a temporary file beside ``path``, then move it into place: a
+    failure half way leaves neither a partial file nor the temporary one."""
+    directory = os.path.dirname(os.path.abspath(path))
+    with tempfile.NamedTemporaryFile(dir=directory, delete=False, suffix=".part") as part:
+        try:
+            result = write(part)  # type: ignore[arg-type]
+        except BaseException:
+            part.close()
+            os.unlink(part.name)
+            raise
+    shutil.move(part.name, path)
+    return result

@@ -344,7 +344,7 @@ def list_documents(
 
 @router.get("/documents/{ref}", tags=["documents"])
 def read_document(inv: Inv, ref: str) -> DocumentView:
-    return inv.document(_ref(ref))
+    return inv.document(document_ref(ref))
 
 
 @router.put("/documents/{ref}", tags=["documents"])
@@ -353,26 +353,26 @@ def update_draft(inv: Inv, ref: str, body: m.DocumentIn) -> DocumentView:
     posts it (without ``post`` it stays a draft)."""
     post = body.post if "post" in body.model_fields_set else False
     lines = _admitted_lines(inv, body)
-    return inv.update_draft(_ref(ref), lines, kind=body.kind, post=post, **_header(body))
+    return inv.update_draft(document_ref(ref), lines, kind=body.kind, post=post, **_header(body))
 
 
 @router.post("/documents/{ref}/post", tags=["documents"])
 def post_document(inv: Inv, ref: str) -> DocumentView:
-    return inv.post(_ref(ref))
+    return inv.post(document_ref(ref))
 
 
 @router.post("/documents/{ref}/cancel", tags=["documents"])
 def cancel_document(inv: Inv, ref: str) -> DocumentView:
-    return inv.cancel(_ref(ref))
+    return inv.cancel(document_ref(ref))
 
 
 @router.delete("/documents/{ref}", status_code=204, tags=["documents"])
 def delete_draft(inv: Inv, ref: str) -> Response:
-    inv.delete_draft(_ref(ref))
+    inv.delete_draft(document_ref(ref))
     return Response(status_code=204)
 
 
-def _ref(ref: str) -> int | str:
+def document_ref(ref: str) -> int | str:
     """A document id (digits) or number (RC-000001)."""
     return int(ref) if ref.isascii() and ref.isdigit() and len(ref) < 18 else ref
 
@@ -449,20 +449,20 @@ def open_count(inv: Inv, body: m.CountIn) -> Any:
 @router.get("/counts/{ref}", tags=["counts"])
 def read_count(inv: Inv, ref: str) -> Any:
     """Expected against found so far; once posted, the differences it wrote."""
-    return inv.count(_ref(ref))
+    return inv.count(document_ref(ref))
 
 
 @router.post("/counts/{ref}/scans", tags=["counts"])
 def count_scans(inv: Inv, ref: str, body: m.CountScansIn) -> dict[str, Any]:
     """Record serials found on the shelf; a serial scanned twice is counted once."""
-    outcomes = inv.count_scan(_ref(ref), body.scans, sku=body.sku)
-    return jsonable_encoder({"items": outcomes, "count": inv.count(_ref(ref))})
+    outcomes = inv.count_scan(document_ref(ref), body.scans, sku=body.sku)
+    return jsonable_encoder({"items": outcomes, "count": inv.count(document_ref(ref))})
 
 
 @router.post("/counts/{ref}/post", tags=["counts"])
 def post_count(inv: Inv, ref: str) -> Any:
     """Post the differences (cancel the count as a document to reverse them)."""
-    return inv.post_count(_ref(ref))
+    return inv.post_count(document_ref(ref))
 
 
 @router.post("/scan", tags=["serials"])

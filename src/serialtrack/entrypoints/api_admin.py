@@ -118,10 +118,16 @@ def revoke_token(inv: Inv, token_id: Annotated[int, Path(ge=1, le=2**62)]) -> Re
     return Response(status_code=204)
 
 
+@router.get("/settings", tags=["admin"])
+def read_settings(inv: Inv) -> dict[str, str]:
+    """Every setting and its value (the default when never set)."""
+    return inv.settings()
+
+
 @router.put("/settings/{key}", tags=["admin"])
 def set_setting(inv: Inv, key: str, body: m.SettingIn) -> dict[str, str]:
-    inv.set_setting(key, body.value)
-    return {"key": key, "value": body.value}
+    """Change a setting (managers); answers with the value as stored (free text trimmed)."""
+    return {"key": key, "value": inv.set_setting(key, body.value)}
 
 
 # --- the books' own check ------------------------------------------------------------------

@@ -223,7 +223,7 @@ class TokenIn(Strict):
 
 
 class SettingIn(Strict):
-    value: Annotated[str, StringConstraints(max_length=200)]
+    value: Annotated[str, StringConstraints(max_length=400)]
 
 
 class ScanIn(Strict):

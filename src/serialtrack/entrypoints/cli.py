@@ -244,8 +244,16 @@ def partner_list() -> None:
 def setting_set(key: str, value: str) -> None:
     """Change an inventory setting (e.g. allow_negative_stock true)."""
     with inventory() as inv:
-        inv.set_setting(key, value)
-    out.print(f"{key} = {value}")
+        stored = inv.set_setting(key, value)
+    out.print(f"{key} = {stored}")
+
+
+@setting_app.command("list")
+def setting_list() -> None:
+    """Show every setting and its value."""
+    with inventory() as inv:
+        rows = [[key, value] for key, value in inv.settings().items()]
+    _table("Settings", ["setting", "value"], rows)
 
 
 from serialtrack.entrypoints import (  # noqa: E402
@@ -254,6 +262,7 @@ from serialtrack.entrypoints import (  # noqa: E402
     cli_documents,
     cli_imports,
     cli_labels,
+    cli_printing,
     cli_stock,
 )
 
@@ -264,6 +273,7 @@ __all__ = [
     "cli_documents",
     "cli_imports",
     "cli_labels",
+    "cli_printing",
     "cli_stock",
     "main",
 ]

@@ -54,6 +54,8 @@ def search(request: Request, inv: Page, q: str = "") -> Response:
             return RedirectResponse(serial_url(found.sku, found.serial), status_code=303)
         if found.sku and found.serial in (None, found.sku):  # the product itself was scanned
             return RedirectResponse(product_url(found.sku), status_code=303)
+        if found.document_id is not None:  # a printed slip or note: open its document
+            return RedirectResponse(f"/documents/{found.document_id}", status_code=303)
         message = found.message
     products = _matching(inv, q)
     serials = inv.serials(text=q, limit=20)

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from serialtrack.domain.errors import Invalid, Problem, SerialtrackError
 from serialtrack.domain.model import DocumentKind, DocumentState
 from serialtrack.domain.permissions import document_permission
+from serialtrack.domain.printing import PAPER_NAMES
 from serialtrack.entrypoints import pages_entry as entry
 from serialtrack.entrypoints.pages import (
     FormPage,
@@ -67,11 +68,20 @@ def _document_page(
     context: dict[str, Any] = {
         "title": f"{view.kind.value} {view.number}", "document": view,
         "post_permission": document_permission(view.kind).value,
+        "printed_as": PAPER_NAMES.get(view.kind, "document"),
     }  # fmt: skip
     if refusal is None:
         return render(request, "document.html", context)
     context.update(refusal_context(refusal))
     return render(request, "document.html", context, status_code=status_of(refusal))
+
+
+@router.get("/documents/{document_id}/pdf")
+def document_pdf(inv: Page, document_id: int) -> Response:
+    """The document printed (a slip, a note): the PDF, shown in the browser to print."""
+    from serialtrack.entrypoints.api_printing import pdf_response
+
+    return pdf_response(inv.print_document(document_id), inline=True)
 
 
 @router.post("/documents/{document_id}/cancel")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import io
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -41,6 +42,7 @@ from serialtrack.entrypoints.pages import (
     text,
 )
 from serialtrack.inventory import Inventory
+from serialtrack.services.labels import compact_codes
 from serialtrack.services.queries import DocumentView
 
 router = APIRouter(prefix="/entry", include_in_schema=False)
@@ -243,6 +245,11 @@ async def allocate(
             typed = [s for s in line["serials"] if s.strip()]
             line["serials"] = typed + added
             line["quantity"] = max(line["quantity"] or 0, len(line["serials"]))
+        if added and action == "generate":  # print their labels now, before receiving them
+            context["generated"] = len(added)
+            context["labels_url"] = "/labels?" + urlencode(
+                {"sku": line["sku"], "serials": compact_codes(added), "new": "1"}
+            )
     line["rows"] = allocation_rows(line["serials"], line["quantity"])
     return render(request, "_allocate.html", context)
 

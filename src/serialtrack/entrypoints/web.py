@@ -27,6 +27,7 @@ from serialtrack.entrypoints import (
     api,
     api_admin,
     api_labels,
+    api_printing,
     headers,
     pages_audit,
     pages_catalog,
@@ -85,6 +86,7 @@ def create_app(database_url: str) -> FastAPI:
     app.include_router(api.router)
     app.include_router(api_admin.router)
     app.include_router(api_labels.router)
+    app.include_router(api_printing.router)
     for router in PAGE_ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -26,7 +27,16 @@ SETTINGS = {
     "clerks_take_off_books": ("no", ("no", "yes")),
     # How long the answer to a request sent with an Idempotency-Key is kept for its retries.
     "idempotency_retention_hours": ("24", ("1", "6", "12", "24", "48", "72", "168")),
+    # Printed documents: the shop's name and address at the top of every slip and note.
+    "shop_name": ("", None),
+    "shop_address": ("", None),
+    # Labels: where the QR code's GS1 Digital Link URI points (https://id.gs1.org, or the
+    # brand's own resolver).
+    "digital_link_base": ("https://id.gs1.org", None),
 }
+# Free-text settings: the longest value each takes (a None in SETTINGS' choices).
+FREE_TEXT = {"shop_name": 120, "shop_address": 400, "digital_link_base": 200}
+_RESOLVER = re.compile(r"https?://[A-Za-z0-9.-]+(?::\d{1,5})?(?:/[A-Za-z0-9._~%!$&'()*+,;=:@/-]*)?")
 CLERKS_TAKE_OFF_BOOKS = "clerks_take_off_books"
 
 
@@ -360,19 +370,46 @@ def setting(tx: Tx, actor: Actor, key: str) -> str:
     return tx.catalog.setting(key) or SETTINGS[key][0]
 
 
-def set_setting(tx: Tx, actor: Actor, key: str, value: str, *, now: datetime) -> None:
+def settings(tx: Tx, actor: Actor) -> dict[str, str]:
+    """Every setting with its value (its default when never set)."""
+    require(actor, Permission.READ)
+    return {key: tx.catalog.setting(key) or default for key, (default, _) in SETTINGS.items()}
+
+
+def set_setting(tx: Tx, actor: Actor, key: str, value: str, *, now: datetime) -> str:
+    """Set ``key`` (managers); the value as stored (free text trimmed)."""
     require(actor, Permission.MANAGE_SETTINGS)
     if key not in SETTINGS:
         raise NotFound(f"no setting {key!r}; settings are {', '.join(sorted(SETTINGS))}")
-    allowed = SETTINGS[key][1]
-    if value not in allowed:
-        raise Invalid(f"{key} is one of {', '.join(allowed)}", [Problem(key, f"not {value!r}")])
+    value = _setting_value(key, value)
     old = tx.catalog.setting(key) or SETTINGS[key][0]
     if key == "serial_uniqueness" and value != old:
         _switch_uniqueness(tx, value)
     tx.catalog.set_setting(key, value)
     detail = {"key": key, "changes": {key: {"old": old, "new": value}}}
     audit.record(tx, actor, "setting", 0, "set", detail, now)
+    return value
+
+
+def _setting_value(key: str, value: str) -> str:
+    """``value`` as ``key`` stores it, or ``Invalid`` saying what it may be."""
+    allowed = SETTINGS[key][1]
+    if allowed is not None:
+        if value not in allowed:
+            raise Invalid(f"{key} is one of {', '.join(allowed)}", [Problem(key, f"not {value!r}")])
+        return value
+    value = clean_text(value, key, multiline=key == "shop_address").strip()
+    if len(value) > FREE_TEXT[key]:
+        raise Invalid(f"{key} is too long", [Problem(key, f"at most {FREE_TEXT[key]} characters")])
+    if key == "digital_link_base":
+        value = value.rstrip("/")
+        if not _RESOLVER.fullmatch(value):
+            raise Invalid(
+                "digital_link_base is a web address",
+                [Problem(key, f"an http(s) URL without query, e.g. https://id.gs1.org, "
+                         f"not {value!r}")],
+            )  # fmt: skip
+    return value
 
 
 def ensure_virtual_locations(tx: Tx, now: datetime) -> None:

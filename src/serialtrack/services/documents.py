@@ -172,12 +172,21 @@ def _resolve(
 
 
 UNKNOWN_AT_SALE = "unknown_serials_at_sale"
+# The kinds that may name a serial never received, when the setting allows it (seed 001: at
+# sale, transfer and write-off), and what each did with it, for its discrepancy.
+ADOPTING = {
+    DocumentKind.SALE: ("sold_without_receipt", "sold"),
+    DocumentKind.DISPATCH: ("dispatched_without_receipt", "dispatched"),
+    DocumentKind.TRANSFER: ("transferred_without_receipt", "transferred"),
+    DocumentKind.WRITE_OFF: ("written_off_without_receipt", "written off"),
+}
 
 
 def takes_unknown_serials(tx: Tx, actor: Actor, kind: DocumentKind) -> bool:
-    """Whether a document of ``kind`` may name serials never received (a sale, by setting)."""
+    """Whether a document of ``kind`` may name serials never received: a sale, transfer or
+    write-off, when the setting ``unknown_serials_at_sale`` allows it."""
     require(actor, Permission.READ)
-    return kind is DocumentKind.SALE and tx.catalog.setting(UNKNOWN_AT_SALE) == "allow"
+    return kind in ADOPTING and tx.catalog.setting(UNKNOWN_AT_SALE) == "allow"
 
 
 def _adopt_unknown(
@@ -188,10 +197,11 @@ def _adopt_unknown(
     states: dict[tuple[int, str], SerialState],
     now: datetime,
 ) -> tuple[Header, dict[tuple[int, str], SerialState]]:
-    """A sale naming serials never received: refused, unless the setting allows them.
+    """A sale, transfer or write-off naming serials never received: refused, unless the
+    setting allows them.
 
-    Then they come in first through a posted adjustment at the sale's store, and each is
-    listed as a discrepancy to investigate (sold without receipt).
+    Then they come in first through a posted adjustment at the document's store, and each is
+    listed as a discrepancy to investigate (sold, dispatched... without receipt).
     """
     if not takes_unknown_serials(tx, actor, header.rule.kind):
         return header, states
@@ -204,10 +214,11 @@ def _adopt_unknown(
     if not unknown:
         return header, states
     number = header.number or next_number(tx, header.rule)
+    flag, verb = ADOPTING[header.rule.kind]
     adjustment = HeaderInput(
         DocumentKind.ADJUSTMENT,
         location=header.from_location.name,
-        note=f"serials unknown at sale {number}",
+        note=f"serials unknown at {header.rule.label} {number}",
         date=header.date,
     )
     adjustment_id = create(tx, actor, adjustment, unknown, post=True, now=now, internal=True)
@@ -215,11 +226,11 @@ def _adopt_unknown(
         [
             {
                 "at": now,
-                "kind": "sold_without_receipt",
+                "kind": flag,
                 "product_id": tx.catalog.product_by_sku(line.sku).id,  # type: ignore[union-attr]
                 "code": code,
                 "document_id": adjustment_id,
-                "detail": f"{line.sku} {code} was sold on {number} but never received",
+                "detail": f"{line.sku} {code} was {verb} on {number} but never received",
             }
             for line in unknown
             for code in line.serials

@@ -81,6 +81,10 @@ class ScanResult:
     status: str | None = None
     location: str | None = None
     message: str = ""
+    # A document number (the barcode on a printed slip or note): the document it names.
+    document: str | None = None
+    document_kind: str | None = None
+    document_id: int | None = None
 
 
 def scan(tx: Tx, actor: Actor, text: str) -> ScanResult:
@@ -131,6 +135,10 @@ def _with_state(tx: Tx, product: Product, code: str, base: dict[str, object]) ->
 def _unit_by_code(tx: Tx, code: str, base: dict[str, object]) -> ScanResult:
     """A plain scan that is no SKU or GTIN: the serial itself, when exactly one product has it."""
     matches = tx.reads.serials_by_key(code_key(code))
+    if not matches and base["kind"] == "plain":
+        document = _document_by_number(tx, code.strip(), base)
+        if document is not None:
+            return document
     if not matches:
         raise NotFound(
             f"{code!r} is no known product, GTIN or serial", [Problem("scan", "not found")]
@@ -143,6 +151,23 @@ def _unit_by_code(tx: Tx, code: str, base: dict[str, object]) -> ScanResult:
         )
     sku, _ = matches[0]
     return _with_state(tx, _product(tx, sku), code, base)
+
+
+def _document_by_number(tx: Tx, number: str, base: dict[str, object]) -> ScanResult | None:
+    """The document a scanned number names (a printed slip's barcode), when exactly one does."""
+    found = tx.documents.by_number(None, number) or tx.documents.by_number(None, number.upper())
+    if len(found) != 1:
+        return None
+    row = found[0]
+    kind = str(row["kind"]).replace("_", " ")
+    return ScanResult(
+        **{**base, "serial": None},  # type: ignore[arg-type]
+        sku=None,
+        message=f"{row['number']} is a {kind} ({row['state']}), not a unit",
+        document=row["number"],
+        document_kind=row["kind"],
+        document_id=row["id"],
+    )
 
 
 def _product(tx: Tx, sku: str) -> Product:

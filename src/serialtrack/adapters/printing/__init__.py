@@ -1,0 +1,1 @@
+"""Printed documents: renderers of ``domain.printing.Printout``."""
