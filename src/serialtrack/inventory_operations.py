@@ -15,7 +15,7 @@ from serialtrack.domain.model import (
     LineInput,
     SerialView,
 )
-from serialtrack.services import corrections, counts, documents, queries
+from serialtrack.services import corrections, counts, documents, queries, refunds
 from serialtrack.services.header import HeaderInput
 from serialtrack.services.queries import DocumentView
 
@@ -163,6 +163,31 @@ class OperationsMixin:
             count_id = self._count_id(tx, count)
             counts.post(tx, self.actor, count_id, now=self.clock())
             return counts.view(tx, self.actor, count_id)
+
+    # refunds by scan --------------------------------------------------------------------
+    def sold_units(self, scans: Iterable[str]) -> list[refunds.SoldUnit]:
+        """What scanned serials (or a sales slip's number) name: each unit the customer has,
+        with its invoice, customer, sale date and warranty."""
+        with self.store.transaction(write=False) as tx:
+            return refunds.sold_units(tx, self.actor, list(scans), today=self.clock().date())
+
+    def refund(
+        self,
+        scans: Iterable[str],
+        *,
+        location: str,
+        reason: str,
+        date: date | None = None,
+    ) -> list[DocumentView]:
+        """Take back the units ``scans`` name into ``location`` (a store, or a quarantine
+        location to inspect them): one posted sales return (credit note) per invoice, with
+        the ``reason``; all of them or, refused, none."""
+        with self.store.transaction() as tx:
+            made = refunds.refund(
+                tx, self.actor, list(scans), location=location, reason=reason, day=date,
+                now=self.clock(),
+            )  # fmt: skip
+            return [queries.document(tx, self.actor, i) for i in made]
 
     def _count_id(self, tx: Tx, count: str | int | counts.CountView) -> int:
         if isinstance(count, counts.CountView):

@@ -100,7 +100,7 @@ def test_credit_and_debit_notes_name_their_origin(inv: Inventory) -> None:
         customer="Alice", location="Store", invoice=sale.number, lines=[("PHONE", ["SN-2"])]
     )
     credit = text(inv.print_document(back.number).to_bytes())
-    assert "Credit note (sales return)" in credit
+    assert "Sales return (credit note)" in credit
     assert "Returned by the customer" in credit
     assert f"Invoice\n{sale.number}" in credit or f"Invoice {sale.number}" in credit
     assert "SN-2" in credit
@@ -108,7 +108,7 @@ def test_credit_and_debit_notes_name_their_origin(inv: Inventory) -> None:
     returned = inv.return_to_supplier(supplier="Acme", location="Store",
                                       lines=[("PHONE", ["SN-5"]), ("CABLE", 1)])  # fmt: skip
     debit = text(inv.print_document(returned.number).to_bytes())
-    assert "Debit note (purchase return)" in debit
+    assert "Purchase return (debit note)" in debit
     assert "Acme" in debit
     assert "SN-5" in debit
 

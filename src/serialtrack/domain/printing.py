@@ -18,9 +18,9 @@ from serialtrack.domain.model import DocumentKind, DocumentState
 TITLES = {
     DocumentKind.OPENING_BALANCE: "Opening balance",
     DocumentKind.RECEIPT: "Goods receipt",
-    DocumentKind.PURCHASE_RETURN: "Debit note (purchase return)",
+    DocumentKind.PURCHASE_RETURN: "Purchase return (debit note)",
     DocumentKind.SALE: "Sales slip",
-    DocumentKind.SALES_RETURN: "Credit note (sales return)",
+    DocumentKind.SALES_RETURN: "Sales return (credit note)",
     DocumentKind.DISPATCH: "Delivery note (transfer)",
     DocumentKind.TRANSFER_RECEIPT: "Transfer receipt",
     DocumentKind.TRANSFER: "Delivery note (transfer)",

@@ -220,3 +220,17 @@ RULES: dict[DocumentKind, KindRule] = {
 
 def rule_for(kind: DocumentKind) -> KindRule:
     return RULES[kind]
+
+
+# What pages, printouts and the CLI call a kind where its plain label is not enough: the
+# returns carry the names of the paper they are (seed 000: debit note, credit note).
+TITLES = {
+    DocumentKind.SALES_RETURN: "Sales return (credit note)",
+    DocumentKind.PURCHASE_RETURN: "Purchase return (debit note)",
+}
+
+
+def title(kind: DocumentKind | str) -> str:
+    """``Sale``, ``Sales return (credit note)``...: a kind as people read it."""
+    kind = DocumentKind(kind)
+    return TITLES.get(kind) or RULES[kind].label.capitalize()

@@ -471,6 +471,23 @@ def scan(inv: Inv, body: m.ScanIn) -> ScanResult:
     return inv.scan(body.text)
 
 
+@router.post("/refunds/lookup", tags=["documents"])
+def refund_lookup(inv: Inv, body: m.RefundLookupIn) -> dict[str, Any]:
+    """What scanned serials (or a sales slip's number) name: each sold unit with its invoice,
+    customer, sale date and whether it is under warranty; a 422 names each scan that names no
+    sold unit. Nothing is written."""
+    return jsonable_encoder({"items": inv.sold_units(body.scans)})
+
+
+@router.post("/refunds", status_code=201, tags=["documents"])
+def refund(inv: Inv, body: m.RefundIn) -> dict[str, Any]:
+    """Refund by scan: the units the scans name come back into ``location``, one posted sales
+    return (credit note) per invoice, each naming its invoice and carrying the ``reason``.
+    All of them or, refused, none."""
+    made = inv.refund(body.scans, location=body.location, reason=body.reason, date=body.date)
+    return jsonable_encoder({"returns": made})
+
+
 @router.post("/serials/parse", tags=["serials"])
 def parse_serials(inv: Inv, body: m.EntryIn) -> dict[str, Any]:
     """Turn pasted text with ``A..B`` ranges into codes, or a 422 naming each bad entry."""

@@ -14,6 +14,7 @@ from pydantic import (
     StringConstraints,
     TypeAdapter,
     ValidationError,
+    model_validator,
 )
 from pydantic import Strict as StrictType
 
@@ -103,7 +104,12 @@ class DocumentIn(Strict):
         None, description="The receipt a purchase return names, or the sale a return names."
     )
     note: Annotated[str, StringConstraints(max_length=2000)] | None = Field(
-        None, description="Free text; the reason of a write-off."
+        None, description="Free text; the reason of a write-off or a return."
+    )
+    reason: Annotated[str, StringConstraints(max_length=2000)] | None = Field(
+        None,
+        description="Why goods are returned (credit or debit note) or written off; kept as "
+        "the document's note (give reason or note, not both).",
     )
     destination: Annotated[str, StringConstraints(max_length=120)] | None = Field(
         None, description="The store a dispatch or one-step transfer goes to."
@@ -113,6 +119,14 @@ class DocumentIn(Strict):
     allow_expired: bool = Field(
         False, description="A manager lets a sale or transfer take units past their expiry."
     )
+
+    @model_validator(mode="after")
+    def _one_reason(self) -> DocumentIn:
+        if self.reason is not None:
+            if self.note is not None and self.note != self.reason:
+                raise ValueError("give the reason once: reason or note, not both")
+            self.note = self.reason
+        return self
 
 
 class ProductIn(Strict):
@@ -232,6 +246,33 @@ class ScanIn(Strict):
         json_schema_extra={"examples": [{"text": "(01)09506000134352(21)X1-00004"}]},
     )
     text: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+
+
+Scans = Annotated[
+    list[Annotated[str, StringConstraints(min_length=1, max_length=2000)]],
+    Field(min_length=1, max_length=10_000),
+]
+
+
+class RefundLookupIn(Strict):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"scans": ["X1-00004", "SO-000012"]}]}
+    )
+    scans: Scans
+
+
+class RefundIn(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"scans": ["X1-00004"], "location": "Main store",
+                                         "reason": "defective: no sound"}]},
+    )  # fmt: skip
+    scans: Scans
+    location: Annotated[str, StringConstraints(min_length=1, max_length=120)] = Field(
+        description="Where the goods go: a store, or a quarantine location to inspect them."
+    )
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+    date: IsoDate | None = None
 
 
 class EntryIn(Strict):

@@ -15,7 +15,7 @@ import typer
 
 from serialtrack.domain.entry import parse_entry, rule_codes
 from serialtrack.domain.model import BatchInput, LineInput
-from serialtrack.domain.rules import rule_for
+from serialtrack.domain.rules import title
 from serialtrack.entrypoints.cli import _table, app, inventory, out, report_app
 from serialtrack.inventory import Inventory
 from serialtrack.services.queries import REPORT_COLUMNS, DocumentView
@@ -37,6 +37,9 @@ When = Annotated[
 ]
 Draft = Annotated[
     bool, typer.Option("--draft", help="Save as a draft (serials are held) instead of posting.")
+]
+ReturnReason = Annotated[
+    str | None, typer.Option(help="Why the goods come back: defective, wrong item, ...")
 ]
 
 
@@ -174,9 +177,8 @@ def _date(text: str | None, hint: str = "--date") -> date | None:
 
 def _done(document: DocumentView) -> None:
     count = sum(len(line["serials"]) or line["quantity"] for line in document.lines)
-    out.print(
-        f"{rule_for(document.kind).label} {document.number} {document.state.value}: {count} units"
-    )
+    word = title(document.kind).lower()  # "sale", "sales return (credit note)"...
+    out.print(f"{word} {document.number} {document.state.value}: {count} units")
 
 
 @app.command()
@@ -245,6 +247,7 @@ def return_(
     from_file: FromFile = None,
     number: Number = None,
     when: When = None,
+    reason: ReturnReason = None,
 ) -> None:
     """Take goods back from a customer (a sales return / credit note)."""
     entry = Entry(serials, ranges, rule, None, from_file)
@@ -257,6 +260,7 @@ def return_(
             lines=lines,
             number=number,
             date=_date(when),
+            note=reason,
         )
         _done(document)
 
@@ -274,6 +278,7 @@ def return_to_supplier(
     from_file: FromFile = None,
     number: Number = None,
     when: When = None,
+    reason: ReturnReason = None,
 ) -> None:
     """Send goods back to a supplier (a purchase return / debit note)."""
     entry = Entry(serials, ranges, rule, None, from_file)
@@ -286,6 +291,7 @@ def return_to_supplier(
             lines=lines,
             number=number,
             date=_date(when),
+            note=reason,
         )
         _done(document)
 
@@ -452,6 +458,42 @@ def scan(text: str) -> None:
     out.print(f"{found.kind} scan · " + " · ".join(details), markup=False)
     if found.message:
         out.print(found.message, markup=False)
+
+
+@app.command()
+def refund(
+    scans: Annotated[
+        list[str], typer.Argument(help="Serials coming back, or a sales slip's number.")
+    ],
+    location: Annotated[
+        str | None,
+        typer.Option(help="Where the goods go (a store, or a quarantine location)."),
+    ] = None,
+    reason: ReturnReason = None,
+    when: When = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only show what the scans name; write nothing.")
+    ] = False,
+) -> None:
+    """Refund by scan: each serial finds its sale (invoice, customer, warranty); one sales
+    return (credit note) per invoice takes them back, with the reason."""
+    with inventory() as inv:
+        units = inv.sold_units(scans)
+        rows = [
+            [u.sku, u.serial, u.invoice, u.customer or "walk-in", u.sold_on.isoformat(),
+             u.warranty_until.isoformat() if u.warranty_until else "",
+             "yes" if u.under_warranty else "no"]
+            for u in units
+        ]  # fmt: skip
+        _table("Sold units", ["SKU", "serial", "invoice", "customer", "sold on",
+                              "warranty until", "under warranty"], rows)  # fmt: skip
+        if dry_run:
+            return
+        if not location or not (reason or "").strip():
+            raise typer.BadParameter("--location and --reason are needed to refund")
+        for document in inv.refund(scans, location=location, reason=reason or "",
+                                   date=_date(when)):  # fmt: skip
+            _done(document)
 
 
 @app.command()

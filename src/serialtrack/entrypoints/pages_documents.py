@@ -244,7 +244,7 @@ def _extra(header: dict[str, Any]) -> dict[str, Any]:
 
 FORM_TITLES = {
     "receipt": "Receive goods", "opening_balance": "Opening balance", "sale": "Sell",
-    "sales_return": "Sales return", "purchase_return": "Purchase return",
+    "sales_return": "Sales return (credit note)", "purchase_return": "Purchase return (debit note)",
 }  # fmt: skip
 
 

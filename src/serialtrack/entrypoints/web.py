@@ -37,6 +37,7 @@ from serialtrack.entrypoints import (
     pages_imports,
     pages_labels,
     pages_places,
+    pages_refunds,
     pages_stock,
     pages_users,
     problems,
@@ -57,7 +58,8 @@ STATIC = Path(__file__).parent / "static"
 pages = APIRouter(include_in_schema=False)
 PAGE_ROUTERS = (pages, pages_catalog.router, pages_counts.router, pages_documents.router,
                 pages_entry.router, pages_imports.router, pages_places.router,
-                pages_stock.router, pages_audit.router, pages_labels.router)  # fmt: skip
+                pages_stock.router, pages_audit.router, pages_labels.router,
+                pages_refunds.router)  # fmt: skip
 
 
 def create_app(database_url: str) -> FastAPI:

@@ -33,9 +33,14 @@ SETTINGS = {
     # Labels: where the QR code's GS1 Digital Link URI points (https://id.gs1.org, or the
     # brand's own resolver).
     "digital_link_base": ("https://id.gs1.org", None),
+    # The reasons offered when goods come back (one per line); free text may follow one.
+    "return_reasons": ("Defective\nWrong item\nChanged mind\nDamaged in transport", None),
 }
 # Free-text settings: the longest value each takes (a None in SETTINGS' choices).
-FREE_TEXT = {"shop_name": 120, "shop_address": 400, "digital_link_base": 200}
+FREE_TEXT = {
+    "shop_name": 120, "shop_address": 400, "digital_link_base": 200, "return_reasons": 1000,
+}  # fmt: skip
+MULTILINE = ("shop_address", "return_reasons")
 _RESOLVER = re.compile(r"https?://[A-Za-z0-9.-]+(?::\d{1,5})?(?:/[A-Za-z0-9._~%!$&'()*+,;=:@/-]*)?")
 CLERKS_TAKE_OFF_BOOKS = "clerks_take_off_books"
 
@@ -398,7 +403,7 @@ def _setting_value(key: str, value: str) -> str:
         if value not in allowed:
             raise Invalid(f"{key} is one of {', '.join(allowed)}", [Problem(key, f"not {value!r}")])
         return value
-    value = clean_text(value, key, multiline=key == "shop_address").strip()
+    value = clean_text(value, key, multiline=key in MULTILINE).strip()
     if len(value) > FREE_TEXT[key]:
         raise Invalid(f"{key} is too long", [Problem(key, f"at most {FREE_TEXT[key]} characters")])
     if key == "digital_link_base":

@@ -1,0 +1,70 @@
+"""Refund by scan: scan the serials that come back (or the sales slip's number), see what each
+names — invoice, customer, sale date, warranty — then take them back with a reason.
+
+The scan box is a text area: a scanner types each code and Enter, so every scan is a line. "Look
+up" shows what the scans name (nothing is written); "Refund" makes one sales return (credit
+note) per invoice into the chosen location (a store, or a quarantine location to inspect the
+goods). A refusal names each scan that names no sold unit; nothing is written then.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from serialtrack.domain.errors import SerialtrackError
+from serialtrack.entrypoints.pages import FormPage, Page, refusal_context, render, status_of, text
+from serialtrack.inventory import Inventory
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/refunds/new", response_class=HTMLResponse)
+def new_refund(request: Request, inv: Page, scan: str = "") -> HTMLResponse:
+    """The refund page; ``scan`` (e.g. from a slip scanned into the search box) starts it."""
+    given = {"scans": scan.strip(), "location": "", "reason": "", "detail": ""}
+    return _page(request, inv, given, lookup=bool(given["scans"]))
+
+
+@router.post("/refunds/new")
+async def refund(request: Request, inv: FormPage) -> Response:
+    form = await request.form()
+    given = {k: text(form.get(k)) or "" for k in ("scans", "location", "reason", "detail")}
+    if form.get("action") != "refund":
+        return _page(request, inv, given, lookup=True)
+    reason = ": ".join(part for part in (given["reason"], given["detail"]) if part)
+    try:
+        made = inv.refund(_scans(given["scans"]), location=given["location"], reason=reason)
+    except SerialtrackError as refusal:
+        return _page(request, inv, given, lookup=True, refusal=refusal)
+    if len(made) == 1:
+        return RedirectResponse(f"/documents/{made[0].id}", status_code=303)
+    numbers = ",".join(d.number for d in made)
+    return RedirectResponse(f"/documents?kind=sales_return&made={numbers}", status_code=303)
+
+
+def _scans(value: str) -> list[str]:
+    return [line.strip() for line in value.splitlines() if line.strip()]
+
+
+def _page(
+    request: Request, inv: Inventory, given: dict[str, str], *, lookup: bool,
+    refusal: SerialtrackError | None = None,
+) -> HTMLResponse:  # fmt: skip
+    context: dict[str, Any] = {
+        "title": "Refund by scan", "given": given, "units": [],
+        "locations": [loc.name for loc in inv.locations() if not loc.kind.is_virtual],
+        "reasons": [r for r in inv.setting("return_reasons").splitlines() if r.strip()],
+    }  # fmt: skip
+    scans = _scans(given["scans"])
+    if lookup and scans and refusal is None:
+        try:
+            context["units"] = inv.sold_units(scans)
+        except SerialtrackError as found:
+            refusal = found
+    if refusal is None:
+        return render(request, "refund.html", context)
+    context.update(refusal_context(refusal))
+    return render(request, "refund.html", context, status_code=status_of(refusal))
