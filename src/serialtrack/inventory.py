@@ -112,14 +112,20 @@ class Inventory(AdminMixin, OperationsMixin, LabelsMixin, PrintingMixin):
             return catalog.update_product(tx, self.actor, sku, fields, now=self.clock())
 
     def switch_tracking(
-        self, sku: str, tracking: str, *, serials: Mapping[str, Sequence[str]] | None = None
+        self,
+        sku: str,
+        tracking: str,
+        *,
+        serials: Mapping[str, Sequence[str]] | None = None,
+        generate: bool = False,
     ) -> DocumentView | None:
         """Switch ``sku``'s tracking mode; refused while it has stock on hand, unless it goes
-        from quantity to serial with ``serials`` for every unit, per store. Then the serial
-        assignment document posted with the switch is returned."""
+        from quantity to serial with ``serials`` for every unit, per store, or ``generate``
+        (new codes from the product's serial pattern for every unit on hand). Then the serial
+        assignment document posted with the switch is returned: print its labels."""
         with self.store.transaction() as tx:
             document_id = tracking_switch.switch(
-                tx, self.actor, sku, tracking, serials, now=self.clock()
+                tx, self.actor, sku, tracking, serials, now=self.clock(), generate=generate
             )
             return queries.document(tx, self.actor, document_id) if document_id else None
 

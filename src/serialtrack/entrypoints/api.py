@@ -422,8 +422,12 @@ def delete_serial(inv: Inv, sku: str, code: str, body: m.DeleteSerialIn) -> dict
 def switch_tracking(inv: Inv, sku: str, body: m.TrackingIn) -> dict[str, Any]:
     """Switch the tracking mode. Refused (409, naming quantity and places) while there is
     stock, unless going from quantity to serial with serials for every unit on hand: then one
-    serial assignment document is posted and returned."""
-    document = inv.switch_tracking(sku, body.tracking.value, serials=body.serials)
+    serial assignment document is posted and returned (``generate``: new codes from the
+    product's pattern for every unit on hand instead of ``serials``; print their labels with
+    ``GET /api/v1/labels?document=SA-…``)."""
+    document = inv.switch_tracking(
+        sku, body.tracking.value, serials=body.serials, generate=body.generate
+    )
     return jsonable_encoder({"product": inv.product(sku), "document": document})
 
 

@@ -177,6 +177,9 @@ class TrackingIn(Strict):
     serials: StoreSerials | None = Field(
         None, description="Serials for every unit on hand, per store (none -> serial)."
     )
+    generate: bool = Field(
+        False, description="New serials from the product's pattern for every unit on hand."
+    )
 
 
 class CountIn(Strict):

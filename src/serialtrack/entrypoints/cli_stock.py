@@ -125,8 +125,13 @@ def switch_tracking(
         list[str] | None,
         typer.Option("--assign", help="STORE=FILE: serials for the units on hand at STORE."),
     ] = None,
+    generate: Annotated[
+        bool,
+        typer.Option("--generate", help="New serials from the pattern for every unit on hand."),
+    ] = False,
 ) -> None:
-    """Switch a product's tracking; with stock on hand only to serial, with --assign."""
+    """Switch a product's tracking; with stock on hand only to serial, with --assign or
+    --generate (then print their labels: serialtrack labels SA-…)."""
     serials: dict[str, list[str]] = {}
     for text in assign or ():
         store, sep, path = text.partition("=")
@@ -135,7 +140,7 @@ def switch_tracking(
         codes = read_text(Path(path)).split()
         serials[store.strip()] = codes
     with inventory() as inv:
-        document = inv.switch_tracking(sku, tracking, serials=serials or None)
+        document = inv.switch_tracking(sku, tracking, serials=serials or None, generate=generate)
     out.print(f"{sku} is now {tracking}-tracked")
     if document is not None:
         units = sum(line["quantity"] for line in document.lines)

@@ -128,17 +128,22 @@ async def switch_tracking(request: Request, inv: FormPage, sku: str) -> Response
     tracking = str(form.get("tracking") or "")
     pasted = {key.removeprefix(SERIALS_FIELD): str(form.get(key) or "")
               for key in form if key.startswith(SERIALS_FIELD)}  # fmt: skip
-    switch = {"tracking": tracking, "serials": pasted}
+    generate = form.get("generate") == "1"
+    switch = {"tracking": tracking, "serials": pasted, "generate": generate}
     try:
         given = {
             name: inv.parse_serials(typed, where=f"{SERIALS_FIELD}{name}")
             for name, typed in pasted.items() if typed.strip()
         }  # fmt: skip
-        inv.switch_tracking(sku, tracking, serials=given or None)
+        assignment = inv.switch_tracking(sku, tracking, serials=given or None, generate=generate)
     except SerialtrackError as refusal:
         current = vars(inv.product(sku))
         return _product_form(request, current, editing=sku, refusal=refusal, inv=inv,
                              switch=switch)  # fmt: skip
+    if assignment is not None and generate:  # new codes to stick on the units: their labels
+        return RedirectResponse(
+            "/labels?" + urlencode({"document": assignment.number}), status_code=303
+        )
     return RedirectResponse(product_url(sku), status_code=303)
 
 

@@ -31,6 +31,12 @@ def generate(tx: Tx, actor: Actor, sku: str, count: int, *, now: datetime) -> li
     product = _product(tx, sku)
     if product.tracking is not TrackingMode.SERIAL:
         raise Invalid(f"{sku} is not serial-tracked", [Problem("sku", "no serials to generate")])
+    return codes_for(tx, product, count, now=now)
+
+
+def codes_for(tx: Tx, product: Product, count: int, *, now: datetime) -> list[str]:
+    """``count`` new codes of ``product`` from its pattern (see ``generate``); also for units
+    on hand that get serials when their product switches to serial tracking."""
     pattern = product.serial_pattern or DEFAULT_PATTERN
     year = now.year
     low = format_pattern(pattern, product.sku, 0, year)

@@ -43,8 +43,12 @@ def switch(
     assign: Mapping[str, Sequence[str]] | None,
     *,
     now: datetime,
+    generate: bool = False,
 ) -> int | None:
-    """Switch ``sku`` to ``tracking``; return the serial assignment's id when one was posted."""
+    """Switch ``sku`` to ``tracking``; return the serial assignment's id when one was posted.
+
+    ``generate``: instead of ``assign``, every unit on hand gets a new code from the product's
+    serial pattern (seed 004), store by store, to print labels for and stick on."""
     require(actor, Permission.MANAGE_CATALOG)
     product = tx.catalog.product_by_sku(sku)
     if product is None:
@@ -63,6 +67,18 @@ def switch(
             [Problem("tracking", "drafts name this product")],
         )
     on_hand = tx.catalog.on_hand(product.id)  # [(location name, kind, quantity)]
+    if generate:
+        if assign:
+            raise Invalid(
+                "give serials or generate them, not both", [Problem("generate", "both given")]
+            )
+        if mode is not TrackingMode.SERIAL or not on_hand:
+            raise Invalid(
+                f"serials are generated for {sku}'s units on hand when it switches to serial "
+                "tracking" + ("" if on_hand else f"; {sku} has nothing on hand"),
+                [Problem("generate", "nothing to generate serials for")],
+            )
+        assign = _generated(tx, product, on_hand, now)
     document_id = None
     if on_hand:
         assignable = product.tracking is TrackingMode.NONE and mode is TrackingMode.SERIAL
@@ -83,6 +99,19 @@ def switch(
         tx, actor, "product", product.id, "tracking", {"sku": sku, "changes": changed}, now
     )
     return document_id
+
+
+def _generated(
+    tx: Tx, product: Product, on_hand: list[tuple[str, str, int]], now: datetime
+) -> dict[str, list[str]]:
+    """New codes from the product's pattern for the units in each store (in name order)."""
+    stores = sorted((name, q) for name, kind, q in on_hand if kind == LocationKind.INTERNAL.value)
+    codes = serials.codes_for(tx, product, sum(q for _, q in stores), now=now)
+    out, at = {}, 0
+    for name, quantity in stores:
+        out[name] = codes[at : at + quantity]
+        at += quantity
+    return out
 
 
 def _assign(
