@@ -189,6 +189,30 @@ class OperationsMixin:
             )  # fmt: skip
             return [queries.document(tx, self.actor, i) for i in made]
 
+    def stock_units(self, scans: Iterable[str], *, location: str) -> list[refunds.StockUnit]:
+        """What scanned serials name, each in stock at ``location``: its receipt and supplier
+        (none for a unit that came in otherwise)."""
+        with self.store.transaction(write=False) as tx:
+            return refunds.stock_units(tx, self.actor, list(scans), location=location)
+
+    def return_scanned_to_suppliers(
+        self,
+        scans: Iterable[str],
+        *,
+        location: str,
+        reason: str,
+        supplier: str | None = None,
+        date: date | None = None,
+    ) -> list[DocumentView]:
+        """Send the scanned units in stock at ``location`` back: one posted purchase return
+        (debit note) per receipt they came in on; units without one go to ``supplier``."""
+        with self.store.transaction() as tx:
+            made = refunds.return_to_suppliers(
+                tx, self.actor, list(scans), location=location, reason=reason,
+                supplier=supplier, day=date, now=self.clock(),
+            )  # fmt: skip
+            return [queries.document(tx, self.actor, i) for i in made]
+
     def _count_id(self, tx: Tx, count: str | int | counts.CountView) -> int:
         if isinstance(count, counts.CountView):
             return count.id

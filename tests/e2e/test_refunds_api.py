@@ -134,3 +134,47 @@ def test_cli_refund_and_return_reasons(world, tmp_path: Path) -> None:  # type: 
     assert "purchase return (debit note) PR-000001 posted" in back.stdout
     with serialtrack.open(url) as inv:
         assert inv.document("PR-000001").note == "Dead on arrival"
+
+
+def test_supplier_return_by_scan_api_page_and_cli(client: TestClient, world) -> None:  # type: ignore[no-untyped-def]
+    url, _, tokens = world
+    with serialtrack.open(url) as inv:
+        inv.receive(supplier="Acme", location="Store", lines=[("PHONE", ["R1", "R2", "R3"])])
+        inv.opening_balance(location="Store", lines=[("PHONE", ["OB1"])])
+    found = client.post("/api/v1/supplier-returns/lookup", headers=auth(tokens["vic"]),
+                        json={"scans": ["R1", "OB1"], "location": "Store"})  # fmt: skip
+    assert found.status_code == 200, found.text
+    assert [(i["serial"], i["supplier"]) for i in found.json()["items"]] == [
+        ("R1", "Acme"), ("OB1", None),
+    ]  # fmt: skip
+    body = {"scans": ["R1", "OB1"], "location": "Store", "reason": "Dead on arrival"}
+    refused = client.post("/api/v1/supplier-returns", json=body, headers=auth(tokens["kim"]))
+    assert refused.status_code == 422
+    assert [e["where"] for e in refused.json()["errors"]] == ["scans[1]"]
+    made = client.post("/api/v1/supplier-returns", headers=auth(tokens["kim"]),
+                       json={**body, "supplier": "Acme"})  # fmt: skip
+    assert made.status_code == 201, made.text
+    assert [d["origin"] for d in made.json()["returns"]] == ["RC-000002", None]
+
+    login = client.post("/login", data={"username": "kim", "password": "clerk-password-1"},
+                        follow_redirects=False)  # fmt: skip
+    assert login.status_code == 303
+    page = client.get("/supplier-returns/new")
+    csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    form = {"csrf_token": csrf, "location": "Store", "scans": "R2\r\nP1\r\n", "supplier": "",
+            "reason": "Wrong item", "detail": "", "action": "lookup"}  # fmt: skip
+    looked = client.post("/supplier-returns/new", data=form)
+    assert looked.status_code == 422  # P1 was sold: named, beside nothing written
+    assert "P1 is not in stock at Store" in looked.text
+    form["scans"] = "R2\r\n"
+    looked = client.post("/supplier-returns/new", data=form)
+    assert 'id="supplier-return-units"' in looked.text
+    sent = client.post("/supplier-returns/new", data={**form, "action": "send"},
+                       follow_redirects=False)  # fmt: skip
+    assert sent.status_code == 303, sent.text
+    assert "Purchase return (debit note)" in client.get(sent.headers["location"]).text
+
+    result = CliRunner().invoke(app, ["--db", url, "supplier-return", "R3", "--location",
+                                      "Store", "--reason", "Changed order"])  # fmt: skip
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "purchase return (debit note) PR-000004 posted: 1 units" in result.stdout

@@ -380,10 +380,14 @@ def test_quick_sale_takes_an_unknown_serial_only_when_the_setting_allows(shop: T
     with library(shop) as inv:
         assert inv.serial("PHN-X1", "NEVER-SEEN").status.value == "sold"
         assert [d.kind for d in inv.discrepancies()] == ["sold_without_receipt"]
-    # a dispatch never adopts an unknown serial
+    # a dispatch follows the same setting (seed 001); a purchase return never adopts one
+    other = {**scan, "scan": "(01)09506000134352(21)OTHER-NEW"}
     moved = shop.post("/entry/quick-scan?kind=dispatch", headers={"X-CSRF-Token": token},
-                      data={**scan, "scan": "(01)09506000134352(21)OTHER-NEW"})  # fmt: skip
-    assert "lines-0-serial" not in moved.text
+                      data=other)  # fmt: skip
+    assert "not in the books: will be added" in moved.text
+    back = shop.post("/entry/quick-scan?kind=purchase_return", headers={"X-CSRF-Token": token},
+                     data=other)  # fmt: skip
+    assert "lines-0-serial" not in back.text
 
 
 def test_quick_sale_never_takes_the_products_gtin_for_a_serial(shop: TestClient) -> None:

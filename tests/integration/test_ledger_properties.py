@@ -2,11 +2,11 @@
 
 The documents: receipts, opening balances, sales (posted or drafts), sales and purchase
 returns (of serials, and of quantities and batches, naming their invoice or receipt or not,
-sometimes of more than went out), transfers (dispatch, partial or whole receipts, one step),
-write-offs (sales, transfers and write-offs sometimes naming serials never received, adopted
-through an adjustment when the shop allows it), inventory counts, batch receipts, sales and
-transfers, serial corrections beside them, and documents dated some days back (or, refused,
-before 1900 or years ahead).
+sometimes of more than went out; refunds by scan of serials or of a sale's number), transfers
+(dispatch, partial or whole receipts, one step), write-offs (sales, transfers and write-offs
+sometimes naming serials never received, adopted through an adjustment when the shop allows
+it), inventory counts, batch receipts, sales and transfers, serial corrections beside them,
+and documents dated some days back (or, refused, before 1900 or years ahead).
 
 After every step ``Inventory.check()`` finds nothing, and the test's own replay agrees: each
 serial is in exactly one place and that place is the one the ledger replay gives; each serial's
@@ -383,6 +383,22 @@ class Ledger(RuleBasedStateMachine):
             ),
             lines=lines,
         )
+
+    @rule(data=st.data(), store=STORES, slip=st.booleans())
+    def refund(self, data: st.DataObject, store: str, slip: bool) -> None:
+        """Refund by scan: sold serials (or a sale's number, as scanned from its slip) come
+        back, one sales return per invoice; refused whole, writing nothing."""
+        sales = [n for n in self.posted if n.startswith("SO-")]
+        scans = [data.draw(st.sampled_from(sales))] if slip and sales else self.pick(data, "sold")
+        before = snapshot(self.inv)
+        try:
+            made = self.inv.refund(scans, location=store, reason="defective")
+        except SerialtrackError:
+            assert snapshot(self.inv) == before, "a refused refund wrote something"
+            return
+        for d in made:
+            self.posted.append(d.number)
+            self.docs[d.number] = Doc("sales_return", d.partner, d.origin, store, d.date)
 
     @rule(data=st.data(), store=STORES, supplier=SUPPLIERS, days=DAYS)
     def purchase_return(self, data: st.DataObject, store: str, supplier: str, days: int) -> None:

@@ -95,3 +95,33 @@ def test_a_viewer_may_look_up_but_not_refund(inv: Inventory) -> None:
     assert [u.serial for u in viewer.sold_units(["P1"])] == ["P1"]
     with pytest.raises(Forbidden):
         viewer.refund(["P1"], location="Store", reason="x")
+
+
+# --- back to the supplier by scan ------------------------------------------------------------
+def test_units_go_back_to_the_supplier_of_their_receipt(inv: Inventory) -> None:
+    inv.add_partner("Globex", supplier=True)
+    second = inv.receive(supplier="Globex", location="Store", lines=[("PHONE", ["G1", "G2"])])
+    first = inv.documents(kind="receipt")[-1]["number"]
+    inv.opening_balance(location="Store", lines=[("PHONE", ["OB1"])])
+    units = inv.stock_units(["P1", "G2", "OB1"], location="Store")
+    assert [(u.serial, u.receipt, u.supplier) for u in units] == [
+        ("P1", first, "Acme"), ("G2", second.number, "Globex"), ("OB1", None, None),
+    ]  # fmt: skip
+    before = snapshot(inv)
+    with pytest.raises(Invalid) as refused:  # OB1 came in without a receipt: whose is it?
+        inv.return_scanned_to_suppliers(["P1", "OB1"], location="Store", reason="DOA")
+    assert refused.value.problems[0].where == "scans[1]"
+    with pytest.raises(Invalid) as refused:
+        inv.return_scanned_to_suppliers(["P1"], location="Quarantine", reason="DOA")
+    assert "not in stock at Quarantine" in refused.value.problems[0].message
+    assert snapshot(inv) == before
+    made = inv.return_scanned_to_suppliers(  # the supplier named is for OB1 only
+        ["P1", "G2", "OB1", "P2"], location="Store", reason="Dead on arrival", supplier="Acme"
+    )
+    got = [(d.partner, d.origin, sorted(c for x in d.lines for c in x["serials"])) for d in made]
+    assert got == [
+        ("Acme", first, ["P1", "P2"]), ("Globex", second.number, ["G2"]), ("Acme", None, ["OB1"]),
+    ]  # fmt: skip
+    assert all(d.kind.value == "purchase_return" and d.note == "Dead on arrival" for d in made)
+    assert inv.serial("PHONE", "G2").status.value == "returned_to_supplier"
+    assert inv.check() == []

@@ -492,6 +492,25 @@ def refund(inv: Inv, body: m.RefundIn) -> dict[str, Any]:
     return jsonable_encoder({"returns": made})
 
 
+@router.post("/supplier-returns/lookup", tags=["documents"])
+def supplier_return_lookup(inv: Inv, body: m.SupplierReturnLookupIn) -> dict[str, Any]:
+    """What scanned serials name, each in stock at ``location``, with the receipt and supplier
+    it came in on; a 422 names each scan that names no unit in stock there."""
+    return jsonable_encoder({"items": inv.stock_units(body.scans, location=body.location)})
+
+
+@router.post("/supplier-returns", status_code=201, tags=["documents"])
+def supplier_return(inv: Inv, body: m.SupplierReturnIn) -> dict[str, Any]:
+    """Purchase returns by scan: one posted purchase return (debit note) per receipt the
+    units came in on, each naming it, with the ``reason``; units that came in without a
+    receipt go to ``supplier``. All of them or, refused, none."""
+    made = inv.return_scanned_to_suppliers(
+        body.scans, location=body.location, reason=body.reason, supplier=body.supplier,
+        date=body.date,
+    )  # fmt: skip
+    return jsonable_encoder({"returns": made})
+
+
 @router.post("/serials/parse", tags=["serials"])
 def parse_serials(inv: Inv, body: m.EntryIn) -> dict[str, Any]:
     """Turn pasted text with ``A..B`` ranges into codes, or a 422 naming each bad entry."""

@@ -278,6 +278,26 @@ class RefundIn(Strict):
     date: IsoDate | None = None
 
 
+class SupplierReturnLookupIn(Strict):
+    scans: Scans
+    location: Annotated[str, StringConstraints(min_length=1, max_length=120)]
+
+
+class SupplierReturnIn(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"scans": ["X1-00009"], "location": "Main store",
+                                         "reason": "Dead on arrival"}]},
+    )  # fmt: skip
+    scans: Scans
+    location: Annotated[str, StringConstraints(min_length=1, max_length=120)]
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+    supplier: Annotated[str, StringConstraints(max_length=200)] | None = Field(
+        None, description="Where units that came in without a receipt go."
+    )
+    date: IsoDate | None = None
+
+
 class EntryIn(Strict):
     text: Annotated[str, StringConstraints(max_length=5_000_000)]
 

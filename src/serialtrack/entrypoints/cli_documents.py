@@ -496,6 +496,37 @@ def refund(
             _done(document)
 
 
+@app.command("supplier-return")
+def supplier_return(
+    scans: Annotated[list[str], typer.Argument(help="Serials going back to their supplier.")],
+    location: Location,
+    reason: ReturnReason = None,
+    supplier: Annotated[
+        str | None, typer.Option(help="For units that came in without a receipt.")
+    ] = None,
+    when: When = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only show what the scans name; write nothing.")
+    ] = False,
+) -> None:
+    """Purchase return by scan: units in stock at --location go back to the supplier of the
+    receipt each came in on, one purchase return (debit note) per receipt, with the reason."""
+    with inventory() as inv:
+        units = inv.stock_units(scans, location=location)
+        rows = [[u.sku, u.serial, u.receipt or "", u.supplier or "",
+                 u.received_on.isoformat() if u.received_on else ""] for u in units]  # fmt: skip
+        _table("Units in stock", ["SKU", "serial", "receipt", "supplier", "received on"], rows)
+        if dry_run:
+            return
+        if not (reason or "").strip():
+            raise typer.BadParameter("--reason is needed to send units back")
+        made = inv.return_scanned_to_suppliers(
+            scans, location=location, reason=reason or "", supplier=supplier, date=_date(when)
+        )
+        for document in made:
+            _done(document)
+
+
 @app.command()
 def post(number: str) -> None:
     """Post a draft document."""

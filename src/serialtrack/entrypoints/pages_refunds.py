@@ -5,6 +5,10 @@ The scan box is a text area: a scanner types each code and Enter, so every scan 
 up" shows what the scans name (nothing is written); "Refund" makes one sales return (credit
 note) per invoice into the chosen location (a store, or a quarantine location to inspect the
 goods). A refusal names each scan that names no sold unit; nothing is written then.
+
+Back to the supplier likewise (``/supplier-returns/new``): scan units in stock at the chosen
+store; each shows the receipt and supplier it came in on; "Send back" makes one purchase return
+(debit note) per receipt, units that came in without one going to the supplier chosen.
 """
 
 from __future__ import annotations
@@ -68,3 +72,53 @@ def _page(
         return render(request, "refund.html", context)
     context.update(refusal_context(refusal))
     return render(request, "refund.html", context, status_code=status_of(refusal))
+
+
+# --- back to the supplier ------------------------------------------------------------------
+SUPPLIER_FIELDS = ("scans", "location", "supplier", "reason", "detail")
+
+
+@router.get("/supplier-returns/new", response_class=HTMLResponse)
+def new_supplier_return(request: Request, inv: Page) -> HTMLResponse:
+    return _supplier_page(request, inv, dict.fromkeys(SUPPLIER_FIELDS, ""), lookup=False)
+
+
+@router.post("/supplier-returns/new")
+async def supplier_return(request: Request, inv: FormPage) -> Response:
+    form = await request.form()
+    given = {k: text(form.get(k)) or "" for k in SUPPLIER_FIELDS}
+    if form.get("action") != "send":
+        return _supplier_page(request, inv, given, lookup=True)
+    reason = ": ".join(part for part in (given["reason"], given["detail"]) if part)
+    try:
+        made = inv.return_scanned_to_suppliers(
+            _scans(given["scans"]), location=given["location"], reason=reason,
+            supplier=given["supplier"] or None,
+        )  # fmt: skip
+    except SerialtrackError as refusal:
+        return _supplier_page(request, inv, given, lookup=True, refusal=refusal)
+    if len(made) == 1:
+        return RedirectResponse(f"/documents/{made[0].id}", status_code=303)
+    return RedirectResponse("/documents?kind=purchase_return", status_code=303)
+
+
+def _supplier_page(
+    request: Request, inv: Inventory, given: dict[str, str], *, lookup: bool,
+    refusal: SerialtrackError | None = None,
+) -> HTMLResponse:  # fmt: skip
+    context: dict[str, Any] = {
+        "title": "Purchase return by scan", "given": given, "units": [],
+        "locations": [loc.name for loc in inv.locations() if not loc.kind.is_virtual],
+        "suppliers": [p.name for p in inv.partners() if p.is_supplier],
+        "reasons": [r for r in inv.setting("return_reasons").splitlines() if r.strip()],
+    }  # fmt: skip
+    scans = _scans(given["scans"])
+    if lookup and scans and given["location"] and refusal is None:
+        try:
+            context["units"] = inv.stock_units(scans, location=given["location"])
+        except SerialtrackError as found:
+            refusal = found
+    if refusal is None:
+        return render(request, "supplier_return.html", context)
+    context.update(refusal_context(refusal))
+    return render(request, "supplier_return.html", context, status_code=status_of(refusal))
