@@ -189,6 +189,11 @@ class OperationsMixin:
             )  # fmt: skip
             return [queries.document(tx, self.actor, i) for i in made]
 
+    def returnable(self, origin: str) -> dict[str, list[str]]:
+        """Per SKU, the serials of sale or receipt ``origin`` a return could take back now."""
+        with self.store.transaction(write=False) as tx:
+            return refunds.returnable(tx, self.actor, origin)
+
     def stock_units(self, scans: Iterable[str], *, location: str) -> list[refunds.StockUnit]:
         """What scanned serials name, each in stock at ``location``: its receipt and supplier
         (none for a unit that came in otherwise)."""

@@ -103,11 +103,11 @@ def resolve(
 
 def _symbology(text: str) -> tuple[GS1Symbology | None, str]:
     """The GS1 symbology the scanner announced, if any, and the text after the identifier."""
-    if not text.startswith("]"):
+    if not text.startswith("]") or len(text) < 3:  # an identifier is "]" + code + modifier
         return None, text
     try:
         identifier = SymbologyIdentifier.extract(text)
-    except ParseError:
+    except (ParseError, IndexError, ValueError):  # biip reads past a malformed one
         return None, text
     return identifier.gs1_symbology, text[len(identifier.value) :].strip()
 

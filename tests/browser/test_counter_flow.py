@@ -144,8 +144,10 @@ def test_a_day_at_the_counter(page: Any) -> None:
 
 
 def quick_sale(page: Any) -> None:
-    """Quick sale: each scan adds its line; a unit not in stock is refused beside the box."""
+    """Quick sale (now the counter): each scan adds its line; a unit not in stock is refused
+    beside the box; after posting, the counter names the sale and links to it."""
     page.goto("/sales/new?quick=1")
+    page.wait_for_url(re.compile(r"/counter$"))
     page.select_option("#partner", "Jane Doe")
     page.select_option("#location", "Main store")
     scan(page, f"(01){GTIN}(21)CAM-0003")
@@ -159,6 +161,7 @@ def quick_sale(page: Any) -> None:
     shot(page, "quick-sale")
     page.click("button[aria-label='Remove CAM-0001']")
     page.click("#save")
+    page.click("#sold-link")
     expect_text(page, "#doc-state", "posted")
     expect_text(page, "#lines", "CAM-0003")
 

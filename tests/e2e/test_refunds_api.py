@@ -178,3 +178,33 @@ def test_supplier_return_by_scan_api_page_and_cli(client: TestClient, world) -> 
                                       "Store", "--reason", "Changed order"])  # fmt: skip
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "purchase return (debit note) PR-000004 posted: 1 units" in result.stdout
+
+
+def test_return_forms_offer_only_what_can_come_back_and_take_a_reason(
+    client: TestClient, world
+) -> None:  # type: ignore[no-untyped-def]
+    url, number, _ = world
+    with serialtrack.open(url) as inv:
+        inv.refund(["P2"], location="Store", reason="Defective")
+        receipt = inv.receive(supplier="Acme", location="Store", lines=[("PHONE", ["R1", "R2"])])
+        inv.sell(location="Store", lines=[("PHONE", ["R1"])])
+    login = client.post("/login", data={"username": "kim", "password": "clerk-password-1"},
+                        follow_redirects=False)  # fmt: skip
+    assert login.status_code == 303
+    credit = client.get("/sales-returns/new", params={"origin": number}).text
+    assert "P1" in credit
+    assert "P3" in credit
+    assert "P2" not in credit  # already back
+    assert 'id="note"' in credit
+    assert "Changed mind" in credit  # the reasons offered
+    debit = client.get("/purchase-returns/new", params={"origin": receipt.number}).text
+    assert "R2" in debit
+    assert "R1" not in debit  # sold since: not offered
+    csrf = credit.split('name="csrf_token" value="')[1].split('"')[0]
+    form = {"csrf_token": csrf, "origin": number, "location": "Store", "partner": "",
+            "note": "Wrong colour", "lines-0-sku": "PHONE", "lines-0-serial": "P3"}  # fmt: skip
+    done = client.post("/sales-returns/new", data=form, follow_redirects=False)
+    assert done.status_code == 303, done.text
+    page = client.get(done.headers["location"]).text
+    assert "Sales return (credit note)" in page
+    assert "Wrong colour" in page

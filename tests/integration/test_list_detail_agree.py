@@ -61,13 +61,14 @@ def api_row(client: TestClient, token: str, code: str) -> dict[str, Any]:
 
 
 def web_list_cells(client: TestClient, code: str) -> list[str]:
-    """The serial list's row of ``code``: its cells as text."""
+    """The serial list's row of ``code``: its cells as text (after the row's "select for
+    labels" checkbox)."""
     page = client.get("/serials", params={"sku": "PHONE"})
     assert page.status_code == 200
     for row in re.findall(r"<tr>(.*?)</tr>", page.text, re.S):
         cells = [_text(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
-        if cells and cells[0] == code:
-            return cells
+        if len(cells) > 1 and cells[0] == "" and cells[1] == code:
+            return cells[1:]
     raise AssertionError(f"{code} not in the serial list")
 
 

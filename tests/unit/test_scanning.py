@@ -32,7 +32,18 @@ def refusal(raw: str, where: str = "scan") -> str:
 
 @pytest.mark.parametrize(
     "code",
-    ["SN-0001", "AF5-69H", "12345", EAN13, "0109506000134352", "01" + GTIN + "21ABC", "(A)12"],
+    [
+        "SN-0001",
+        "AF5-69H",
+        "12345",
+        EAN13,
+        "0109506000134352",
+        "01" + GTIN + "21ABC",
+        "(A)12",
+        "]",
+        "]C",
+        "]X",
+    ],  # too short for a symbology identifier: plain (found by schemathesis)
 )
 def test_ordinary_codes_are_plain(code: str) -> None:
     assert parse_scan(code) == Scan(code, serial=code, kind="plain")

@@ -170,10 +170,12 @@ async def post_opening_balance(request: Request, inv: FormPage) -> Response:
 
 # --- sale ------------------------------------------------------------------------------------
 @router.get("/sales/new", response_class=HTMLResponse)
-def new_sale(request: Request, inv: Page, quick: int = 0) -> HTMLResponse:
-    lines = [] if quick else [{"sku": "", "quantity": None, "serials": []}]
-    header = {"date": date.today().isoformat(), "quick": bool(quick)}
-    return _form(request, inv, "sale", header, lines)
+def new_sale(request: Request, inv: Page, quick: int = 0) -> Response:
+    """The sale form; quick mode (``?quick=1``) is the counter, made for a scanner."""
+    if quick:
+        return RedirectResponse("/counter", status_code=303)
+    lines = [{"sku": "", "quantity": None, "serials": []}]
+    return _form(request, inv, "sale", {"date": date.today().isoformat()}, lines)
 
 
 @router.post("/sales/new")
@@ -204,7 +206,7 @@ def _return_pages(path: str, kind: str) -> None:
         if origin:
             found = inv.document(origin)
             header["location"] = entry.return_location(found)
-            lines = entry.origin_lines(found)
+            lines = entry.origin_lines(found, inv.returnable(found.number))
         return _form(request, inv, kind, header, lines)
 
     @router.post(f"/{path}/new", name=f"post_{kind}")
@@ -214,7 +216,8 @@ def _return_pages(path: str, kind: str) -> None:
         try:
             posted = inv.create_document(
                 kind, service_lines(lines), location=header["location"],
-                partner=header["partner"], origin=header["origin"], **_extra(header),
+                partner=header["partner"], origin=header["origin"], note=header["note"],
+                **_extra(header),
             )  # fmt: skip
         except SerialtrackError as refusal:
             return _form(request, inv, kind, header, lines, refusal=refusal)
@@ -229,6 +232,7 @@ for _path, _kind in RETURNS.items():
 def _header(form: Any) -> dict[str, Any]:
     header = {k: text(form.get(k)) for k in ("partner", "location", "number", "date", "reference")}
     header["origin"] = text(form.get("origin"))
+    header["note"] = text(form.get("note"))  # a return's reason
     header["quick"] = form.get("quick") == "1"
     header["allow_expired"] = form.get("allow_expired") == "1"  # a manager's checkbox on a sale
     return header
@@ -263,6 +267,7 @@ def _form(
         "partners": partners,
         "locations": [loc.name for loc in inv.locations() if not loc.kind.is_virtual],
         "origins": _origins(inv, kind),
+        "return_reasons": [r for r in inv.setting("return_reasons").splitlines() if r.strip()],
     }  # fmt: skip
     if refusal is None:
         return render(request, "document_form.html", context)

@@ -8,7 +8,8 @@
 - a batch-tracked line's batch rows (code, quantity, and expiry where units come in) with
   "add batch"; where goods leave a store, the batches on hand there are offered, soonest
   expiry first (expired ones marked, and offered to a sale or transfer only for a manager);
-- quick sale (and the same scan box on the stock forms): each scanned serial adds its line;
+- quick sale (and the same scan box on the stock forms): each scanned serial adds its line
+  (the counter, pages_counter.py, builds on it);
 - a return's lines: the original invoice's or receipt's serials, rows removable, "load all".
 
 Every fragment only shapes what the services return; posting checks everything again.
@@ -178,15 +179,27 @@ def _named(inv: Inventory, sku: str, q: str) -> SerialView | None:
         return None
 
 
-def origin_lines(found: DocumentView) -> list[dict[str, Any]]:
-    """A return's lines as the original document had them: every serial offered."""
+def origin_lines(
+    found: DocumentView, returnable: dict[str, list[str]] | None = None
+) -> list[dict[str, Any]]:
+    """A return's lines as the original document had them: every serial offered, or with
+    ``returnable`` only those a return could take back now (not sold on, not returned yet);
+    a line none of whose serials can come back is left out."""
+
+    def offered(line: dict[str, Any]) -> list[str]:
+        if returnable is None:
+            return list(line["serials"])
+        still = {code_key(c) for c in returnable.get(line["sku"], ())}
+        return [c for c in line["serials"] if code_key(c) in still]
+
     return [
         {"sku": line["sku"],
          "quantity": None if line["serials"] or line.get("batches") else line["quantity"],
-         "serials": list(line["serials"]),
+         "serials": offered(line),
          "batches": [{"code": b["code"], "quantity": str(b["quantity"]), "expiry": ""}
                      for b in line.get("batches") or []]}
         for line in found.lines
+        if not line["serials"] or offered(line)  # a line whose units all went on is left out
     ]  # fmt: skip
 
 
@@ -360,8 +373,26 @@ async def quick_scan(request: Request, inv: FormPage, kind: str = "sale") -> HTM
         return scan_problem(request, refusal.message)
     if not (found.sku and found.serial):
         return scan_problem(request, found.message or f"{scanned} names no unit")
+    unit, problem = scanned_unit(inv, kind, found, location)
+    if unit is None:
+        return scan_problem(request, problem)
+    on_form = [form_line(form, i) for i in line_indexes(form)]
+    if (taken := already_on(on_form, unit["sku"], unit["serial"])) is not None:
+        return scan_problem(request, taken)
+    index = max((x["index"] for x in on_form), default=-1) + 1
+    line = {"index": index, "sku": unit["sku"], "serials": [unit["serial"]],
+            "product_name": unit["product"]}  # fmt: skip
+    return render(request, "_quick_line.html", {"line": line, "scanned": scanned})
+
+
+def scanned_unit(
+    inv: Inventory, kind: str, found: Any, location: str | None
+) -> tuple[dict[str, Any] | None, str]:
+    """The unit a scanned serial (``inv.scan``'s answer) names, as a line of a ``kind``
+    document leaving ``location`` takes it; else None and why not, in plain words (where the
+    unit is and in what state, or that it expired)."""
     if not location:
-        return scan_problem(request, "choose the location the goods leave from first")
+        return None, "choose the location the goods leave from first"
     sellable = kind in SELLABLE_KINDS
     offered = picker(inv, found.sku, location, [], found.serial, sellable=sellable)["offered"]
     unit = next((r for r in offered if code_key(r["serial"]) == code_key(found.serial)), None)
@@ -371,22 +402,23 @@ async def quick_scan(request: Request, inv: FormPage, kind: str = "sale") -> HTM
         name = inv.product(found.sku).name
         unit = {"sku": found.sku, "serial": found.serial,
                 "product": f"{name} (not in the books: will be added)"}  # fmt: skip
-    if unit is None:
-        where = f"{found.status.replace('_', ' ')} at {found.location}" if found.status else "new"
-        problem = f"{found.sku} {found.serial} is not in stock at {location} ({where})"
-        if sellable and found.status == "in_stock" and found.location == location:
-            unit_view = inv.serial(found.sku, found.serial, history=False)
-            if unit_view.expired:
-                problem = f"{found.sku} {found.serial} expired on {unit_view.expiry}: not sellable"
-        return scan_problem(request, problem)
-    on_form = [form_line(form, i) for i in line_indexes(form)]
-    for position, other in enumerate(on_form, 1):
-        if other["sku"] == unit["sku"] and unit["serial"] in other["serials"]:
-            return scan_problem(request, f"{unit['serial']} is already on line {position}")
-    index = max((x["index"] for x in on_form), default=-1) + 1
-    line = {"index": index, "sku": unit["sku"], "serials": [unit["serial"]],
-            "product_name": unit["product"]}  # fmt: skip
-    return render(request, "_quick_line.html", {"line": line, "scanned": scanned})
+    if unit is not None:
+        return unit, ""
+    where = f"{found.status.replace('_', ' ')} at {found.location}" if found.status else "new"
+    problem = f"{found.sku} {found.serial} is not in stock at {location} ({where})"
+    if sellable and found.status == "in_stock" and found.location == location:
+        unit_view = inv.serial(found.sku, found.serial, history=False)
+        if unit_view.expired:
+            problem = f"{found.sku} {found.serial} expired on {unit_view.expiry}: not sellable"
+    return None, problem
+
+
+def already_on(lines: list[dict[str, Any]], sku: str, serial: str) -> str | None:
+    """Why a serial is not added again: the line of the form that has it already."""
+    for position, other in enumerate(lines, 1):
+        if other["sku"] == sku and code_key(serial) in {code_key(s) for s in other["serials"]}:
+            return f"{serial} is already on line {position}"
+    return None
 
 
 def _adoptable(inv: Inventory, kind: str, found: Any) -> bool:
@@ -394,9 +426,12 @@ def _adoptable(inv: Inventory, kind: str, found: Any) -> bool:
     return found.status is None and inv.takes_unknown_serials(kind)
 
 
-def scan_problem(request: Request, message: str) -> HTMLResponse:
+def scan_problem(request: Request, message: str, **context: Any) -> HTMLResponse:
+    """A scan's answer shown beside the scan box instead of a line (``link``: a page it names;
+    ``counter``: the counter's unit picker closes too)."""
     headers = {"HX-Retarget": "#scan-message", "HX-Reswap": "innerHTML"}
-    return render(request, "_scan_message.html", {"message": message}, headers=headers)
+    context = {"message": message, **context}
+    return render(request, "_scan_message.html", context, headers=headers)
 
 
 @router.post("/origin", response_class=HTMLResponse)
@@ -412,7 +447,8 @@ async def origin(request: Request, inv: FormPage, kind: str) -> HTMLResponse:
             context["origin_error"] = refusal.message
         else:
             products = {p.sku: p for p in inv.products()}
-            context["lines"] = with_rows(inv, kind, origin_lines(found), products, {})
+            offered = origin_lines(found, inv.returnable(found.number))
+            context["lines"] = with_rows(inv, kind, offered, products, {})
             context["location"] = return_location(found)
             context["locations"] = [x.name for x in inv.locations() if not x.kind.is_virtual]
             context["partner"] = found.partner

@@ -31,6 +31,7 @@ from serialtrack.entrypoints import (
     headers,
     pages_audit,
     pages_catalog,
+    pages_counter,
     pages_counts,
     pages_documents,
     pages_entry,
@@ -59,7 +60,7 @@ pages = APIRouter(include_in_schema=False)
 PAGE_ROUTERS = (pages, pages_catalog.router, pages_counts.router, pages_documents.router,
                 pages_entry.router, pages_imports.router, pages_places.router,
                 pages_stock.router, pages_audit.router, pages_labels.router,
-                pages_refunds.router)  # fmt: skip
+                pages_refunds.router, pages_counter.router)  # fmt: skip
 
 
 def create_app(database_url: str) -> FastAPI:

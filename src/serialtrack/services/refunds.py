@@ -265,3 +265,25 @@ def _stock_unit(tx: Tx, actor: Actor, text: str, location: str) -> StockUnit:
     return StockUnit(product.sku, state.code, location, receipt,
                      row.supplier if receipt else None,
                      row.purchase_date if receipt else None, text)  # fmt: skip
+
+
+def returnable(tx: Tx, actor: Actor, number: str) -> dict[str, list[str]]:
+    """Per SKU, the serials of sale or receipt ``number`` a return could take back now: those
+    its customer still holds from it, or those still in stock where the receipt put them."""
+    require(actor, Permission.READ)
+    view = queries.document(tx, actor, queries.find_document(tx, actor, number))
+    out: dict[str, list[str]] = {}
+    if view.kind is DocumentKind.SALE:
+        for unit in _invoice_units(tx, actor, view.number, view.number, date.min):
+            out.setdefault(unit.sku, []).append(unit.serial)
+        return out
+    for line in view.lines:
+        if not line["serials"]:
+            continue
+        product = tx.catalog.product_by_sku(line["sku"])
+        assert product is not None
+        states = tx.ledger.states_by_keys(product.id, [code_key(c) for c in line["serials"]])
+        for state in states.values():
+            if state.status is SerialStatus.IN_STOCK and state.location_name == view.to_location:
+                out.setdefault(product.sku, []).append(state.code)
+    return out

@@ -170,6 +170,109 @@
     window.history.back();
   });
 
+  // The counter (/counter, form[data-counter]): a sale with a scanner and the keyboard only.
+  // Enter in the scan box sends the scan; in the unit picker it picks the unit typed exactly.
+  // Ctrl+Enter sells, Alt+Backspace removes the last line, Alt+N starts a new sale, Esc closes
+  // the picker. After each of these the focus is back in the scan box (or in the open picker).
+  function counterFocus(form) {
+    var box = form.querySelector("[data-counter-pick]") || form.querySelector("[data-counter-scan]");
+    if (!box || document.activeElement === box) return;
+    box.focus();
+    if (box.select) box.select();  // a code left there is replaced by the next scan
+  }
+
+  function counterMessage(form, text) {
+    var message = form.querySelector("#scan-message");
+    if (message) message.textContent = text || "";
+  }
+
+  function counterClosePicker(form) {
+    var panel = form.querySelector("#counter-picker");
+    if (panel) { panel.innerHTML = ""; panel.className = ""; }
+  }
+
+  function counterRemoveLast(form) {
+    var lines = form.querySelectorAll("#lines [data-item]");
+    if (lines.length) lines[lines.length - 1].remove();
+    counterMessage(form, lines.length ? "" : "No line to remove.");
+    counterFocus(form);
+  }
+
+  function counterNewSale(form) {
+    Array.from(form.querySelectorAll("#lines [data-item]")).forEach(function (line) { line.remove(); });
+    var scan = form.querySelector("[data-counter-scan]");
+    if (scan) scan.value = "";
+    counterClosePicker(form);
+    counterMessage(form, "");
+    counterFocus(form);
+  }
+
+  document.addEventListener("keydown", function (event) {
+    var form = document.querySelector("form[data-counter]");
+    if (!form) return;
+    var target = event.target;
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      if (form.requestSubmit) form.requestSubmit(form.querySelector("#save"));
+      else form.submit();
+      return;
+    }
+    if (event.altKey && event.key === "Backspace") {
+      event.preventDefault();
+      counterRemoveLast(form);
+      return;
+    }
+    if (event.altKey && (event.code === "KeyN" || event.key === "n" || event.key === "N")) {
+      event.preventDefault();
+      counterNewSale(form);
+      return;
+    }
+    if (!form.contains(target)) return;
+    if (event.key === "Escape" && form.querySelector("[data-counter-pick]")) {
+      event.preventDefault();
+      counterClosePicker(form);
+      counterFocus(form);
+      return;
+    }
+    if (event.key !== "Enter" || event.altKey || event.shiftKey) return;
+    if (target.hasAttribute("data-counter-scan")) {
+      event.preventDefault();
+      if (target.value.trim() && window.htmx) window.htmx.trigger(target, "scan");
+    } else if (target.hasAttribute("data-counter-pick")) {
+      event.preventDefault();
+      var go = form.querySelector("#counter-pick-go");
+      if (go && window.htmx) window.htmx.trigger(go, "pick");
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    var form = event.target.closest && event.target.closest("form[data-counter]");
+    if (!form) return;
+    if (event.target.closest("[data-counter-new]")) {
+      event.preventDefault();
+      counterNewSale(form);
+    } else if (event.target.closest("[data-remove]")) {
+      counterMessage(form, "");
+      counterFocus(form);  // the line is gone (the handler above): back to the scan box
+    }
+  });
+
+  // A scan or a pick sent: the scan box is emptied at once (what was scanned is in the request;
+  // a scanner may go on with the next code), and when the answer is in, the focus is back in
+  // the scan box, or in the picker's box when the scan opened it or the pick found no unit.
+  // (Listened for on the request: the element that sent it may be gone with the answer.)
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    if (!elt.hasAttribute || !elt.hasAttribute("data-counter-refocus")) return;
+    if (elt.hasAttribute("data-counter-scan")) elt.value = "";
+    event.detail.xhr.addEventListener("loadend", function () {
+      window.setTimeout(function () {
+        var form = document.querySelector("form[data-counter]");
+        if (form) counterFocus(form);
+      }, 0);
+    });
+  });
+
   // After HTMX puts new rows in, focus the first empty one so a scanner can go on; but never
   // take the focus from a field the user went on typing in while the request was under way
   // (their keys would land in the serial row).

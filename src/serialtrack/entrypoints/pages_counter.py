@@ -1,0 +1,270 @@
+"""The counter (``/counter``): a sale made with a scanner and the keyboard only.
+
+Focus starts in the scan box and comes back to it after every scan. Each scan goes through the
+one scan resolver (``inv.scan``):
+
+- a serial adds its line (product, the customer warranty it would get from today), or says
+  beside the box why not (not in stock here: where it is and in what state; already on a line);
+- a product's SKU or GTIN opens the unit picker of that product at the store: typing or
+  scanning the serial and Enter picks the exact match; a quantity-only product adds a line of 1
+  (scanned again: one more);
+- a document's number (the barcode on a printed slip) names the document, with a link.
+
+Posting sells (``inv.sell``; no customer is a walk-in sale) and remembers the store and the
+customer chosen for this user in a cookie (``counter_<user id>``), read when the counter opens;
+the fresh counter then shows the number, "Print slip" and a link to the sale.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from typing import Any
+from urllib.parse import quote, unquote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from serialtrack.domain.errors import SerialtrackError
+from serialtrack.domain.model import DocumentKind, TrackingMode
+from serialtrack.domain.posting import warranty_end
+from serialtrack.entrypoints.pages import (
+    FormPage,
+    Page,
+    form_line,
+    form_lines,
+    line_indexes,
+    refusal_context,
+    render,
+    service_lines,
+    status_of,
+    text,
+)
+from serialtrack.entrypoints.pages_entry import (
+    already_on,
+    picked,
+    picker,
+    scan_problem,
+    scanned_unit,
+)
+from serialtrack.inventory import Inventory
+
+router = APIRouter(include_in_schema=False)
+KIND = "sale"
+REMEMBERED_DAYS = 180
+
+
+# --- the page and its post ----------------------------------------------------------------------
+@router.get("/counter", response_class=HTMLResponse)
+def counter(request: Request, inv: Page, sold: int = 0) -> HTMLResponse:
+    """A fresh counter sale, at the store (and for the customer) this user last sold with;
+    ``sold``: the sale just posted, shown above it with "Print slip"."""
+    location, customer = remembered(request, inv)
+    context: dict[str, Any] = {"header": {"location": location, "partner": customer}}
+    if sold:
+        with suppress(SerialtrackError):  # none, or not this user's to see: a fresh counter
+            found = inv.document(sold)
+            context["sold"] = found if found.kind is DocumentKind.SALE else None
+    return _page(request, inv, context)
+
+
+@router.post("/counter")
+async def post_counter(request: Request, inv: FormPage) -> Response:
+    """Sell what the lines hold; a refusal shows the counter again, nothing written."""
+    form = await request.form()
+    header = {
+        "location": text(form.get("location")),
+        "partner": text(form.get("partner")),
+        "allow_expired": form.get("allow_expired") == "1",
+    }
+    lines = form_lines(form)
+    try:
+        posted = inv.sell(
+            customer=header["partner"], location=header["location"],
+            lines=service_lines(lines), allow_expired=header["allow_expired"],
+        )  # fmt: skip
+    except SerialtrackError as refusal:
+        context = {"header": header, "lines": _shown(inv, lines), **refusal_context(refusal)}
+        return _page(request, inv, context, status_code=status_of(refusal))
+    response = RedirectResponse(f"/counter?sold={posted.id}", status_code=303)
+    response.set_cookie(
+        cookie_name(inv), remember(header["location"], header["partner"]),
+        max_age=REMEMBERED_DAYS * 86400, path="/", httponly=True, samesite="lax",
+        secure=request.url.scheme == "https",
+    )  # fmt: skip
+    return response
+
+
+def _page(
+    request: Request, inv: Inventory, context: dict[str, Any], *, status_code: int = 200
+) -> HTMLResponse:
+    context = {
+        "title": "Counter", "kind": KIND, "lines": [],
+        "locations": _locations(inv), "customers": _customers(inv), **context,
+    }  # fmt: skip
+    return render(request, "counter.html", context, status_code=status_code)
+
+
+def _locations(inv: Inventory) -> list[str]:
+    return [loc.name for loc in inv.locations() if not loc.kind.is_virtual]
+
+
+def _customers(inv: Inventory) -> list[str]:
+    return [p.name for p in inv.partners() if p.is_customer]
+
+
+def _shown(inv: Inventory, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The posted lines again, numbered by position (the service's ``lines[i]``)."""
+    return [
+        counter_line(inv, position, line["sku"], line["serials"][0] if line["serials"] else None,
+                     quantity=line["quantity"])
+        for position, line in enumerate(lines)
+    ]  # fmt: skip
+
+
+# --- what is remembered per user ----------------------------------------------------------------
+def cookie_name(inv: Inventory) -> str:
+    return f"counter_{inv.actor.user_id}"
+
+
+def remember(location: str | None, customer: str | None) -> str:
+    """The cookie's value: the store and the customer (empty: walk-in), each percent-quoted."""
+    return f"{quote(location or '', safe='')}|{quote(customer or '', safe='')}"
+
+
+def remembered(request: Request, inv: Inventory) -> tuple[str | None, str | None]:
+    """The store and customer this user last sold with, if both still exist; a shop with one
+    store starts there."""
+    locations, customers = _locations(inv), _customers(inv)
+    value = request.cookies.get(cookie_name(inv), "")
+    location, _, customer = (unquote(part) for part in value.partition("|"))
+    if location not in locations:
+        location = locations[0] if len(locations) == 1 else ""
+    return location or None, customer if customer in customers else None
+
+
+# --- the scan box and the unit picker -----------------------------------------------------------
+@router.post("/counter/scan", response_class=HTMLResponse)
+async def counter_scan(request: Request, inv: FormPage) -> HTMLResponse:
+    """One scan: a line, the unit picker, or a message beside the scan box."""
+    form = await request.form()
+    scanned = str(form.get("scan") or "").strip()
+    location = text(form.get("location"))
+    if not scanned:
+        return scan_problem(request, "", counter=True)
+    try:
+        found = inv.scan(scanned)
+    except SerialtrackError as refusal:
+        return scan_problem(request, refusal.message, counter=True)
+    if found.document:
+        link = {"href": f"/documents/{found.document_id}", "text": f"Open {found.document}"}
+        return scan_problem(request, found.message, link=link, counter=True)
+    if not found.sku:
+        return scan_problem(request, found.message or f"{scanned} names no unit", counter=True)
+    on_form = [form_line(form, i) for i in line_indexes(form)]
+    if found.serial is None:
+        return _product_scanned(request, inv, found.sku, location, on_form)
+    unit, problem = scanned_unit(inv, KIND, found, location)
+    if unit is None:
+        return scan_problem(request, problem, counter=True)
+    return _added(request, inv, on_form, unit["sku"], unit["serial"], unit["product"])
+
+
+def _product_scanned(
+    request: Request, inv: Inventory, sku: str, location: str | None,
+    on_form: list[dict[str, Any]],
+) -> HTMLResponse:  # fmt: skip
+    """A product's SKU or GTIN: which unit? (the picker); a quantity-only product: one more."""
+    product = inv.product(sku)
+    if product.tracking is TrackingMode.BATCH:
+        link = {"href": "/sales/new", "text": "Sale form"}
+        message = f"{sku} is batch-tracked: sell it on the sale form, choosing its batch"
+        return scan_problem(request, message, link=link, counter=True)
+    if product.tracking is not TrackingMode.SERIAL:
+        return _one_more(request, inv, on_form, sku)
+    if not location:
+        return scan_problem(request, "choose the store first", counter=True)
+    found = picker(inv, sku, location, _on_form(on_form, sku), "")
+    context = {"sku": sku, "product_name": product.name, "location": location, **found}
+    headers = {"HX-Retarget": "#counter-picker", "HX-Reswap": "outerHTML"}
+    return render(request, "_counter_picker.html", context, headers=headers)
+
+
+def _one_more(
+    request: Request, inv: Inventory, on_form: list[dict[str, Any]], sku: str
+) -> HTMLResponse:
+    """A quantity-only product scanned: its line counts one more, or a new line of 1."""
+    for line in on_form:
+        if line["sku"] == sku and not line["serials"]:
+            shown = counter_line(
+                inv, line["index"], sku, None, quantity=(line["quantity"] or 0) + 1
+            )
+            context = {"line": shown, "oob": True, "counter": True}
+            return render(request, "_quick_line.html", context)
+    index = max((x["index"] for x in on_form), default=-1) + 1
+    line = counter_line(inv, index, sku, None, quantity=1)
+    return render(request, "_quick_line.html", {"line": line, "counter": True})
+
+
+@router.post("/counter/pick", response_class=HTMLResponse)
+async def counter_pick(
+    request: Request, inv: FormPage, sku: str, pick: int = 0, code: str = ""
+) -> HTMLResponse:
+    """The unit picker: the units offered for what is typed; with ``pick`` (Enter, or a unit's
+    button) the unit named exactly becomes a line and the picker closes."""
+    form = await request.form()
+    location = text(form.get("location"))
+    q = code or str(form.get("unit") or "").strip()
+    on_form = [form_line(form, i) for i in line_indexes(form)]
+    chosen = _on_form(on_form, sku)
+    found = picker(inv, sku, location, chosen, q)
+    context = {"sku": sku, "location": location, **found}
+    if not pick:
+        return render(request, "_counter_picklist.html", context)
+    unit, hint = picked(inv, sku, q, found) if location else (None, "")
+    if unit is not None:
+        headers = {"HX-Retarget": "#lines", "HX-Reswap": "beforeend"}
+        return _added(request, inv, on_form, sku, unit, None, headers=headers)
+    context.update(product_name=inv.product(sku).name, hint=hint or _why_not(q, found))
+    return render(request, "_counter_picker.html", context)
+
+
+def _why_not(q: str, found: dict[str, Any]) -> str:
+    """Why Enter in the picker chose no unit, when ``picked`` gave no reason."""
+    if not q:
+        return found["hint"] or "type or scan the unit's serial, then Enter"
+    if found["offered"]:
+        return f"{len(found['offered'])} units start with “{q}”: type more, or choose one"
+    return found["hint"]
+
+
+def _on_form(on_form: list[dict[str, Any]], sku: str) -> list[str]:
+    return [s for line in on_form if line["sku"] == sku for s in line["serials"]]
+
+
+def _added(
+    request: Request, inv: Inventory, on_form: list[dict[str, Any]], sku: str, serial: str,
+    product_name: str | None, *, headers: dict[str, str] | None = None,
+) -> HTMLResponse:  # fmt: skip
+    """A unit's new line at the end, unless a line has it already (then: which one)."""
+    if (taken := already_on(on_form, sku, serial)) is not None:
+        return scan_problem(request, taken, counter=True)
+    index = max((x["index"] for x in on_form), default=-1) + 1
+    line = counter_line(inv, index, sku, serial, product_name=product_name)
+    return render(request, "_quick_line.html", {"line": line, "counter": True}, headers=headers)
+
+
+def counter_line(
+    inv: Inventory, index: int, sku: str, serial: str | None, *, quantity: int | None = None,
+    product_name: str | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """A counter line: one unit (its serial) or a quantity of a product, with the product's
+    name and the customer warranty a unit sold today gets."""
+    try:
+        product = inv.product(sku)
+    except SerialtrackError:
+        product = None
+    name = product_name or (product.name if product else "")
+    days = product.customer_warranty_days if product else None
+    until = warranty_end(inv.clock().date(), days) if serial else None
+    return {"index": index, "sku": sku, "serials": [serial] if serial else [],
+            "quantity": quantity, "product_name": name, "warranty_until": until}  # fmt: skip
