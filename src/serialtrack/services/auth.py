@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from serialtrack.adapters.db.store import Store, Tx
@@ -42,6 +41,7 @@ from serialtrack.domain.errors import (
 from serialtrack.domain.model import Actor, Role
 from serialtrack.domain.permissions import Permission, require
 from serialtrack.domain.text import text_problem
+from serialtrack.services.passwords import hasher
 
 SESSION_HOURS = 12
 MIN_PASSWORD = 10
@@ -64,7 +64,7 @@ THROTTLED = "throttled"
 BUSY = "busy"
 UNCOUNTED = (THROTTLED, BUSY)
 
-_hasher = PasswordHasher()
+_hasher = hasher()
 # Verifying against this when the user does not exist keeps the timing of both answers alike.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 _verifying = threading.BoundedSemaphore(VERIFY_SLOTS)

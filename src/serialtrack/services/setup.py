@@ -5,13 +5,12 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from argon2 import PasswordHasher
-
 from serialtrack.adapters.db import migrate
 from serialtrack.adapters.db.store import Store, Tx
 from serialtrack.domain.errors import Forbidden, NotFound
 from serialtrack.domain.model import Actor, Role
 from serialtrack.services.catalog import ensure_virtual_locations
+from serialtrack.services.passwords import hasher
 
 ADMIN = "admin"
 
@@ -27,7 +26,7 @@ def initialize(store: Store, *, now: datetime, admin_password: str | None = None
         ensure_virtual_locations(tx, now)
         if tx.catalog.user(ADMIN) is None and not tx.catalog.list_users():
             password = admin_password or secrets.token_urlsafe(12)
-            hashed = PasswordHasher().hash(password)
+            hashed = hasher().hash(password)
             user_id = tx.catalog.add_user(ADMIN, Role.ADMIN.value, hashed, now)
             if admin_password is None:  # generated, shown once: to be changed at first login
                 tx.catalog.update_user(user_id, must_change_password=True)
