@@ -141,6 +141,10 @@ def test_a_manager_cancels_a_posted_count(shop: TestClient) -> None:
     assert post(shop, f"/counts/{count_id}/post", {"csrf_token": token}).status_code == 303
     page = shop.get(f"/counts/{count_id}").text
     assert f'action="/documents/{count_id}/cancel"' in page
+    assert f'id="print-document" href="/documents/{count_id}/pdf"' in page
+    printed = shop.get(f"/documents/{count_id}/pdf")
+    assert printed.headers["content-type"] == "application/pdf"
+    assert printed.content.startswith(b"%PDF")
     cancelled = post(shop, f"/documents/{count_id}/cancel", {"csrf_token": token})
     assert cancelled.status_code == 303
     with library(shop) as inv:
