@@ -69,8 +69,11 @@ def postgres_url() -> Iterator[str]:
 
 @pytest.fixture
 def inv(db_url: str) -> Iterator[Inventory]:
+    """The library on a fresh database, as admin; when the test is done, ``serialtrack
+    check`` replays its whole ledger and must find nothing."""
     inventory = serialtrack.open(db_url)
     try:
         yield inventory
+        assert inventory.check() == [], "the books disagree with the ledger after this test"
     finally:
         inventory.close()

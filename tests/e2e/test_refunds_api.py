@@ -43,8 +43,16 @@ def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def books(url: str) -> tuple[int, int]:
+    """How many documents and moves the database holds (a refusal must add none)."""
+    with serialtrack.open(url) as inv:
+        moves = sum(len(inv.document(d["number"]).moves) for d in inv.documents(limit=1000))
+        return len(inv.documents(limit=1000)), moves
+
+
 def test_api_lookup_then_refund(client: TestClient, world) -> None:  # type: ignore[no-untyped-def]
-    _, number, tokens = world
+    url, number, tokens = world
+    before = books(url)
     found = client.post("/api/v1/refunds/lookup", json={"scans": ["P2"]},
                         headers=auth(tokens["vic"]))  # fmt: skip
     assert found.status_code == 200, found.text
@@ -55,10 +63,12 @@ def test_api_lookup_then_refund(client: TestClient, world) -> None:  # type: ign
     refused = client.post("/api/v1/refunds", headers=auth(tokens["vic"]),
                           json={"scans": ["P2"], "location": "Store", "reason": "x"})  # fmt: skip
     assert refused.status_code == 403
+    assert books(url) == before
     made = client.post("/api/v1/refunds", headers=auth(tokens["kim"]),
                        json={"scans": ["P2"], "location": "Quarantine",
                              "reason": "Defective: cracked"})  # fmt: skip
     assert made.status_code == 201, made.text
+    before = books(url)
     (credit,) = made.json()["returns"]
     assert (credit["kind"], credit["origin"], credit["note"]) == (
         "sales_return", number, "Defective: cracked",
@@ -72,6 +82,7 @@ def test_api_lookup_then_refund(client: TestClient, world) -> None:  # type: ign
                           json={"scans": ["P3"], "location": "Store"})  # fmt: skip
     assert missing.status_code == 422
     assert "reason" in missing.text
+    assert books(url) == before  # none of the refusals wrote anything
 
 
 def test_api_returns_take_a_reason(client: TestClient, world) -> None:  # type: ignore[no-untyped-def]
@@ -82,7 +93,9 @@ def test_api_returns_take_a_reason(client: TestClient, world) -> None:  # type: 
     assert made.status_code == 201, made.text
     assert made.json()["note"] == "Changed mind"
     both = {**body, "note": "something else", "lines": [{"sku": "PHONE", "serials": ["P3"]}]}
+    before = books(world[0])
     refused = client.post("/api/v1/documents", json=both, headers=auth(tokens["kim"]))
+    assert books(world[0]) == before
     assert refused.status_code == 422
     assert "reason or note, not both" in refused.text
 
@@ -102,9 +115,11 @@ def test_refund_page_looks_up_then_refunds(client: TestClient, world) -> None:  
     csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
     form = {"csrf_token": csrf, "scans": "P1\r\nP3\r\n", "location": "Store", "reason": "",
             "detail": "", "action": "refund"}  # fmt: skip
+    before = books(world[0])
     refused = client.post("/refunds/new", data=form)
     assert refused.status_code == 422
     assert 'id="err-reason"' in refused.text
+    assert books(world[0]) == before
     form["reason"] = "Wrong item"
     done = client.post("/refunds/new", data=form, follow_redirects=False)
     assert done.status_code == 303, done.text
@@ -148,9 +163,11 @@ def test_supplier_return_by_scan_api_page_and_cli(client: TestClient, world) -> 
         ("R1", "Acme"), ("OB1", None),
     ]  # fmt: skip
     body = {"scans": ["R1", "OB1"], "location": "Store", "reason": "Dead on arrival"}
+    before = books(url)
     refused = client.post("/api/v1/supplier-returns", json=body, headers=auth(tokens["kim"]))
     assert refused.status_code == 422
     assert [e["where"] for e in refused.json()["errors"]] == ["scans[1]"]
+    assert books(url) == before
     made = client.post("/api/v1/supplier-returns", headers=auth(tokens["kim"]),
                        json={**body, "supplier": "Acme"})  # fmt: skip
     assert made.status_code == 201, made.text
@@ -163,8 +180,10 @@ def test_supplier_return_by_scan_api_page_and_cli(client: TestClient, world) -> 
     csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
     form = {"csrf_token": csrf, "location": "Store", "scans": "R2\r\nP1\r\n", "supplier": "",
             "reason": "Wrong item", "detail": "", "action": "lookup"}  # fmt: skip
+    before = books(url)
     looked = client.post("/supplier-returns/new", data=form)
     assert looked.status_code == 422  # P1 was sold: named, beside nothing written
+    assert books(url) == before
     assert "P1 is not in stock at Store" in looked.text
     form["scans"] = "R2\r\n"
     looked = client.post("/supplier-returns/new", data=form)

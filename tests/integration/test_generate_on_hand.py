@@ -23,6 +23,7 @@ def inv(db_url: str):  # type: ignore[no-untyped-def]
         inventory.receive(supplier="Acme", location="Store", lines=[("DRILL", 3)])
         inventory.receive(supplier="Acme", location="Depot", lines=[("DRILL", 2)])
         yield inventory
+        assert inventory.check() == []  # the whole ledger replays clean after each test
 
 
 def test_every_unit_on_hand_gets_a_code_from_the_pattern(inv: Inventory) -> None:

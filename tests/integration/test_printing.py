@@ -62,6 +62,7 @@ def inv(db_url: str):  # type: ignore[no-untyped-def]
                        {"code": "LOT-7", "quantity": 40, "expiry": date(2099, 1, 31)}]}],
         )  # fmt: skip
         yield inventory
+        assert inventory.check() == []  # the whole ledger replays clean after each test
 
 
 def test_sales_slip_lists_each_serial_with_its_warranty_end_and_scans_back(
@@ -206,13 +207,14 @@ def test_refusals_and_failures_leave_no_file(inv: Inventory, tmp_path, monkeypat
 
 def test_shop_settings_are_checked_and_trimmed(inv: Inventory) -> None:
     assert inv.settings()["shop_address"] == "1 Market Square\n  4021 Springfield"
+    before = inv.settings()
     with pytest.raises(Invalid, match="shop_name is too long"):
         inv.set_setting("shop_name", "x" * 121)
     with pytest.raises(Invalid, match="not valid text"):
         inv.set_setting("shop_name", "bad\x07bell")
     with pytest.raises(Invalid, match="digital_link_base is a web address"):
         inv.set_setting("digital_link_base", "ftp://example.com")
+    assert inv.settings() == before  # the refusals wrote nothing
     assert inv.set_setting("digital_link_base", "https://brand.example/gs1/") == (
         "https://brand.example/gs1"
     )
-    assert inv.settings()["shop_name"] == "Corner Phones"  # the refusals wrote nothing

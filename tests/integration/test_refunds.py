@@ -30,6 +30,7 @@ def inv(db_url: str):  # type: ignore[no-untyped-def]
         inventory.receive(supplier="Acme", location="Store", date=LONG_AGO,
                           lines=[("PHONE", codes), ("CASE", ["C1", "C2"])])  # fmt: skip
         yield inventory
+        assert inventory.check() == []  # the whole ledger replays clean after each test
 
 
 def test_scans_find_each_units_sale_and_warranty(inv: Inventory) -> None:
