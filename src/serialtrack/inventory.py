@@ -142,6 +142,11 @@ class Inventory(AdminMixin, OperationsMixin, LabelsMixin, PrintingMixin):
         with self.store.transaction(write=False) as tx:
             return catalog.product(tx, self.actor, sku)
 
+    def warranty_if_sold_today(self, sku: str) -> date | None:
+        """The last day of the customer warranty a unit of ``sku`` sold today gets."""
+        with self.store.transaction(write=False) as tx:
+            return catalog.warranty_if_sold(tx, self.actor, sku, self.clock().date())
+
     def add_location(self, name: str, kind: str = "internal") -> Location:
         with self.store.transaction() as tx:
             return catalog.add_location(tx, self.actor, name, kind, now=self.clock())
@@ -189,6 +194,11 @@ class Inventory(AdminMixin, OperationsMixin, LabelsMixin, PrintingMixin):
     def setting(self, key: str) -> str:
         with self.store.transaction(write=False) as tx:
             return catalog.setting(tx, self.actor, key)
+
+    def return_reasons(self) -> list[str]:
+        """The reasons offered when goods come back (setting ``return_reasons``)."""
+        with self.store.transaction(write=False) as tx:
+            return catalog.return_reasons(tx, self.actor)
 
     def settings(self) -> dict[str, str]:
         """Every setting and its value."""

@@ -231,6 +231,14 @@ TITLES = {
 
 
 def title(kind: DocumentKind | str) -> str:
-    """``Sale``, ``Sales return (credit note)``...: a kind as people read it."""
+    """``Sale``, ``Transfer``, ``Sales return (credit note)``...: a kind as the CLI names it
+    (its rule's label)."""
     kind = DocumentKind(kind)
     return TITLES.get(kind) or RULES[kind].label.capitalize()
+
+
+def heading(kind: DocumentKind | str) -> str:
+    """``Dispatch``, ``Sales return (credit note)``...: a kind as a document's page heads it
+    (its own name, where ``title`` says what the rule is: a dispatch is a transfer's leg)."""
+    kind = DocumentKind(kind)
+    return TITLES.get(kind) or kind.value.replace("_", " ").capitalize()

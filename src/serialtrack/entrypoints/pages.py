@@ -20,8 +20,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
 from serialtrack.domain.errors import Forbidden, Invalid, Problem, SerialtrackError, Unauthenticated
-from serialtrack.domain.model import DocumentKind
-from serialtrack.domain.rules import TITLES
+from serialtrack.domain.rules import heading
 from serialtrack.entrypoints.api import CSRF_HEADER, SESSION_COOKIE
 from serialtrack.inventory import Inventory
 
@@ -34,10 +33,7 @@ STATUS_WORDS = {
 TEMPLATES.env.filters["words"] = lambda value: STATUS_WORDS.get(
     str(value), str(value).replace("_", " ")
 )
-# A document's kind as its page's heading says it: "Dispatch", "Sales return (credit note)".
-TEMPLATES.env.filters["kind_title"] = lambda kind: (
-    TITLES.get(DocumentKind(kind)) or (str(DocumentKind(kind).value).replace("_", " ").capitalize())
-)
+TEMPLATES.env.filters["kind_title"] = heading  # "Dispatch", "Sales return (credit note)"
 # Document kinds whose lines pick serials from the stock at the form's ``location``.
 PICKED_KINDS = ("sale", "dispatch", "transfer", "write_off")
 TEMPLATES.env.globals["picked_kinds"] = PICKED_KINDS

@@ -26,7 +26,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from serialtrack.domain.errors import SerialtrackError
 from serialtrack.domain.model import DocumentKind, TrackingMode
-from serialtrack.domain.posting import warranty_end
 from serialtrack.entrypoints.pages import (
     FormPage,
     Page,
@@ -264,7 +263,6 @@ def counter_line(
     except SerialtrackError:
         product = None
     name = product_name or (product.name if product else "")
-    days = product.customer_warranty_days if product else None
-    until = warranty_end(inv.clock().date(), days) if serial else None
+    until = inv.warranty_if_sold_today(sku) if serial and product else None
     return {"index": index, "sku": sku, "serials": [serial] if serial else [],
             "quantity": quantity, "product_name": name, "warranty_until": until}  # fmt: skip

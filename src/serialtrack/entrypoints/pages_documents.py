@@ -267,7 +267,7 @@ def _form(
         "partners": partners,
         "locations": [loc.name for loc in inv.locations() if not loc.kind.is_virtual],
         "origins": _origins(inv, kind),
-        "return_reasons": [r for r in inv.setting("return_reasons").splitlines() if r.strip()],
+        "return_reasons": inv.return_reasons(),
     }  # fmt: skip
     if refusal is None:
         return render(request, "document_form.html", context)

@@ -13,6 +13,7 @@ store; each shows the receipt and supplier it came in on; "Send back" makes one 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -38,9 +39,8 @@ async def refund(request: Request, inv: FormPage) -> Response:
     given = {k: text(form.get(k)) or "" for k in ("scans", "location", "reason", "detail")}
     if form.get("action") != "refund":
         return _page(request, inv, given, lookup=True)
-    reason = ": ".join(part for part in (given["reason"], given["detail"]) if part)
     try:
-        made = inv.refund(_scans(given["scans"]), location=given["location"], reason=reason)
+        made = inv.refund(_scans(given["scans"]), location=given["location"], reason=_reason(given))
     except SerialtrackError as refusal:
         return _page(request, inv, given, lookup=True, refusal=refusal)
     if len(made) == 1:
@@ -53,25 +53,40 @@ def _scans(value: str) -> list[str]:
     return [line.strip() for line in value.splitlines() if line.strip()]
 
 
+def _reason(given: dict[str, str]) -> str:
+    """The reason chosen and its details: ``Defective: no sound``."""
+    return ": ".join(part for part in (given["reason"], given["detail"]) if part)
+
+
 def _page(
     request: Request, inv: Inventory, given: dict[str, str], *, lookup: bool,
     refusal: SerialtrackError | None = None,
 ) -> HTMLResponse:  # fmt: skip
-    context: dict[str, Any] = {
-        "title": "Refund by scan", "given": given, "units": [],
-        "locations": [loc.name for loc in inv.locations() if not loc.kind.is_virtual],
-        "reasons": [r for r in inv.setting("return_reasons").splitlines() if r.strip()],
-    }  # fmt: skip
     scans = _scans(given["scans"])
-    if lookup and scans and refusal is None:
+    look = (lambda: inv.sold_units(scans)) if lookup and scans else None
+    return _scan_page(request, inv, "refund.html", "Refund by scan", given, look, refusal)
+
+
+def _scan_page(
+    request: Request, inv: Inventory, template: str, title: str, given: dict[str, str],
+    look: Callable[[], list[Any]] | None, refusal: SerialtrackError | None, **more: Any,
+) -> HTMLResponse:  # fmt: skip
+    """A scan page: the form as given, what ``look`` finds (its refusal, or ``refusal``, shown
+    beside the fields it names)."""
+    context: dict[str, Any] = {
+        "title": title, "given": given, "units": [],
+        "locations": [loc.name for loc in inv.locations() if not loc.kind.is_virtual],
+        "reasons": inv.return_reasons(), **more,
+    }  # fmt: skip
+    if look is not None and refusal is None:
         try:
-            context["units"] = inv.sold_units(scans)
+            context["units"] = look()
         except SerialtrackError as found:
             refusal = found
     if refusal is None:
-        return render(request, "refund.html", context)
+        return render(request, template, context)
     context.update(refusal_context(refusal))
-    return render(request, "refund.html", context, status_code=status_of(refusal))
+    return render(request, template, context, status_code=status_of(refusal))
 
 
 # --- back to the supplier ------------------------------------------------------------------
@@ -89,10 +104,9 @@ async def supplier_return(request: Request, inv: FormPage) -> Response:
     given = {k: text(form.get(k)) or "" for k in SUPPLIER_FIELDS}
     if form.get("action") != "send":
         return _supplier_page(request, inv, given, lookup=True)
-    reason = ": ".join(part for part in (given["reason"], given["detail"]) if part)
     try:
         made = inv.return_scanned_to_suppliers(
-            _scans(given["scans"]), location=given["location"], reason=reason,
+            _scans(given["scans"]), location=given["location"], reason=_reason(given),
             supplier=given["supplier"] or None,
         )  # fmt: skip
     except SerialtrackError as refusal:
@@ -106,19 +120,8 @@ def _supplier_page(
     request: Request, inv: Inventory, given: dict[str, str], *, lookup: bool,
     refusal: SerialtrackError | None = None,
 ) -> HTMLResponse:  # fmt: skip
-    context: dict[str, Any] = {
-        "title": "Purchase return by scan", "given": given, "units": [],
-        "locations": [loc.name for loc in inv.locations() if not loc.kind.is_virtual],
-        "suppliers": [p.name for p in inv.partners() if p.is_supplier],
-        "reasons": [r for r in inv.setting("return_reasons").splitlines() if r.strip()],
-    }  # fmt: skip
-    scans = _scans(given["scans"])
-    if lookup and scans and given["location"] and refusal is None:
-        try:
-            context["units"] = inv.stock_units(scans, location=given["location"])
-        except SerialtrackError as found:
-            refusal = found
-    if refusal is None:
-        return render(request, "supplier_return.html", context)
-    context.update(refusal_context(refusal))
-    return render(request, "supplier_return.html", context, status_code=status_of(refusal))
+    scans, store = _scans(given["scans"]), given["location"]
+    look = (lambda: inv.stock_units(scans, location=store)) if lookup and scans and store else None
+    suppliers = [p.name for p in inv.partners() if p.is_supplier]
+    return _scan_page(request, inv, "supplier_return.html", "Purchase return by scan", given,
+                      look, refusal, suppliers=suppliers)  # fmt: skip

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from serialtrack.adapters.db.store import Tx
@@ -12,6 +12,7 @@ from serialtrack.domain.errors import Conflict, Invalid, NotFound, Problem
 from serialtrack.domain.gtin import normalize_gtin
 from serialtrack.domain.model import Actor, Location, LocationKind, Partner, Product, TrackingMode
 from serialtrack.domain.permissions import Permission, may, require
+from serialtrack.domain.posting import warranty_end
 from serialtrack.domain.text import clean_text, storable, text_problem
 from serialtrack.services import audit
 
@@ -373,6 +374,16 @@ def setting(tx: Tx, actor: Actor, key: str) -> str:
     if key not in SETTINGS:
         raise NotFound(f"no setting {key!r}; settings are {', '.join(sorted(SETTINGS))}")
     return tx.catalog.setting(key) or SETTINGS[key][0]
+
+
+def warranty_if_sold(tx: Tx, actor: Actor, sku: str, day: date) -> date | None:
+    """The last day of the customer warranty a unit of ``sku`` sold on ``day`` gets."""
+    return warranty_end(day, product(tx, actor, sku).customer_warranty_days)
+
+
+def return_reasons(tx: Tx, actor: Actor) -> list[str]:
+    """The reasons offered when goods come back (setting ``return_reasons``, one per line)."""
+    return [r.strip() for r in setting(tx, actor, "return_reasons").splitlines() if r.strip()]
 
 
 def settings(tx: Tx, actor: Actor) -> dict[str, str]:

@@ -34,7 +34,7 @@ from serialtrack.domain.printing import (
     grid,
     quantity_text,
 )
-from serialtrack.services import counts, queries
+from serialtrack.services import catalog, counts, queries
 from serialtrack.services.queries import DocumentView
 
 MEDIA_TYPE = "application/pdf"
@@ -92,7 +92,9 @@ def printout(tx: Tx, actor: Actor, document_id: int, *, now: datetime) -> Printo
         tables = _count_tables(tx, actor, view)
     else:
         tables = _tables(view, products)
-    shop = Shop.of(_setting(tx, "shop_name"), _setting(tx, "shop_address"))
+    shop = Shop.of(
+        catalog.setting(tx, actor, "shop_name"), catalog.setting(tx, actor, "shop_address")
+    )
     return Printout(
         title=TITLES[view.kind],
         number=view.number,
@@ -108,12 +110,6 @@ def printout(tx: Tx, actor: Actor, document_id: int, *, now: datetime) -> Printo
 def _is_internal(tx: Tx, name: str) -> bool:
     location = tx.catalog.location_by_name(name)
     return location is not None and not location.kind.is_virtual
-
-
-def _setting(tx: Tx, key: str) -> str:
-    from serialtrack.services.catalog import SETTINGS
-
-    return tx.catalog.setting(key) or SETTINGS[key][0]
 
 
 class _Products:
