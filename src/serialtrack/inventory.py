@@ -18,6 +18,7 @@ from serialtrack.domain.errors import Invalid, NotFound, Problem
 from serialtrack.domain.model import (
     Actor,
     BatchInput,
+    Component,
     Discrepancy,
     DocumentKind,
     LineInput,
@@ -31,6 +32,7 @@ from serialtrack.inventory_admin import AdminMixin
 from serialtrack.inventory_labels import LabelsMixin
 from serialtrack.inventory_operations import OperationsMixin
 from serialtrack.inventory_printing import PrintingMixin
+from serialtrack.services import bundles as bundle_service
 from serialtrack.services import catalog, documents, imports, queries, setup
 from serialtrack.services import check as ledger_check
 from serialtrack.services import serials as serial_entry
@@ -128,6 +130,28 @@ class Inventory(AdminMixin, OperationsMixin, LabelsMixin, PrintingMixin):
                 tx, self.actor, sku, tracking, serials, now=self.clock(), generate=generate
             )
             return queries.document(tx, self.actor, document_id) if document_id else None
+
+    # bundles ----------------------------------------------------------------------------
+    def set_components(
+        self, sku: str, components: Iterable[tuple[str, int]] | Mapping[str, int]
+    ) -> list[Component]:
+        """Make ``sku`` a bundle of ``components`` (SKU → quantity per bundle, in order), or
+        with none a plain product again. A bundle is quantity-only and has no stock of its
+        own: selling it moves its components."""
+        given = list(components.items()) if isinstance(components, Mapping) else list(components)
+        with self.store.transaction() as tx:
+            return bundle_service.set_components(tx, self.actor, sku, given, now=self.clock())
+
+    def components(self, sku: str) -> list[Component]:
+        """The components of bundle ``sku`` (empty for a product that is no bundle)."""
+        with self.store.transaction(write=False) as tx:
+            return bundle_service.components(tx, self.actor, sku)
+
+    def bundle_stock(self, sku: str, location: str) -> bundle_service.BundleStock:
+        """How many of bundle ``sku`` the store ``location`` can sell now, and why: each
+        component's sellable units and how many bundles they make."""
+        with self.store.transaction(write=False) as tx:
+            return bundle_service.stock(tx, self.actor, sku, location, today=self.clock().date())
 
     def rename_location(self, name: str, new_name: str) -> Location:
         with self.store.transaction() as tx:
@@ -521,7 +545,8 @@ def _kind(kind: str | DocumentKind) -> DocumentKind:
 
 def _line(value: LineLike, index: int) -> LineInput:
     """Accept ``LineInput``, ``{"sku", "quantity", "serials", "batches", "expiry",
-    "warranty_days"}`` or ``(sku, serials | quantity)``."""
+    "warranty_days", "components"}`` or ``(sku, serials | quantity)``; a bundle's
+    ``components`` are lines of its parts in the same forms."""
     if isinstance(value, LineInput):
         return value
     if isinstance(value, Mapping):
@@ -534,6 +559,7 @@ def _line(value: LineLike, index: int) -> LineInput:
             _batches(value.get("batches") or (), where),
             _date(value.get("expiry"), f"{where}.expiry"),
             value.get("warranty_days"),
+            tuple(_line(part, index) for part in value.get("components") or ()),
         )
     if isinstance(value, tuple) and len(value) == 2:
         sku, what = value

@@ -88,7 +88,8 @@ def test_restore_brings_back_the_state_at_backup_time(db_url: str, tmp_path: Pat
 def busy_shop(url: str) -> None:
     """Documents of eleven kinds (a draft, one sent with an Idempotency-Key), batches, a
     correction, a cancel, a count with its adjustment and discrepancy, audit rows, users,
-    tokens, a session, settings, a failed login: every table but the redactions holds rows."""
+    tokens, a session, settings, a failed login, a bundle sale: every table but the redactions
+    holds rows."""
     with shop(serialtrack.open(url)) as inv:
         inv.add_location("Annex")
         inv.add_partner("Initech", supplier=True)
@@ -122,6 +123,9 @@ def busy_shop(url: str) -> None:
         inv.correct_serial("PHONE", "SN-0009", "SN-0090", reason="typo")
         mistaken = inv.sell(customer="Bob", location="Store", lines=[("PHONE", ["SN-0010"])])
         inv.cancel(mistaken)
+        inv.add_product("KIT", "Phone kit", "none")  # a bundle, sold from its components
+        inv.set_components("KIT", [("PHONE", 1), ("CABLE", 1)])
+        inv.sell(location="Store", lines=[("KIT", ["SN-0010"])])
         inv.sell(
             customer="Bob",
             location="Store",

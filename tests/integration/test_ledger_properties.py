@@ -1,6 +1,7 @@
 """Random sequences of documents and cancellations keep the ledger's promises.
 
-The documents: receipts, opening balances, sales (posted or drafts), sales and purchase
+The documents: receipts, opening balances, sales (posted or drafts; of bundles too: a phone
+and a cable per kit, returned whole or the phones alone with a reason), sales and purchase
 returns (of serials, and of quantities and batches, naming their invoice or receipt or not,
 sometimes of more than went out; refunds by scan of serials or of a sale's number), transfers
 (dispatch, partial or whole receipts, one step), write-offs (sales, transfers and write-offs
@@ -107,12 +108,24 @@ def goods_of(lines: list[Any]) -> Counter[Goods]:
     """The quantity and batch goods of some lines (serial lines aside)."""
     out: Counter[Goods] = Counter()
     for line in lines:
-        if isinstance(line, dict):
+        if isinstance(line, dict) and line["sku"] == "KIT":  # a bundle: a phone and a cable
+            out[("CABLE", None)] += kit_cables(line)
+        elif isinstance(line, dict):
             for code, quantity in line["batches"]:
                 out[(line["sku"], code)] += quantity
         elif isinstance(line[1], int):
             out[(line[0], None)] += line[1]
     return out
+
+
+def kit_cables(line: dict[str, Any]) -> int:
+    """The cables a KIT line moves: one per kit, or as many as its components say."""
+    for part in line.get("components", ()):
+        if part["sku"] == "CABLE":
+            return int(part["quantity"])
+    if line.get("components"):
+        return 0
+    return int(line.get("quantity") or len(line.get("serials", ())))
 
 
 @dataclass
@@ -293,6 +306,8 @@ class Ledger(RuleBasedStateMachine):
         (so back-dated sales have something to take), and sells some to a customer; half the
         shops take serials never received."""
         self.unknown_serials(data.draw(st.booleans()))
+        self.inv.add_product("KIT", "Phone kit", "none")
+        self.inv.set_components("KIT", [("PHONE", 1), ("CABLE", 1)])
         for supplier, store, customer in (
             ("Acme", "Store", "Alice"),
             ("Globex", "Warehouse", None),
@@ -399,6 +414,40 @@ class Ledger(RuleBasedStateMachine):
         for d in made:
             self.posted.append(d.number)
             self.docs[d.number] = Doc("sales_return", d.partner, d.origin, store, d.date)
+
+    @rule(data=st.data(), store=STORES, customer=CUSTOMERS, draft=SOMETIMES, days=DAYS)
+    def sell_bundle(
+        self, data: st.DataObject, store: str, customer: str | None, draft: bool, days: int
+    ) -> None:
+        """Kits of a phone and a cable: the phones scanned, a cable each moved with them."""
+        codes = self.taking(data, store)
+        lines = [{"sku": "KIT", "quantity": len(codes), "serials": codes}]
+        self.attempt(
+            lambda: self.inv.sell(
+                customer=customer, location=store, lines=lines, post=not draft, date=self.day(days)
+            ),
+            lines=lines,
+        )
+
+    @rule(data=st.data(), store=STORES, customer=CUSTOMERS, whole=st.booleans(), days=DAYS)
+    def return_bundle(
+        self, data: st.DataObject, store: str, customer: str | None, whole: bool, days: int
+    ) -> None:
+        """Kits back: whole (phone and cable), or the phones alone, with a reason."""
+        codes = self.pick(data, "sold")
+        if whole:
+            line: dict[str, Any] = {"sku": "KIT", "serials": codes}
+        else:
+            line = {"sku": "KIT", "components": [{"sku": "PHONE", "serials": codes},
+                                                 {"sku": "CABLE", "quantity": 0}]}  # fmt: skip
+        lines = [line]
+        self.attempt(
+            lambda: self.inv.return_from_customer(
+                customer=customer, location=store, lines=lines, date=self.day(days),
+                note=None if whole else "customer keeps the cable",
+            ),
+            lines=lines,
+        )  # fmt: skip
 
     @rule(data=st.data(), store=STORES, supplier=SUPPLIERS, days=DAYS)
     def purchase_return(self, data: st.DataObject, store: str, supplier: str, days: int) -> None:

@@ -150,6 +150,17 @@ class LineInput:
     batches: tuple[BatchInput, ...] = ()
     expiry: date | None = None  # of the serials this line creates
     warranty_days: int | None = None  # supplier warranty of a receipt line, over the product's
+    # A bundle's line may name its components' lines (serials and batches per component);
+    # otherwise its serials are shared out among its serial-tracked components.
+    components: tuple[LineInput, ...] = ()
+
+
+@dataclass(frozen=True)
+class Component:
+    """A part of a bundle: this product, so many per bundle."""
+
+    product: Product
+    quantity: int
 
 
 @dataclass(frozen=True)
@@ -197,6 +208,7 @@ class MoveView:
     user: str
     reversal: bool = False
     batch: str | None = None
+    bundle: str | None = None  # the SKU of the bundle the unit moved in
 
 
 @dataclass(frozen=True)
@@ -239,6 +251,7 @@ class SerialView:
     supplier_warranty_until: date | None = None
     customer_warranty_until: date | None = None
     expired: bool = False
+    bundle: str | None = None  # the bundle (SKU) it left in, while that sale holds it
 
 
 @dataclass(frozen=True)

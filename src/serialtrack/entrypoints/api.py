@@ -43,6 +43,7 @@ from serialtrack.domain.permissions import minimum_permission, require
 from serialtrack.entrypoints import api_models as m
 from serialtrack.entrypoints.problems import problem_parts
 from serialtrack.inventory import Inventory
+from serialtrack.services import bundles as bundle_service
 from serialtrack.services import idempotency
 from serialtrack.services.header import HeaderInput
 from serialtrack.services.queries import DocumentView
@@ -172,6 +173,37 @@ def update_product(inv: Inv, sku: str, body: m.ProductPatch) -> Product:
     return inv.update_product(sku, **body.changes())
 
 
+@router.get("/products/{sku}/components", tags=["catalog"])
+def read_components(
+    inv: Inv, sku: str, location: Annotated[str | None, Query(max_length=120)] = None
+) -> dict[str, Any]:
+    """A bundle's components (empty for a product that is no bundle); with ``location``, how
+    many bundles that store can sell now and what each component allows."""
+    answer = _components(inv, sku)
+    if location is not None:
+        answer["stock"] = bundle_service.as_dict(inv.bundle_stock(sku, location))
+    return answer
+
+
+@router.put("/products/{sku}/components", tags=["catalog"])
+def set_components(inv: Inv, sku: str, body: m.ComponentsIn) -> dict[str, Any]:
+    """Make the product a bundle of these components (managers). A bundle is quantity-only
+    and holds no stock: selling it moves its components. Refused while it has stock itself."""
+    inv.set_components(sku, [(c.sku, c.quantity) for c in body.components])
+    return _components(inv, sku)
+
+
+def _components(inv: Inventory, sku: str) -> dict[str, Any]:
+    return {
+        "sku": inv.product(sku).sku,
+        "components": [
+            {"sku": c.product.sku, "name": c.product.name,
+             "tracking": c.product.tracking.value, "quantity": c.quantity}
+            for c in inv.components(sku)
+        ],
+    }  # fmt: skip
+
+
 @router.get("/locations", tags=["catalog"])
 def list_locations(inv: Inv, offset: Offset = 0, limit: Limit = 100) -> dict[str, Any]:
     return jsonable_encoder(_page(inv.locations(), offset, limit))
@@ -260,6 +292,7 @@ def _check_serial_count(body: m.DocumentIn) -> None:
     total, first_over = 0, None
     for index, line in enumerate(body.lines):
         total += len(line.serials or ()) + _text_size(line.serial_text)
+        total += sum(len(part.serials or ()) for part in line.components or ())
         if total > MAX_REQUEST_SERIALS and first_over is None:
             first_over = index
     if first_over is not None:
@@ -308,9 +341,16 @@ def _lines(body: m.DocumentIn) -> list[LineInput]:
             tuple(BatchInput(b.code, b.quantity, b.expiry) for b in line.batches or ()),
             line.expiry,
             line.warranty_days,
+            tuple(_component(part) for part in line.components or ()),
         )
         for index, line in enumerate(body.lines)
     ]
+
+
+def _component(part: m.ComponentLineIn) -> LineInput:
+    batches = tuple(BatchInput(b.code, b.quantity, b.expiry) for b in part.batches or ())
+    serials = tuple(part.serials or ())
+    return LineInput(part.sku, part.quantity, serials, batches, part.expiry, part.warranty_days)
 
 
 def _codes(line: m.LineIn, index: int) -> tuple[str, ...]:

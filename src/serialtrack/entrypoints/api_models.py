@@ -57,6 +57,19 @@ class BatchIn(Strict):
     expiry: IsoDate | None = Field(None, description="Incoming batches: its expiry date.")
 
 
+class ComponentLineIn(Strict):
+    """A bundle's component on a document line: its serials, batches or quantity."""
+
+    sku: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    quantity: Annotated[int, Field(ge=0, le=10_000_000)] | None = Field(
+        None, description="A quantity-only component: how many (a return may bring back fewer)."
+    )
+    serials: Annotated[list[Code], Field(max_length=100_000)] | None = None
+    batches: Annotated[list[BatchIn], Field(max_length=10_000)] | None = None
+    expiry: IsoDate | None = None
+    warranty_days: Days | None = None
+
+
 class LineIn(Strict):
     sku: Annotated[str, StringConstraints(min_length=1, max_length=80)]
     quantity: Annotated[int, Field(ge=1, le=10_000_000)] | None = None
@@ -71,6 +84,10 @@ class LineIn(Strict):
     serial_text: Annotated[str, StringConstraints(max_length=5_000_000)] | None = Field(
         None, description="Pasted codes (newline, comma, semicolon, tab or space separated) "
         "and START..END ranges, instead of or besides `serials`.",
+    )  # fmt: skip
+    components: Annotated[list[ComponentLineIn], Field(max_length=50)] | None = Field(
+        None, description="A bundle's line: its components' serials, batches or quantities "
+        "(otherwise the line's `serials` are shared out among its serial-tracked components).",
     )  # fmt: skip
 
 
@@ -352,3 +369,28 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     413: _problem("The request body is too large"),
     422: _problem("Invalid input; `errors` names each field, line or serial"),
 }
+
+
+class ComponentIn(Strict):
+    sku: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    quantity: Annotated[int, Field(ge=1, le=1000)] = 1
+
+
+class ComponentsIn(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "components": [
+                        {"sku": "PHN-X1", "quantity": 1},
+                        {"sku": "CHG-USB", "quantity": 1},
+                    ]
+                }
+            ]
+        },
+    )
+    components: Annotated[list[ComponentIn], Field(max_length=50)] = Field(
+        description="The bundle's parts in order, each with its quantity per bundle; an empty "
+        "list makes the product a plain product again."
+    )

@@ -204,6 +204,49 @@ def product_list() -> None:
     _table("Products", ["SKU", "name", "tracking", "unit", "GTIN"], rows)
 
 
+@product_app.command("components")
+def product_components(
+    sku: str,
+    parts: Annotated[
+        list[str] | None,
+        typer.Argument(help="Make SKU a bundle of these parts: PART-SKU[:QUANTITY] each."),
+    ] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Make it a plain product again.")] = False,
+    location: Annotated[
+        str | None, typer.Option(help="Also show how many bundles this store can sell.")
+    ] = None,
+) -> None:
+    """Show a bundle's components, or set them (a phone kit: PHN-A5 CHG-USB CASE-A5:1)."""
+    if parts and clear:
+        raise typer.BadParameter("give parts or --clear, not both", param_hint="--clear")
+    with inventory() as inv:
+        if parts or clear:
+            inv.set_components(sku, [_part(text) for text in parts or ()])
+        found = inv.components(sku)
+        stock = inv.bundle_stock(sku, location) if location and found else None
+    if not found:
+        out.print(f"{sku} is not a bundle", markup=False)
+        return
+    makes = {p.sku: p for p in stock.parts} if stock else {}
+    rows = [
+        [c.product.sku, c.product.name, c.product.tracking.value, c.quantity]
+        + ([makes[c.product.sku].on_hand, makes[c.product.sku].makes] if stock else [])
+        for c in found
+    ]
+    columns = ["part", "name", "tracking", "per bundle"]
+    columns += ["on hand", "makes"] if stock else []
+    _table(f"Bundle {sku}", columns, rows)
+    if stock:
+        out.print(f"{stock.available} x {sku} can be sold at {stock.location}", markup=False)
+
+
+def _part(text: str) -> tuple[str, int]:
+    sku, _, quantity = text.rpartition(":") if ":" in text else (text, "", "1")
+    if not sku.strip() or not quantity.strip().isdigit():
+        raise typer.BadParameter(f"{text!r}: write PART-SKU or PART-SKU:QUANTITY")
+    return sku.strip(), int(quantity)
+
+
 @location_app.command("add")
 def location_add(
     name: str, kind: Annotated[str, typer.Option(help="internal or a virtual kind")] = "internal"

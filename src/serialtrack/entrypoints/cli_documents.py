@@ -556,9 +556,16 @@ def document(number: str) -> None:
     )
     if d.note:
         out.print(f"  note: {d.note}", markup=False)
+    heads = {b["lines"][0]: b for b in d.bundles if b["lines"]}
     for line in d.lines:
+        if (bundle := heads.get(line["line_no"])) is not None:
+            out.print(f"  bundle {bundle['sku']} x {bundle['quantity']}: {bundle['name']}",
+                      markup=False)  # fmt: skip
+        indent = "    " if line.get("bundle") else "  "
         out.print(
-            f"  {line['line_no']}. {line['sku']} x {line['quantity']}  {' '.join(line['serials'])}"
+            f"{indent}{line['line_no']}. {line['sku']} x {line['quantity']}  "
+            f"{' '.join(line['serials'])}",
+            markup=False,
         )
     for left in d.in_transit:
         out.print(
@@ -600,7 +607,9 @@ def serial(sku: str, code: str) -> None:
     rows = [
         [
             m.at.strftime("%Y-%m-%d %H:%M"),
-            m.document_number + (" (cancelled)" if m.reversal else ""),
+            m.document_number
+            + (f" (in bundle {m.bundle})" if m.bundle else "")
+            + (" (cancelled)" if m.reversal else ""),
             m.from_location,
             m.to_location,
             m.user,

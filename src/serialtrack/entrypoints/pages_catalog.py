@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from serialtrack.domain.errors import Invalid, SerialtrackError
-from serialtrack.domain.model import Product, SerialStatus, TrackingMode
+from serialtrack.domain.model import Component, Product, SerialStatus, TrackingMode
 from serialtrack.entrypoints.pages import (
     FormPage,
     Page,
@@ -20,6 +20,7 @@ from serialtrack.entrypoints.pages import (
     text,
 )
 from serialtrack.inventory import Inventory
+from serialtrack.services.bundles import BundleStock
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
@@ -177,15 +178,76 @@ def _product_form(
 
 @router.get("/product", response_class=HTMLResponse)
 def product(request: Request, inv: Page, sku: str, after: int = 0) -> HTMLResponse:
+    return _product_page(request, inv, sku, after=after)
+
+
+def _product_page(
+    request: Request, inv: Inventory, sku: str, *, after: int = 0,
+    refusal: SerialtrackError | None = None, typed: str | None = None,
+) -> HTMLResponse:  # fmt: skip
+    """A product's page; a bundle's shows its components and how many each store can sell
+    (``typed``/``refusal``: the components form as sent, and why it was refused)."""
     found = inv.product(sku)
     page = inv.serials(sku=found.sku, after_id=after, limit=PAGE_SIZE)
     batch = found.tracking is TrackingMode.BATCH
+    parts = inv.components(found.sku)
     context = {
         "title": f"{found.sku} {found.name}", "product": found, "stock": inv.stock(sku=found.sku),
         "serials": page, "next_after": _next(page), "after": after,
         "batches": inv.batches(sku=found.sku) if batch else [],
+        "components": parts,
+        "bundle_stock": [_bundle_row(inv.bundle_stock(found.sku, name))
+                         for name in _store_names(inv)] if parts else [],
+        "components_typed": typed if typed is not None else components_text(parts),
+        "components_failed": refusal is not None,
+        # components[i] of a refusal: the i-th line typed that is not blank
+        "component_lines": [n for n, row in enumerate((typed or "").splitlines(), 1)
+                            if row.split()],
     }  # fmt: skip
-    return render(request, "product.html", context)
+    if refusal is None:
+        return render(request, "product.html", context)
+    context.update(refusal_context(refusal))
+    return render(request, "product.html", context, status_code=status_of(refusal))
+
+
+def _bundle_row(view: BundleStock) -> dict[str, Any]:
+    """A store's row of a bundle: how many it can sell, and the component(s) that decide it."""
+    scarcest = [p for p in view.parts if p.makes == view.available]
+    return {"location": view.location, "available": view.available, "scarcest": scarcest,
+            "parts": view.parts}  # fmt: skip
+
+
+def components_text(parts: list[Component]) -> str:
+    """A bundle's components as the form shows them: ``SKU quantity``, one a line."""
+    return "".join(f"{c.product.sku} {c.quantity}\n" for c in parts)
+
+
+def parse_components(typed: str) -> list[tuple[str, object]]:
+    """The components form's lines, ``SKU quantity`` (quantity 1 when left out), blank lines
+    skipped: the i-th line left is the service's ``components[i]``. A quantity that is no
+    whole number is passed on as typed, for the service to name."""
+    given: list[tuple[str, object]] = []
+    for row in typed.splitlines():
+        words = row.replace(",", " ").replace("\t", " ").split()
+        if not words:
+            continue
+        sku, rest = words[0], " ".join(words[1:]).removeprefix("x").removeprefix("\u00d7").strip()
+        quantity: object = int(rest) if rest.isdigit() else (rest or 1)
+        given.append((sku, quantity))
+    return given
+
+
+@router.post("/product/components")
+async def set_components(request: Request, inv: FormPage, sku: str) -> Response:
+    """Set a bundle's components (managers; the service refuses anyone else, and checks them):
+    one ``SKU quantity`` a line; none makes it a plain product again."""
+    form = await request.form()
+    typed = str(form.get("components") or "")
+    try:
+        inv.set_components(sku, parse_components(typed))
+    except SerialtrackError as refusal:
+        return _product_page(request, inv, sku, refusal=refusal, typed=typed)
+    return RedirectResponse(product_url(inv.product(sku).sku), status_code=303)
 
 
 def _next(page: list[dict[str, Any]]) -> int | None:

@@ -69,6 +69,7 @@ def _document_page(
         "title": f"{view.kind.value} {view.number}", "document": view,
         "post_permission": document_permission(view.kind).value,
         "printed_as": PAPER_NAMES.get(view.kind, "document"),
+        "bundles": {b["bundle_no"]: b for b in view.bundles},
     }  # fmt: skip
     if refusal is None:
         return render(request, "document.html", context)
@@ -181,7 +182,7 @@ def new_sale(request: Request, inv: Page, quick: int = 0) -> Response:
 @router.post("/sales/new")
 async def post_sale(request: Request, inv: FormPage) -> Response:
     form = await request.form()
-    header, lines = _header(form), form_lines(form)
+    header, lines = _header(form), entry.without_blank_parts(inv, form_lines(form))
     try:
         posted = inv.sell(
             customer=header["partner"], location=header["location"],

@@ -28,7 +28,14 @@ from starlette.datastructures import UploadFile
 
 from serialtrack.domain.codes import code_key
 from serialtrack.domain.errors import Invalid, Problem, SerialtrackError
-from serialtrack.domain.model import DocumentKind, Product, SerialStatus, SerialView, TrackingMode
+from serialtrack.domain.model import (
+    Component,
+    DocumentKind,
+    Product,
+    SerialStatus,
+    SerialView,
+    TrackingMode,
+)
 from serialtrack.domain.permissions import Permission, allowed
 from serialtrack.entrypoints.pages import (
     BATCH_PICKED_KINDS,
@@ -67,8 +74,51 @@ def with_rows(
             item.update(picker(inv, line["sku"], header.get("location"), line["serials"], "",
                                sellable=kind in SELLABLE_KINDS))  # fmt: skip
         with_batches(inv, kind, item, header.get("location"))
+        with_bundle(inv, kind, item)
         shown.append(item)
     return shown
+
+
+def bundle_parts(inv: Inventory, sku: str) -> list[Component]:
+    """The components of ``sku`` when it is a bundle (else, or no such product, none)."""
+    try:
+        return inv.components(sku) if sku else []
+    except SerialtrackError:
+        return []
+
+
+def with_bundle(inv: Inventory, kind: str, item: dict[str, Any]) -> None:
+    """A bundle's line on a form where goods leave a store: one serial row per unit of each
+    serial-tracked component (for the line's quantity, 1 when not given), the serials typed so
+    far in them; the service shares them out to the components."""
+    product = item.get("product")
+    if kind not in PICKED_KINDS or product is None or product.tracking is not TrackingMode.NONE:
+        return
+    parts = bundle_parts(inv, item["sku"])
+    if not parts:
+        return
+    bundles = item["quantity"] if isinstance(item.get("quantity"), int) else 1
+    wanted = [
+        f"{c.product.sku} {c.product.name}"
+        for c in parts if c.product.tracking is TrackingMode.SERIAL
+        for _ in range(c.quantity * max(bundles, 1))
+    ][:MAX_ROWS]  # fmt: skip
+    typed = list(item.get("serials") or [])
+    rows = typed + [""] * (len(wanted) - len(typed))
+    item["bundle_rows"] = [
+        {"label": wanted[n] if n < len(wanted) else "", "serial": code}
+        for n, code in enumerate(rows)
+    ]
+    item["bundle_parts"] = parts
+
+
+def without_blank_parts(inv: Inventory, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A bundle's serial rows left empty are no units: not posted (the service then says which
+    component still wants a serial)."""
+    for line in lines:
+        if line["serials"] and bundle_parts(inv, line["sku"]):
+            line["serials"] = [s for s in line["serials"] if s.strip()]
+    return lines
 
 
 def _is_serial(product: Product | None) -> bool:
@@ -330,6 +380,7 @@ async def pick(
     line.update(product=product, serial=_is_serial(product))
     location = text(form.get("location"))
     with_batches(inv, kind, line, location)
+    with_bundle(inv, kind, line)
     q = str(form.get(f"q-{index}") or "").strip()
     sellable = kind in SELLABLE_KINDS
     if line["serial"]:

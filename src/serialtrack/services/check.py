@@ -3,8 +3,9 @@
 Serials (place, status, product, code, an unbroken chain of moves, a move that created each),
 quantities and batches (on hand equals the sum of their moves; stock never below zero in date
 order), documents (state agrees with the ledger's events, lines with moves, no number given out
-and lost), conservation (no return beyond what was delivered) and the hash chain over every
-ledger entry, so an edit, insertion or deletion anywhere is reported.
+and lost), bundles (no stock of their own; their lines in their own document), conservation
+(no return beyond what was delivered) and the hash chain over every ledger entry, so an edit,
+insertion or deletion anywhere is reported.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ SECTIONS: tuple[tuple[str, Callable[[Verifier], Iterator[Finding]]], ...] = (
     ("dated stock", Verifier.dated_stock),
     ("conservation", Verifier.conservation),
     ("documents", Verifier.documents),
+    ("bundles", Verifier.bundles),
     ("numbering", Verifier.numbering),
 )
 

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 
 from serialtrack.adapters.db.store import Tx
+from serialtrack.domain.bundles import Expanded
 from serialtrack.domain.codes import code_key
-from serialtrack.domain.errors import Conflict, Invalid, NotFound, Problem
+from serialtrack.domain.errors import Conflict, Invalid, NotFound, Problem, SerialtrackError
 from serialtrack.domain.model import (
     Actor,
     DocumentKind,
     DocumentState,
     LineInput,
     LocationKind,
+    Product,
     TrackingMode,
 )
 from serialtrack.domain.permissions import (
@@ -32,7 +35,7 @@ from serialtrack.domain.posting import (
     serial_problems,
 )
 from serialtrack.domain.rules import KindRule, rule_for
-from serialtrack.services import catalog, execution, serials
+from serialtrack.services import bundles, catalog, execution, serials
 from serialtrack.services.header import Header, HeaderInput, next_number, resolve_header
 
 
@@ -66,15 +69,17 @@ def create(
             [Problem("kind", f"use the {rule.label} operations")],
         )
     header, problems = _resolve(tx, actor, rule, given, now)
-    products = tx.catalog.products_by_skus([line.sku for line in lines])
-    planned, line_problems = plan_lines(rule, products, lines)
-    problems += line_problems
+    expanded, products, bundle_problems = bundles.expand_lines(tx, rule, lines, given.note)
+    planned, line_problems = _plan(rule, products, expanded, bundle_problems)
+    problems += bundle_problems + line_problems
     if problems or header is None:
         raise Invalid(f"the {rule.label} is not valid", problems)
-    planned, states = _states(tx, rule, planned)
-    header, states = _adopt_unknown(tx, actor, header, planned, states, now)
-    _check_serials(tx, rule, header, planned, states, document_id=None)
+    with _pointing_at_given(expanded):
+        planned, states = _states(tx, rule, planned)
+        header, states = _adopt_unknown(tx, actor, header, planned, states, now)
+        _check_serials(tx, rule, header, planned, states, document_id=None)
     document_id, planned = _insert(tx, actor, header, planned, now)
+    bundles.record(tx, document_id, expanded, {p.line_no: p.line_id for p in planned})
     if post:
         execution.post(tx, actor, document_id, header, planned, states, now=now)
     elif rule.reserves:
@@ -119,24 +124,51 @@ def update_draft(
     header, problems = _resolve(
         tx, actor, rule, replace(given, number=None if same_number else given.number), now
     )
-    products = tx.catalog.products_by_skus([line.sku for line in lines])
-    planned, line_problems = plan_lines(rule, products, lines)
-    problems += line_problems
+    expanded, products, bundle_problems = bundles.expand_lines(tx, rule, lines, given.note)
+    planned, line_problems = _plan(rule, products, expanded, bundle_problems)
+    problems += bundle_problems + line_problems
     if problems or header is None:
         raise Invalid(f"the {rule.label} is not valid", problems)
-    planned, states = _states(tx, rule, planned)
-    if same_number:
-        header = replace(header, number=row["number"])
-    header, states = _adopt_unknown(tx, actor, header, planned, states, now)
-    _check_serials(tx, rule, header, planned, states, document_id=None)
+    with _pointing_at_given(expanded):
+        planned, states = _states(tx, rule, planned)
+        if same_number:
+            header = replace(header, number=row["number"])
+        header, states = _adopt_unknown(tx, actor, header, planned, states, now)
+        _check_serials(tx, rule, header, planned, states, document_id=None)
     number = row["number"] if same_number else header.number
     planned = _rewrite(tx, document_id, replace(header, number=number), planned)
+    bundles.record(tx, document_id, expanded, {p.line_no: p.line_id for p in planned})
     if post:
         execution.post(tx, actor, document_id, header, planned, states, now=now)
     elif rule.reserves:
         _hold(tx, document_id, header, planned, states)
     else:
         _keep_codes(tx, document_id, planned, states)
+
+
+def _plan(
+    rule: KindRule,
+    products: dict[str, Product],
+    expanded: Expanded,
+    bundle_problems: list[Problem],
+) -> tuple[list[PlannedLine], list[Problem]]:
+    """The expanded lines planned; when a bundle line was refused whole (and left no lines),
+    "a document needs at least one line" would only confuse."""
+    if bundle_problems and not expanded.lines:
+        return [], []
+    planned, problems = plan_lines(rule, products, expanded.lines)
+    return planned, expanded.relabel(problems)
+
+
+@contextmanager
+def _pointing_at_given(expanded: Expanded) -> Iterator[None]:
+    """Refusals about the components' lines point at the bundle line they came from."""
+    try:
+        yield
+    except SerialtrackError as refusal:
+        if expanded.groups:
+            refusal.problems = expanded.relabel(refusal.problems)
+        raise
 
 
 def _rewrite(

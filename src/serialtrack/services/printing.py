@@ -169,7 +169,7 @@ def _tables(view: DocumentView, products: _Products) -> list[Table]:
         DocumentKind.PURCHASE_RETURN: "Returned to the supplier",
         DocumentKind.WRITE_OFF: "Written off",
     }.get(view.kind, "Items")
-    tables = [_items(heading, view.lines, products)]
+    tables = [_items(heading, view.lines, products, view.bundles)]
     if view.kind is DocumentKind.SALE:
         tables.append(_warranty(view, products))
     else:
@@ -179,12 +179,19 @@ def _tables(view: DocumentView, products: _Products) -> list[Table]:
     return tables
 
 
-def _items(heading: str, lines: Any, products: _Products) -> Table:
+def _items(heading: str, lines: Any, products: _Products, bundles: Any = ()) -> Table:
+    """One row per line; a bundle's row (no number: its parts carry them) heads its parts."""
+    heads = {b["lines"][0]: b for b in bundles if b["lines"]}
     rows = []
     for line in lines:
+        if (bundle := heads.get(line["line_no"])) is not None:
+            unit = products(bundle["sku"]).unit
+            rows.append(("", bundle["sku"], f"{bundle['name']} (bundle)",
+                         quantity_text(bundle["quantity"], unit)))  # fmt: skip
         product = products(line["sku"])
+        name = f"  in {line['bundle']}: {product.name}" if line.get("bundle") else product.name
         rows.append(
-            (str(line["line_no"]), line["sku"], product.name,
+            (str(line["line_no"]), line["sku"], name,
              quantity_text(line["quantity"], product.unit))
         )  # fmt: skip
     return Table(heading, ("#", "SKU", "Product", "Quantity"), (0.06, 0.24, 0.52, 0.18),

@@ -63,6 +63,9 @@ class DocumentView:
     in_transit: tuple[dict[str, Any], ...] = ()
     received_by: tuple[str, ...] = ()
     expired_allowed_by: str | None = None  # the manager who let it take expired units
+    # The bundles the document names (bundle_no, sku, name, quantity, its lines' numbers);
+    # each line of a component says which bundle it is part of ("bundle", "bundle_no").
+    bundles: tuple[dict[str, Any], ...] = ()
 
 
 def serial(
@@ -92,7 +95,10 @@ def serial(
     line_days = tx.reads.purchase_warranty_days(serial_id) if row.purchase_number else None
     if line_days is not None:
         supplier_days = line_days
+    bundle = tx.reads.bundle_of(serial_id) if state.status is SerialStatus.SOLD else None
+    summary = describe(state) + (f", in bundle {bundle}" if bundle else "")
     return SerialView(
+        bundle=bundle,
         id=serial_id,
         sku=extra.sku,
         code=state.code,
@@ -104,7 +110,7 @@ def serial(
         last_document=state.last_document_number,
         expiry=extra.expiry,
         history=moves,
-        summary=describe(state),
+        summary=summary,
         transfer=state.last_document_number if in_transit else None,
         destination=state.last_destination_name if in_transit else None,
         old_codes=tuple(dict.fromkeys(c.old_code for c in changes)),
@@ -135,6 +141,7 @@ def _move(row: Any) -> MoveView:
         user=row.username,
         reversal=bool(row.reversal),
         batch=row.batch,
+        bundle=row.bundle,
     )
 
 
@@ -255,15 +262,27 @@ def document(tx: Tx, actor: Actor, document_id: int) -> DocumentView:
         if not r.reversal and r.batch and r.line_id is not None:
             parts.setdefault(r.line_id, []).append({"code": r.batch, "quantity": r.quantity})
     lines = []
+    groups = {b.id: b for b in tx.reads.document_bundles(document_id)}
+    in_bundle: dict[int, list[int]] = {}
     for line in tx.reads.document_lines(document_id):
         codes = by_line.get(line.id, [])
+        group = groups.get(line.bundle_id) if line.bundle_id else None
+        if group is not None:
+            in_bundle.setdefault(group.id, []).append(line.line_no)
         lines.append(
             {
                 "line_no": line.line_no, "sku": line.sku, "quantity": line.quantity,
                 "serials": codes, "batches": parts.get(line.id, []),
                 "warranty_days": line.warranty_days, "expiry": line.expiry,
+                "bundle": group.sku if group else None,
+                "bundle_no": group.bundle_no if group else None,
             }
         )  # fmt: skip
+    bundles = tuple(
+        {"bundle_no": g.bundle_no, "sku": g.sku, "name": g.name, "quantity": g.quantity,
+         "lines": in_bundle.get(g.id, [])}
+        for g in groups.values()
+    )  # fmt: skip
     kind = DocumentKind(row.kind)
     in_transit = tuple(tx.reads.in_transit(row.id)) if kind is DocumentKind.DISPATCH else ()
     return DocumentView(
@@ -288,6 +307,7 @@ def document(tx: Tx, actor: Actor, document_id: int) -> DocumentView:
         ),
         received_by=tuple(_received_by(tx, row.id)) if kind is DocumentKind.DISPATCH else (),
         expired_allowed_by=row.override_by_name,
+        bundles=bundles,
     )
 
 

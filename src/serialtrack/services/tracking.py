@@ -60,6 +60,12 @@ def switch(
         raise Invalid("tracking is one of none, serial, batch", [problem]) from None
     if mode is product.tracking:
         raise Invalid(f"{sku} is already {mode.value}-tracked", [Problem("tracking", "no change")])
+    if tx.catalog.compositions([product.id]):
+        raise Conflict(
+            f"{sku} is a bundle: it is sold from its components and tracks nothing itself; "
+            "remove its components first",
+            [Problem("tracking", "a bundle is quantity-only")],
+        )
     drafts = tx.catalog.drafts_naming(product.id)
     if drafts:
         raise Conflict(

@@ -13,6 +13,9 @@ from serialtrack.adapters.db.chain import ChainRepo
 from serialtrack.adapters.db.tables import (
     api_tokens,
     audit,
+    batch_quants,
+    batches,
+    bundle_components,
     documents,
     lines,
     locations,
@@ -25,6 +28,7 @@ from serialtrack.adapters.db.tables import (
     users,
 )
 from serialtrack.domain.model import (
+    Component,
     Location,
     LocationKind,
     Partner,
@@ -260,6 +264,85 @@ class CatalogRepo:
 
     def update_product(self, product_id: int, values: dict[str, Any]) -> None:
         self.c.execute(update(products).where(products.c.id == product_id).values(values))
+
+    # bundles --------------------------------------------------------------------------
+    def compositions(self, bundle_ids: list[int]) -> dict[int, list[Component]]:
+        """The components of each of these products that is a bundle, in their order."""
+        if not bundle_ids:
+            return {}
+        query = (
+            select(bundle_components.c.bundle_id, bundle_components.c.quantity, products)
+            .join(products, products.c.id == bundle_components.c.component_id)
+            .where(bundle_components.c.bundle_id.in_(set(bundle_ids)))
+            .order_by(bundle_components.c.bundle_id, bundle_components.c.position)
+        )
+        found: dict[int, list[Component]] = {}
+        for row in self.c.execute(query).mappings():
+            found.setdefault(row["bundle_id"], []).append(Component(_product(row), row["quantity"]))
+        return found
+
+    def bundle_ids(self) -> set[int]:
+        return set(self.c.execute(select(bundle_components.c.bundle_id).distinct()).scalars())
+
+    def bundles_with(self, component_id: int) -> list[str]:
+        """The SKUs of the bundles ``component_id`` is a part of."""
+        query = (
+            select(products.c.sku)
+            .join(bundle_components, bundle_components.c.bundle_id == products.c.id)
+            .where(bundle_components.c.component_id == component_id)
+            .order_by(products.c.sku)
+        )
+        return list(self.c.execute(query).scalars())
+
+    def set_components(self, bundle_id: int, parts: list[Component]) -> None:
+        self.c.execute(bundle_components.delete().where(bundle_components.c.bundle_id == bundle_id))
+        if parts:
+            self.c.execute(
+                insert(bundle_components),
+                [
+                    {"bundle_id": bundle_id, "component_id": c.product.id, "position": i,
+                     "quantity": c.quantity}
+                    for i, c in enumerate(parts)
+                ],
+            )  # fmt: skip
+
+    def available(self, product_ids: list[int], location_id: int, *, today: Any) -> dict[int, int]:
+        """What may be sold now at a store, per product: serials in stock and not held by a
+        draft, unexpired; batch parts unexpired; quantities as they stand."""
+        if not product_ids:
+            return {}
+        ids = set(product_ids)
+        unexpired = or_(serials.c.expiry.is_(None), serials.c.expiry >= today)
+        counted = (
+            select(serials.c.product_id, func.count())
+            .where(
+                serials.c.product_id.in_(ids),
+                serials.c.location_id == location_id,
+                serials.c.status == "in_stock",
+                unexpired,
+            )
+            .group_by(serials.c.product_id)
+        )
+        fresh = or_(batches.c.expiry.is_(None), batches.c.expiry >= today)
+        in_batches = (
+            select(batches.c.product_id, func.sum(batch_quants.c.quantity))
+            .join(batch_quants, batch_quants.c.batch_id == batches.c.id)
+            .where(batches.c.product_id.in_(ids), batch_quants.c.location_id == location_id, fresh)
+            .group_by(batches.c.product_id)
+        )
+        summed = select(quants.c.product_id, quants.c.quantity).where(
+            quants.c.product_id.in_(ids), quants.c.location_id == location_id
+        )
+        found = dict.fromkeys(ids, 0)
+        modes = select(products.c.id, products.c.tracking).where(products.c.id.in_(ids))
+        tracking = {row[0]: row[1] for row in self.c.execute(modes)}
+        reads = {"serial": counted, "batch": in_batches, "none": summed}
+        for mode, query in reads.items():
+            if any(t == mode for t in tracking.values()):
+                for product_id, quantity in self.c.execute(query):
+                    if tracking.get(product_id) == mode:
+                        found[product_id] = max(0, int(quantity or 0))
+        return found
 
     # what a tracking switch must know ----------------------------------------------
     def drafts_naming(self, product_id: int) -> list[str]:

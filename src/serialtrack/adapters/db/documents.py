@@ -9,7 +9,14 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, delete, insert, select, update
 
 from serialtrack.adapters.db.chain import ChainRepo
-from serialtrack.adapters.db.tables import documents, line_batches, line_serials, lines, serials
+from serialtrack.adapters.db.tables import (
+    document_bundles,
+    documents,
+    line_batches,
+    line_serials,
+    lines,
+    serials,
+)
 
 # The document's header as the chain records it when it is posted, cancelled or discarded.
 EVENT_FIELDS = (
@@ -33,6 +40,22 @@ class DocumentRepo:
             query = insert(lines).values(document_id=document_id, **values).returning(lines.c.id)
             ids.append(int(self.c.execute(query).scalar_one()))
         return ids
+
+    def insert_bundles(
+        self, document_id: int, groups: Iterable[tuple[int, int, int, list[int]]]
+    ) -> None:
+        """The bundles a document names: (bundle no, bundle product, quantity, its lines' ids)."""
+        for bundle_no, product_id, quantity, line_ids in groups:
+            query = (
+                insert(document_bundles)
+                .values(document_id=document_id, bundle_no=bundle_no, product_id=product_id,
+                        quantity=quantity)
+                .returning(document_bundles.c.id)
+            )  # fmt: skip
+            bundle_id = int(self.c.execute(query).scalar_one())
+            self.c.execute(
+                update(lines).where(lines.c.id.in_(line_ids)).values(bundle_id=bundle_id)
+            )
 
     def insert_line_batches(self, rows: list[dict[str, Any]]) -> None:
         if rows:
@@ -115,6 +138,9 @@ class DocumentRepo:
         """A draft's lines and its list of codes (before the draft is rewritten or deleted)."""
         self.forget_draft_serials(document_id)
         self.c.execute(delete(lines).where(lines.c.document_id == document_id))
+        self.c.execute(
+            delete(document_bundles).where(document_bundles.c.document_id == document_id)
+        )
 
     def delete_draft(self, document_id: int, *, user_id: int, at: datetime) -> None:
         """Delete a draft; its number stays accounted for by a ``discarded`` event."""

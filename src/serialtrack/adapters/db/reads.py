@@ -21,6 +21,7 @@ from serialtrack.adapters.db.tables import (
     batches,
     count_scans,
     discrepancies,
+    document_bundles,
     documents,
     lines,
     locations,
@@ -408,12 +409,47 @@ class ReadRepo:
                 lines.c.quantity,
                 lines.c.warranty_days,
                 lines.c.expiry,
+                lines.c.bundle_id,
                 products.c.sku,
                 products.c.name,
             )
             .join(products, products.c.id == lines.c.product_id)
             .where(lines.c.document_id == document_id)
             .order_by(lines.c.line_no)
+        )
+        return list(self.c.execute(query))
+
+    def bundle_of(self, serial_id: int) -> str | None:
+        """The bundle (its SKU) the serial's last document moved it in, if any."""
+        query = (
+            select(products.c.sku)
+            .select_from(moves)
+            .join(serials, serials.c.id == moves.c.serial_id)
+            .join(lines, lines.c.id == moves.c.line_id)
+            .join(document_bundles, document_bundles.c.id == lines.c.bundle_id)
+            .join(products, products.c.id == document_bundles.c.product_id)
+            .where(
+                moves.c.serial_id == serial_id,
+                moves.c.document_id == serials.c.last_document_id,
+                moves.c.reversal == false(),
+            )
+            .limit(1)
+        )
+        return self.c.execute(query).scalar()
+
+    def document_bundles(self, document_id: int) -> list[Any]:
+        """The bundles a document names, in order, with their product."""
+        query = (
+            select(
+                document_bundles.c.id,
+                document_bundles.c.bundle_no,
+                document_bundles.c.quantity,
+                products.c.sku,
+                products.c.name,
+            )
+            .join(products, products.c.id == document_bundles.c.product_id)
+            .where(document_bundles.c.document_id == document_id)
+            .order_by(document_bundles.c.bundle_no)
         )
         return list(self.c.execute(query))
 
@@ -495,6 +531,7 @@ class ReadRepo:
             "batches": batches,
             "discrepancies": discrepancies,
             "count_scans": count_scans,
+            "document_bundles": document_bundles,
         }
         return {
             name: int(self.c.execute(select(func.count()).select_from(t)).scalar_one())
@@ -505,6 +542,7 @@ class ReadRepo:
 @cache  # built once: statements are immutable
 def _moves_query() -> Any:
     src, dst = locations.alias("src"), locations.alias("dst")
+    bundle = products.alias("bundle")
     return (
         select(
             moves.c.id,
@@ -520,8 +558,12 @@ def _moves_query() -> Any:
             moves.c.reversal,
             moves.c.line_id,
             batches.c.code.label("batch"),
+            bundle.c.sku.label("bundle"),
         )
         .join(documents, documents.c.id == moves.c.document_id)
+        .join(lines, lines.c.id == moves.c.line_id)
+        .outerjoin(document_bundles, document_bundles.c.id == lines.c.bundle_id)
+        .outerjoin(bundle, bundle.c.id == document_bundles.c.product_id)
         .join(products, products.c.id == moves.c.product_id)
         .outerjoin(serials, serials.c.id == moves.c.serial_id)
         .outerjoin(batches, batches.c.id == moves.c.batch_id)

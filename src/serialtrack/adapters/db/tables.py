@@ -428,3 +428,31 @@ login_failures = Table(
 # (The migration gives existing rows false as a server default.)
 users.append_column(Column("must_change_password", Boolean, nullable=False, default=False))
 api_tokens.append_column(Column("expires_at", DateTime))
+
+# --- bundles (revision 0010) ---
+# A bundle is a product made of components, each with a quantity per bundle. Selling (or
+# returning) a bundle moves its components: the document's lines are the components' lines,
+# grouped under the bundle they were sold as, so every rule of the components holds as is.
+bundle_components = Table(
+    "bundle_components",
+    metadata,
+    Column("bundle_id", ForeignKey("products.id"), primary_key=True),
+    Column("component_id", ForeignKey("products.id"), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Index("ix_bundle_components_component", "component_id"),
+)
+
+# A bundle as a document names it: how many of which bundle; its components' lines point here.
+document_bundles = Table(
+    "document_bundles",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("document_id", ForeignKey("documents.id", ondelete="CASCADE"), nullable=False),
+    Column("bundle_no", Integer, nullable=False),
+    Column("product_id", ForeignKey("products.id"), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    UniqueConstraint("document_id", "bundle_no", name="uq_document_bundles_document_no"),
+)
+lines.append_column(Column("bundle_id", ForeignKey("document_bundles.id")))
+Index("ix_lines_bundle", lines.c.bundle_id)

@@ -21,6 +21,8 @@ from serialtrack.adapters.db.tables import (
     audit,
     batch_quants,
     batches,
+    bundle_components,
+    document_bundles,
     document_events,
     documents,
     ledger_head,
@@ -509,6 +511,42 @@ class Verifier:
                 )
             if row.state == "posted" and row.backward:
                 yield Finding("document", f"{where}: posted, yet the ledger holds reversals")
+
+    # bundles -------------------------------------------------------------------------
+    def bundles(self) -> Iterator[Finding]:
+        """A bundle holds no stock of its own (its components do), and each bundle a document
+        names groups lines of that document."""
+        held = (
+            select(quants.c.product_id, quants.c.location_id, quants.c.quantity)
+            .join(bundle_components, bundle_components.c.bundle_id == quants.c.product_id)
+            .where(quants.c.quantity != 0)
+            .distinct()
+        )
+        for row in self.c.execute(held):
+            yield Finding(
+                "bundle",
+                f"{self.names.sku(row.product_id)} is a bundle, yet "
+                f"{self.names.location(row.location_id)} holds {row.quantity} of it",
+            )
+        grouped = (
+            select(
+                document_bundles.c.document_id,
+                document_bundles.c.bundle_no,
+                func.count(lines.c.id).label("lines"),
+                func.sum(case((lines.c.document_id != document_bundles.c.document_id, 1), else_=0))
+                .label("foreign"),
+            )
+            .outerjoin(lines, lines.c.bundle_id == document_bundles.c.id)
+            .group_by(document_bundles.c.id, document_bundles.c.document_id,
+                      document_bundles.c.bundle_no)
+            .order_by(document_bundles.c.document_id, document_bundles.c.bundle_no)
+        )  # fmt: skip
+        for row in self._stream(grouped):
+            where = f"{self.names.document(row.document_id)} bundle {row.bundle_no}"
+            if not row.lines:
+                yield Finding("bundle", f"{where}: no line belongs to it")
+            elif row.foreign:
+                yield Finding("bundle", f"{where}: lines of another document belong to it")
 
     def numbering(self) -> Iterator[Finding]:
         """Every number a counter gave out belongs to a document or a discarded draft."""

@@ -173,9 +173,12 @@
   // The counter (/counter, form[data-counter]): a sale with a scanner and the keyboard only.
   // Enter in the scan box sends the scan; in the unit picker it picks the unit typed exactly.
   // Ctrl+Enter sells, Alt+Backspace removes the last line, Alt+N starts a new sale, Esc closes
-  // the picker. After each of these the focus is back in the scan box (or in the open picker).
+  // the picker (or cancels the bundle panel: a bundle's SKU asks for its parts' serials, each
+  // scanned into the panel's box). After each of these the focus is back in the scan box (or in
+  // the open picker's or bundle panel's box).
   function counterFocus(form) {
-    var box = form.querySelector("[data-counter-pick]") || form.querySelector("[data-counter-scan]");
+    var box = form.querySelector("[data-counter-pick]") || form.querySelector("[data-counter-bundle]") ||
+      form.querySelector("[data-counter-scan]");
     if (!box || document.activeElement === box) return;
     box.focus();
     if (box.select) box.select();  // a code left there is replaced by the next scan
@@ -228,14 +231,14 @@
       return;
     }
     if (!form.contains(target)) return;
-    if (event.key === "Escape" && form.querySelector("[data-counter-pick]")) {
+    if (event.key === "Escape" && form.querySelector("[data-counter-pick], [data-counter-bundle]")) {
       event.preventDefault();
       counterClosePicker(form);
       counterFocus(form);
       return;
     }
     if (event.key !== "Enter" || event.altKey || event.shiftKey) return;
-    if (target.hasAttribute("data-counter-scan")) {
+    if (target.hasAttribute("data-counter-scan") || target.hasAttribute("data-counter-bundle")) {
       event.preventDefault();
       if (target.value.trim() && window.htmx) window.htmx.trigger(target, "scan");
     } else if (target.hasAttribute("data-counter-pick")) {
@@ -264,7 +267,7 @@
   document.addEventListener("htmx:beforeRequest", function (event) {
     var elt = event.detail.elt;
     if (!elt.hasAttribute || !elt.hasAttribute("data-counter-refocus")) return;
-    if (elt.hasAttribute("data-counter-scan")) elt.value = "";
+    if (elt.hasAttribute("data-counter-scan") || elt.hasAttribute("data-counter-bundle")) elt.value = "";
     event.detail.xhr.addEventListener("loadend", function () {
       window.setTimeout(function () {
         var form = document.querySelector("form[data-counter]");
