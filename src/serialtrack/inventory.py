@@ -32,11 +32,12 @@ from serialtrack.inventory_admin import AdminMixin
 from serialtrack.inventory_labels import LabelsMixin
 from serialtrack.inventory_operations import OperationsMixin
 from serialtrack.inventory_printing import PrintingMixin
+from serialtrack.services import assembly, catalog, documents, imports, queries, setup
 from serialtrack.services import bundles as bundle_service
-from serialtrack.services import catalog, documents, imports, queries, setup
 from serialtrack.services import check as ledger_check
 from serialtrack.services import serials as serial_entry
 from serialtrack.services import tracking as tracking_switch
+from serialtrack.services.assembly import UnitInput
 from serialtrack.services.header import HeaderInput
 from serialtrack.services.queries import DocumentView
 
@@ -152,6 +153,45 @@ class Inventory(AdminMixin, OperationsMixin, LabelsMixin, PrintingMixin):
         component's sellable units and how many bundles they make."""
         with self.store.transaction(write=False) as tx:
             return bundle_service.stock(tx, self.actor, sku, location, today=self.clock().date())
+
+    def assemble(
+        self,
+        sku: str,
+        *,
+        location: str,
+        units: Iterable[Mapping[str, Any] | Sequence[str] | UnitInput],
+        date: date | None = None,
+        note: str | None = None,
+    ) -> DocumentView:
+        """Assemble bundle units of ``sku`` ahead, into stock at ``location`` (a serial-tracked
+        bundle): each unit is ``{"serial": "K-1", "parts": ["P1", "C1"]}`` (no serial: the next
+        from the product's pattern; parts' serials shared out as on a bundle's line, or
+        ``"components"`` per part), or just its parts' serials. Quantity-only parts are taken
+        as the bundle says. Returns the posted assembly (``AS-``)."""
+        given = [_unit(u, i) for i, u in enumerate(units)]
+        with self.store.transaction() as tx:
+            document_id = assembly.assemble(
+                tx, self.actor, sku, location, given, now=self.clock(), day=date, note=note
+            )
+            return queries.document(tx, self.actor, document_id)
+
+    def disassemble(
+        self,
+        sku: str,
+        serials: Iterable[str],
+        *,
+        location: str,
+        date: date | None = None,
+        note: str | None = None,
+    ) -> DocumentView:
+        """Take assembled units of ``sku`` apart at ``location``: each unit's parts come back
+        into stock there. Returns the posted disassembly (``DA-``)."""
+        codes = list(serials)
+        with self.store.transaction() as tx:
+            document_id = assembly.disassemble(
+                tx, self.actor, sku, location, codes, now=self.clock(), day=date, note=note
+            )
+            return queries.document(tx, self.actor, document_id)
 
     def rename_location(self, name: str, new_name: str) -> Location:
         with self.store.transaction() as tx:
@@ -569,6 +609,26 @@ def _line(value: LineLike, index: int) -> LineInput:
     raise Invalid(
         "a line is a Line, a mapping or (sku, serials | quantity)",
         [Problem(f"lines[{index}]", repr(value)[:80])],
+    )
+
+
+def _unit(value: Any, index: int) -> UnitInput:
+    """A unit to assemble: ``UnitInput``, ``{"serial", "parts", "components"}`` or its parts'
+    serials."""
+    if isinstance(value, UnitInput):
+        return value
+    if isinstance(value, Mapping):
+        parts = value.get("parts") or ()
+        return UnitInput(
+            value.get("serial"),
+            _codes(parts, index),
+            tuple(_line(part, index) for part in value.get("components") or ()),
+        )
+    if isinstance(value, (list, tuple)):
+        return UnitInput(None, _codes(value, index))
+    raise Invalid(
+        "a unit is its parts' serials or {serial, parts}",
+        [Problem(f"units[{index}]", repr(value)[:80])],
     )
 
 

@@ -4,7 +4,7 @@ CLI, on SQLite and PostgreSQL; refusals name where and write nothing; roles hold
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -44,6 +44,19 @@ def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def cli(db_url: str) -> Callable[..., str]:
+    """``serialtrack --db URL ...``: its output; exit 0 (``ok``) or 1 (refused) expected."""
+    runner = CliRunner()
+
+    def run(*args: str, ok: bool = True) -> str:
+        result = runner.invoke(app, ["--db", db_url, *args])
+        output = result.stdout + result.stderr
+        assert result.exit_code == (0 if ok else 1), output
+        return output
+
+    return run
+
+
 KIT = {"components": [{"sku": "PHONE"}, {"sku": "CHG", "quantity": 1}, {"sku": "CASE"}]}
 
 
@@ -65,11 +78,13 @@ def test_components_are_set_by_managers_and_read_with_availability(
         ("PHONE", 2, 2), ("CHG", 3, 3), ("CASE", 2, 2),
     ]  # fmt: skip
     bad = client.put(
-        "/api/v1/products/PHONE/components", json={"components": [{"sku": "NOPE"}]}, headers=admin
+        "/api/v1/products/KIT/components",
+        json={"components": [{"sku": "NOPE"}, {"sku": "KIT"}]},
+        headers=admin,
     )
     assert bad.status_code == 422
     wheres = {p["where"] for p in bad.json()["errors"]}
-    assert {"tracking", "components[0].sku"} <= wheres, bad.json()
+    assert {"components[0].sku", "components[1].sku"} <= wheres, bad.json()
     assert client.put(
         "/api/v1/products/KIT/components", json={"components": [{"sku": "CASE", "quantity": 0}]},
         headers=admin,
@@ -143,13 +158,7 @@ def test_a_wrong_bundle_sale_names_where_and_writes_nothing(
 
 
 def test_bundles_by_command_line(db_url: str, world: dict[str, str]) -> None:
-    runner = CliRunner()
-
-    def run(*args: str, ok: bool = True) -> str:
-        result = runner.invoke(app, ["--db", db_url, *args])
-        output = result.stdout + result.stderr
-        assert result.exit_code == (0 if ok else 1), output
-        return output
+    run = cli(db_url)
 
     made = run("product", "components", "KIT", "PHONE", "CHG:1", "CASE:1")
     assert "PHONE" in made
@@ -170,3 +179,61 @@ def test_bundles_by_command_line(db_url: str, world: dict[str, str]) -> None:
     run("product", "components", "KIT", "--clear")
     assert "is not a bundle" in run("product", "components", "KIT")
     assert "agree" in run("check")
+
+
+def test_units_assembled_and_taken_apart_over_http_and_by_command_line(
+    client: TestClient, world: dict[str, str], db_url: str
+) -> None:
+    admin, clerk = auth(world["admin"]), auth(world["kim"])
+    client.post("/api/v1/products", json={"sku": "BOX", "name": "Boxed phone"}, headers=admin)
+    client.put("/api/v1/products/BOX/components", json=KIT, headers=admin)
+    made = client.post(
+        "/api/v1/assemblies",
+        json={
+            "sku": "BOX",
+            "location": "Store",
+            "units": [{"serial": "B1", "parts": ["P1", "C1"]}],
+        },
+        headers=clerk,
+    )
+    assert made.status_code == 201, made.text
+    assert made.json()["number"].startswith("AS-")
+    assert [x["sku"] for x in made.json()["lines"]] == ["BOX", "PHONE", "CHG", "CASE"]
+    part = client.get("/api/v1/products/PHONE/serials/P1", headers=clerk).json()
+    assert (part["status"], part["inside"]) == ("assembled", "BOX B1")
+    unit = client.get("/api/v1/products/BOX/serials/B1", headers=clerk).json()
+    assert unit["contents"] == ["PHONE P1", "CHG x 1", "CASE C1"]
+    stock = client.get("/api/v1/products/BOX/components?location=Store", headers=clerk).json()
+    assert (stock["stock"]["available"], stock["stock"]["assembled"]) == (1, 1)
+    refused = client.post(
+        "/api/v1/assemblies",
+        json={
+            "sku": "BOX",
+            "location": "Store",
+            "units": [{"serial": "B2", "parts": ["P1", "C2"]}],
+        },
+        headers=clerk,
+    )
+    assert refused.status_code == 409
+    assert refused.json()["errors"][0]["where"] == "units[0].components[0].serials[0]"
+    bad = client.post("/api/v1/assemblies", json={"sku": "BOX", "location": "Store", "units": []},
+                      headers=clerk)  # fmt: skip
+    assert bad.status_code == 422
+    apart = client.post(
+        "/api/v1/disassemblies",
+        json={"sku": "BOX", "location": "Store", "serials": ["B1"]},
+        headers=clerk,
+    )
+    assert apart.status_code == 201, apart.text
+    assert client.get("/api/v1/products/PHONE/serials/P1", headers=clerk).json()["status"] == (
+        "in_stock"
+    )
+    run = cli(db_url)
+
+    assert "1 x BOX (B1)" in run("assemble", "--sku", "BOX", "--location", "Store", "B1=P2,C2")
+    assert "inside BOX B1 (assembled), which is in stock at Store" in run("serial", "PHONE", "P2")
+    assert "contents: PHONE P2, CHG x 1, CASE C2" in run("serial", "BOX", "B1")
+    refused_cli = run("assemble", "--sku", "BOX", "--location", "Store", "P2,C1", ok=False)
+    assert "units[0]" in refused_cli
+    taken = run("disassemble", "--sku", "BOX", "--location", "Store", "B1")
+    assert "1 x BOX, 3 parts back" in taken

@@ -1,7 +1,8 @@
 """Random sequences of documents and cancellations keep the ledger's promises.
 
 The documents: receipts, opening balances, sales (posted or drafts; of bundles too: a phone
-and a cable per kit, returned whole or the phones alone with a reason), sales and purchase
+and a cable per kit, returned whole or the phones alone with a reason; boxed phones assembled
+ahead into units of their own, sold, returned and taken apart), sales and purchase
 returns (of serials, and of quantities and batches, naming their invoice or receipt or not,
 sometimes of more than went out; refunds by scan of serials or of a sale's number), transfers
 (dispatch, partial or whole receipts, one step), write-offs (sales, transfers and write-offs
@@ -308,6 +309,8 @@ class Ledger(RuleBasedStateMachine):
         self.unknown_serials(data.draw(st.booleans()))
         self.inv.add_product("KIT", "Phone kit", "none")
         self.inv.set_components("KIT", [("PHONE", 1), ("CABLE", 1)])
+        self.inv.add_product("BOXED", "Boxed phone", "serial", serial_pattern="BX{seq:03}")
+        self.inv.set_components("BOXED", [("PHONE", 1), ("CABLE", 1)])
         for supplier, store, customer in (
             ("Acme", "Store", "Alice"),
             ("Globex", "Warehouse", None),
@@ -446,6 +449,74 @@ class Ledger(RuleBasedStateMachine):
                 customer=customer, location=store, lines=lines, date=self.day(days),
                 note=None if whole else "customer keeps the cable",
             ),
+            lines=lines,
+        )  # fmt: skip
+
+    def units_of(self, sku: str, status: str, store: str | None = None) -> list[str]:
+        rows = self.inv.serials(sku=sku, status=status, location=store, limit=1000)
+        return sorted(r["serial"] for r in rows)
+
+    @rule(data=st.data(), store=STORES, days=DAYS, again=st.booleans())
+    def assemble(self, data: st.DataObject, store: str, days: int, again: bool) -> None:
+        """Boxed phones (a phone and a cable each) assembled ahead into stock: new units, or
+        (``again``) units taken apart before, put together from other parts."""
+        in_stock = self.units_of("PHONE", "in_stock", store)
+        phones = (
+            data.draw(st.lists(st.sampled_from(in_stock), min_size=1, max_size=2, unique=True))
+            if in_stock else data.draw(CODES)
+        )  # fmt: skip
+        apart = self.units_of("BOXED", "assembled") if again else []
+        serials = (
+            data.draw(st.lists(st.sampled_from(apart), max_size=len(phones), unique=True))
+            if apart else []
+        )  # fmt: skip
+        units = [
+            {"serial": serial, "parts": [phone]}
+            for phone, serial in zip(phones, serials + [None] * len(phones), strict=False)
+        ]
+        made = self.attempt(
+            lambda: self.inv.assemble("BOXED", location=store, units=units, date=self.day(days))
+        )
+        if made is not None:  # it moved cables: the unwind may find it blocked by them
+            self.docs[made.number] = Doc("assembly", None, None, store, made.date,
+                                         Counter({("CABLE", None): len(units)}))  # fmt: skip
+
+    @rule(data=st.data(), store=STORES, days=DAYS, where=st.booleans())
+    def disassemble(self, data: st.DataObject, store: str, days: int, where: bool) -> None:
+        """Boxed phones taken apart, mostly where they are (``where``), else anywhere."""
+        rows = self.inv.serials(sku="BOXED", status="in_stock", limit=1000)
+        if where and rows:
+            store = data.draw(st.sampled_from(sorted({r["location"] for r in rows})))
+        units = sorted(r["serial"] for r in rows if r["location"] == store) or ["BX999"]
+        codes = data.draw(st.lists(st.sampled_from(units), min_size=1, max_size=2, unique=True))
+        taken = self.attempt(
+            lambda: self.inv.disassemble("BOXED", codes, location=store, date=self.day(days))
+        )
+        if taken is not None:
+            self.docs[taken.number] = Doc("disassembly", None, None, store, taken.date,
+                                          Counter({("CABLE", None): len(codes)}))  # fmt: skip
+
+    @rule(data=st.data(), store=STORES, customer=CUSTOMERS, days=DAYS)
+    def sell_boxed(self, data: st.DataObject, store: str, customer: str | None, days: int) -> None:
+        units = self.units_of("BOXED", "in_stock", store) or ["BX999"]
+        lines = [("BOXED", data.draw(st.lists(st.sampled_from(units), min_size=1, max_size=2,
+                                               unique=True)))]  # fmt: skip
+        self.attempt(
+            lambda: self.inv.sell(customer=customer, location=store, lines=lines,
+                                  date=self.day(days)),
+            lines=lines,
+        )  # fmt: skip
+
+    @rule(data=st.data(), store=STORES, days=DAYS)
+    def return_boxed(self, data: st.DataObject, store: str, days: int) -> None:
+        units = self.units_of("BOXED", "sold") or ["BX999"]
+        code = data.draw(st.sampled_from(units))
+        lines = [("BOXED", [code])]
+        sold = self.inv.serials(sku="BOXED", text=code, limit=1)
+        customer = sold[0]["customer"] if sold else None
+        self.attempt(
+            lambda: self.inv.return_from_customer(customer=customer, location=store, lines=lines,
+                                                  date=self.day(days)),
             lines=lines,
         )  # fmt: skip
 
@@ -778,6 +849,11 @@ class Ledger(RuleBasedStateMachine):
             self.inv.close()
             self._cleanup()
 
+    def moves_quantities(self, number: str) -> bool:
+        """Whether a document moves quantities or batches (not only serials), as the books
+        have it: a transfer's cables, an assembly's."""
+        return any(not line["serials"] for line in self.inv.document(number).lines)
+
     def unwind(self) -> list[str]:
         """Cancel everything, newest first. Without cancellations along the way that is never
         refused (each step goes back to a state the books were in). After some, a document may
@@ -802,8 +878,10 @@ class Ledger(RuleBasedStateMachine):
                 # holding less than nothing, cancelling the return the store. The books
                 # stay as they are; ``teardown`` still checks them.
                 assert self.cancelled_any, f"none of {waiting} can be cancelled"
-                units = [n for n in waiting if n not in self.docs or not +self.docs[n].goods]
-                assert not units, f"none of {waiting} can be cancelled; {units} move no quantity"
+                # Serials alone never deadlock: a document of serials only may wait behind one
+                # of quantities (a transfer whose unit moved on by a transfer of cables).
+                roots = [n for n in waiting if self.moves_quantities(n)]
+                assert roots, f"none of {waiting} can be cancelled, and none moves a quantity"
                 return waiting
             remaining = waiting
 
@@ -845,12 +923,14 @@ def _as_date(value: object) -> date:
 
 
 def ledger_goods(inv: Inventory) -> dict[str, Counter[Goods]]:
-    """The quantity and batch goods each posted sale, receipt and return moved."""
+    """The quantity and batch goods each posted sale, receipt, return, assembly and
+    disassembly moved."""
+    kinds = [k for pair in SIDES.values() for k in pair] + ["assembly", "disassembly"]
     with inv.store.transaction(write=False) as tx:
         query = _goods_columns(
             select(documents.c.number, products.c.sku, batches.c.code, func.sum(moves.c.quantity))
             .join(documents, documents.c.id == moves.c.document_id)
-            .where(documents.c.kind.in_([k for pair in SIDES.values() for k in pair]))
+            .where(documents.c.kind.in_(kinds))
         ).group_by(documents.c.number, products.c.sku, batches.c.code)
         out: dict[str, Counter[Goods]] = defaultdict(Counter)
         for number, sku, code, quantity in tx.connection.execute(query):

@@ -46,15 +46,16 @@ def composition_problems(
 
     ``bundles`` are the ids of products that are bundles, ``parts`` of products that are a
     component of some bundle: a bundle is not a part (no bundles inside bundles) and a part is
-    not a bundle; a bundle is quantity-only (it is never stocked: its components are)."""
+    not a bundle. A quantity-only bundle is never stocked (its components are); a serial-tracked
+    one may also be assembled ahead into units of its own, each with its serial."""
     problems: list[Problem] = []
     found: list[Component] = []
-    if bundle.tracking is not TrackingMode.NONE:
+    if bundle.tracking is TrackingMode.BATCH:
         problems.append(
             Problem(
                 "tracking",
-                f"{bundle.sku} is {bundle.tracking.value}-tracked; a bundle is sold from its "
-                "components and tracks nothing itself (tracking none)",
+                f"{bundle.sku} is batch-tracked; a bundle is sold from its components "
+                "(tracking none) or assembled into units of its own (tracking serial)",
             )
         )
     if bundle.id in parts:
@@ -125,10 +126,6 @@ def relabel(problem: Problem, paths: Sequence[str]) -> Problem:
     return replace(problem, where=paths[int(match[1])] + problem.where[match.end() :])
 
 
-def is_bundle_line(line: LineInput, product: Product | None, bundles: Collection[int]) -> bool:
-    return product is not None and product.id in bundles
-
-
 def loose_keys(line: LineInput) -> list[str]:
     """The code keys of a bundle line's serials, to find which component each is a unit of."""
     return [key for raw in line.serials if (key := _loose(raw)[0])]
@@ -155,13 +152,15 @@ def expand(
     known: Collection[tuple[int, str]],
     *,
     note: str | None = None,
+    assembling: bool = False,
 ) -> tuple[Expanded, list[Problem]]:
     """The lines with each bundle line replaced by its components' lines.
 
     ``compositions`` maps a bundle's product id to its components; ``known`` holds the
     (component product id, code key) of units the books have, to tell which component a
     serial on a bundle line belongs to. A return may bring back part of a bundle when
-    ``note`` says why; every other kind moves whole bundles."""
+    ``note`` says why; every other kind moves whole bundles. A serial-tracked bundle's line
+    names its own (assembled) units unless it names ``components`` or ``assembling``."""
     out: list[LineInput] = []
     paths: list[str] = []
     groups: list[BundleGroup] = []
@@ -169,7 +168,13 @@ def expand(
     for index, line in enumerate(lines):
         where = f"lines[{index}]"
         product = products.get(line.sku)
-        if product is None or product.id not in compositions:
+        # A serial-tracked bundle's line names its own units (assembled ahead), unless it names
+        # components, or an assembly turns its parts into a unit.
+        own_units = (
+            product is not None and product.tracking is TrackingMode.SERIAL
+            and not line.components and not assembling
+        )  # fmt: skip
+        if product is None or product.id not in compositions or own_units:
             if line.components:
                 what = product.sku if product else repr(line.sku)
                 problems.append(Problem(f"{where}.components", f"{what} is not a bundle"))

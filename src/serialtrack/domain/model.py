@@ -24,6 +24,7 @@ class LocationKind(StrEnum):
     TRANSIT = "transit"
     SCRAP = "scrap"
     ADJUSTMENT = "adjustment"
+    ASSEMBLY = "assembly"  # where parts are while inside an assembled bundle unit
 
     @property
     def is_virtual(self) -> bool:
@@ -38,6 +39,7 @@ class SerialStatus(StrEnum):
     RETURNED_TO_SUPPLIER = "returned_to_supplier"
     WRITTEN_OFF = "written_off"
     ADJUSTED_OUT = "adjusted_out"
+    ASSEMBLED = "assembled"  # a part inside an assembled bundle unit (or a unit taken apart)
 
 
 _STATUS_BY_LOCATION = {
@@ -47,6 +49,7 @@ _STATUS_BY_LOCATION = {
     LocationKind.SUPPLIER: SerialStatus.RETURNED_TO_SUPPLIER,
     LocationKind.SCRAP: SerialStatus.WRITTEN_OFF,
     LocationKind.ADJUSTMENT: SerialStatus.ADJUSTED_OUT,
+    LocationKind.ASSEMBLY: SerialStatus.ASSEMBLED,
 }
 
 
@@ -70,6 +73,8 @@ class DocumentKind(StrEnum):
     ADJUSTMENT = "adjustment"  # units found that the books did not have (unknown at sale)
     INVENTORY_COUNT = "inventory_count"  # what a shelf holds; posting writes the differences
     SERIAL_ASSIGNMENT = "serial_assignment"  # serials given to units on hand (tracking switch)
+    ASSEMBLY = "assembly"  # parts taken from a store into bundle units put in stock there
+    DISASSEMBLY = "disassembly"  # a bundle unit taken apart: its parts back in stock
 
 
 class DocumentState(StrEnum):
@@ -252,6 +257,8 @@ class SerialView:
     customer_warranty_until: date | None = None
     expired: bool = False
     bundle: str | None = None  # the bundle (SKU) it left in, while that sale holds it
+    inside: str | None = None  # the assembled bundle unit it is a part of: "KIT K-1"
+    contents: tuple[str, ...] = ()  # an assembled bundle unit's parts: "PHONE P1", "CHG x 2"
 
 
 @dataclass(frozen=True)

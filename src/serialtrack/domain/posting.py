@@ -128,6 +128,8 @@ def describe(state: SerialState) -> str:
     if state.status is SerialStatus.SOLD:
         to = f" to {state.holder_name}" if state.holder_name else ""
         return f"sold{to}{by.replace(' by ', ' on ')}"
+    if state.status is SerialStatus.ASSEMBLED:
+        return f"assembled into a bundle{by}"
     if state.status is SerialStatus.RETURNED_TO_SUPPLIER:
         to = f" {state.holder_name}" if state.holder_name else ""
         return f"returned to supplier{to}{by}"

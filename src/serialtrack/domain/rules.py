@@ -215,7 +215,56 @@ RULES: dict[DocumentKind, KindRule] = {
         label="serial assignment",
         generic=False,
     ),
+    # An assembly takes parts from a store (this rule) and puts the bundle units it makes into
+    # the same store (``ASSEMBLED_OUT``); a disassembly takes a unit in and its parts out.
+    DocumentKind.ASSEMBLY: KindRule(
+        kind=DocumentKind.ASSEMBLY,
+        prefix="AS",
+        from_kind=LocationKind.INTERNAL,
+        to_kind=LocationKind.ASSEMBLY,
+        partner_role=None,
+        partner_required=False,
+        creates_serials=False,
+        takes=frozenset({S.IN_STOCK}),
+        reserves=False,
+        refuses_expired=True,
+        label="assembly",
+        generic=False,
+    ),
+    DocumentKind.DISASSEMBLY: KindRule(
+        kind=DocumentKind.DISASSEMBLY,
+        prefix="DA",
+        from_kind=LocationKind.INTERNAL,
+        to_kind=LocationKind.ASSEMBLY,
+        partner_role=None,
+        partner_required=False,
+        creates_serials=False,
+        takes=frozenset({S.IN_STOCK}),
+        reserves=False,
+        label="disassembly",
+        generic=False,
+    ),
 }
+
+
+def coming_out(rule: KindRule) -> KindRule:
+    """The other leg of an assembly or disassembly: what comes out of the assembly into the
+    store. An assembly's bundle units are new serials (or units taken apart before, put
+    together again); a disassembly's parts are those the unit held."""
+    assert rule.kind in (DocumentKind.ASSEMBLY, DocumentKind.DISASSEMBLY)
+    return KindRule(
+        kind=rule.kind,
+        prefix=rule.prefix,
+        from_kind=LocationKind.ASSEMBLY,
+        to_kind=LocationKind.INTERNAL,
+        partner_role=None,
+        partner_required=False,
+        creates_serials=rule.kind is DocumentKind.ASSEMBLY,
+        takes=frozenset({S.ASSEMBLED}),
+        reserves=False,
+        label=rule.label,
+        generic=False,
+    )
 
 
 def rule_for(kind: DocumentKind) -> KindRule:

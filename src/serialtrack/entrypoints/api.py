@@ -45,6 +45,7 @@ from serialtrack.entrypoints.problems import problem_parts
 from serialtrack.inventory import Inventory
 from serialtrack.services import bundles as bundle_service
 from serialtrack.services import idempotency
+from serialtrack.services.assembly import UnitInput
 from serialtrack.services.header import HeaderInput
 from serialtrack.services.queries import DocumentView
 from serialtrack.services.serials import ScanResult
@@ -202,6 +203,27 @@ def _components(inv: Inventory, sku: str) -> dict[str, Any]:
             for c in inv.components(sku)
         ],
     }  # fmt: skip
+
+
+@router.post("/assemblies", status_code=201, tags=["documents"])
+def assemble(inv: Inv, body: m.AssemblyIn) -> DocumentView:
+    """Assemble units of a serial-tracked bundle ahead, into stock at ``location``: each
+    takes one of each part from that store (its parts' serials recorded as its contents) and
+    gets its own serial. Posted at once (``AS-``); cancelling restores exactly."""
+    units = [
+        UnitInput(u.serial, tuple(u.parts or ()), tuple(_component(c) for c in u.components or ()))
+        for u in body.units
+    ]
+    return inv.assemble(body.sku, location=body.location, units=units, date=body.date,
+                        note=body.note)  # fmt: skip
+
+
+@router.post("/disassemblies", status_code=201, tags=["documents"])
+def disassemble(inv: Inv, body: m.DisassemblyIn) -> DocumentView:
+    """Take assembled units apart at ``location``: exactly their parts come back into stock
+    there (``DA-``)."""
+    return inv.disassemble(body.sku, body.serials, location=body.location, date=body.date,
+                           note=body.note)  # fmt: skip
 
 
 @router.get("/locations", tags=["catalog"])

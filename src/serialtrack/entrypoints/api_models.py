@@ -394,3 +394,40 @@ class ComponentsIn(Strict):
         description="The bundle's parts in order, each with its quantity per bundle; an empty "
         "list makes the product a plain product again."
     )
+
+
+class UnitIn(Strict):
+    serial: Annotated[str, StringConstraints(max_length=100)] | None = Field(
+        None, description="The unit's serial (default: the next from the product's pattern)."
+    )
+    parts: Annotated[list[Code], Field(max_length=1_000)] | None = Field(
+        None, description="Its parts' serials, shared out among the serial-tracked parts."
+    )
+    components: Annotated[list[ComponentLineIn], Field(max_length=50)] | None = Field(
+        None, description="Or its parts named per component (serials, batches)."
+    )
+
+
+class AssemblyIn(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"sku": "KIT-1", "location": "Main store",
+                 "units": [{"serial": "K-0001", "parts": ["X1-00004", "CS-0009"]}]}
+            ]
+        },
+    )  # fmt: skip
+    sku: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    location: Annotated[str, StringConstraints(min_length=1, max_length=120)]
+    units: Annotated[list[UnitIn], Field(min_length=1, max_length=1_000)]
+    date: IsoDate | None = None
+    note: Annotated[str, StringConstraints(max_length=10_000)] | None = None
+
+
+class DisassemblyIn(Strict):
+    sku: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    location: Annotated[str, StringConstraints(min_length=1, max_length=120)]
+    serials: Annotated[list[Code], Field(min_length=1, max_length=1_000)]
+    date: IsoDate | None = None
+    note: Annotated[str, StringConstraints(max_length=10_000)] | None = None

@@ -18,6 +18,7 @@ from serialtrack.domain.model import BatchInput, LineInput
 from serialtrack.domain.rules import title
 from serialtrack.entrypoints.cli import _table, app, inventory, out, report_app
 from serialtrack.inventory import Inventory
+from serialtrack.services.assembly import UnitInput
 from serialtrack.services.queries import REPORT_COLUMNS, DocumentView
 
 Sku = Annotated[str, typer.Option("--sku", help="The product's SKU.")]
@@ -305,6 +306,46 @@ app.add_typer(transfer_app, name="transfer")
 Source = Annotated[str, typer.Option("--from", help="The store the goods leave.")]
 Destination = Annotated[str, typer.Option("--to", help="The store the goods go to.")]
 Note = Annotated[str | None, typer.Option(help="A note kept on the document.")]
+
+
+@app.command()
+def assemble(
+    sku: Sku,
+    location: Location,
+    units: Annotated[
+        list[str],
+        typer.Argument(help="Each unit: [SERIAL=]PART,PART,... (no SERIAL: the next generated)."),
+    ],
+    when: When = None,
+    note: Note = None,
+) -> None:
+    """Assemble units of a serial-tracked bundle ahead, into stock (KIT-1 K-1=P1,C1 K-2=P2,C2)."""
+    given = []
+    for text in units:
+        serial, _, parts = text.rpartition("=")
+        codes = tuple(c.strip() for c in parts.split(",") if c.strip())
+        given.append(UnitInput(serial.strip() or None, codes))
+    with inventory() as inv:
+        document = inv.assemble(sku, location=location, units=given, date=_date(when), note=note)
+    made = [line["serials"][0] for line in document.lines if line["sku"] == sku]
+    out.print(f"assembly {document.number} posted: {len(made)} x {sku} ({', '.join(made)})",
+              markup=False)  # fmt: skip
+
+
+@app.command()
+def disassemble(
+    sku: Sku,
+    location: Location,
+    serials: Annotated[list[str], typer.Argument(help="The units to take apart.")],
+    when: When = None,
+    note: Note = None,
+) -> None:
+    """Take assembled bundle units apart: their parts come back into stock."""
+    with inventory() as inv:
+        document = inv.disassemble(sku, serials, location=location, date=_date(when), note=note)
+    parts = sum(len(line["serials"]) or line["quantity"] for line in document.lines) - len(serials)
+    out.print(f"disassembly {document.number} posted: {len(serials)} x {sku}, {parts} parts back",
+              markup=False)  # fmt: skip
 
 
 @transfer_app.command("dispatch")
@@ -598,8 +639,10 @@ def serial(sku: str, code: str) -> None:
     held = f" (held by {s.reserved_by})" if s.reserved_by else ""
     holder = f" · {s.holder}" if s.holder else ""
     out.print(f"{s.sku} {s.code}: {s.status.value}{held} at {s.location}{holder}")
-    if s.transfer:
-        out.print(s.summary)
+    if s.transfer or s.inside:
+        out.print(s.summary, markup=False)
+    if s.contents:
+        out.print(f"contents: {', '.join(s.contents)}", markup=False)
     for words, value in _serial_facts(s):
         out.print(f"{words}: {value}")
     if s.old_codes:

@@ -28,7 +28,7 @@ TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 STATUS_WORDS = {
     "in_stock": "in stock", "reserved": "reserved", "in_transit": "in transit", "sold": "sold",
     "returned_to_supplier": "returned to supplier", "written_off": "written off",
-    "adjusted_out": "adjusted out",
+    "adjusted_out": "adjusted out", "assembled": "in an assembled bundle",
 }  # fmt: skip
 TEMPLATES.env.filters["words"] = lambda value: STATUS_WORDS.get(
     str(value), str(value).replace("_", " ")

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from serialtrack.domain.errors import Invalid, SerialtrackError
-from serialtrack.domain.model import Component, Product, SerialStatus, TrackingMode
+from serialtrack.domain.model import Component, Product, SerialStatus, SerialView, TrackingMode
 from serialtrack.entrypoints.pages import (
     FormPage,
     Page,
@@ -214,7 +214,7 @@ def _bundle_row(view: BundleStock) -> dict[str, Any]:
     """A store's row of a bundle: how many it can sell, and the component(s) that decide it."""
     scarcest = [p for p in view.parts if p.makes == view.available]
     return {"location": view.location, "available": view.available, "scarcest": scarcest,
-            "parts": view.parts}  # fmt: skip
+            "parts": view.parts, "assembled": view.assembled}  # fmt: skip
 
 
 def components_text(parts: list[Component]) -> str:
@@ -305,11 +305,40 @@ def _serial_page(
     context = {"title": f"{view.sku} {view.code}", "serial": view, "product": product,
                "history": list(reversed(view.history)), "today": inv.clock().date(),
                "correction": given if failed == "correct" else {},
-               "deletion": given if failed == "delete" else {}, "failed": failed}  # fmt: skip
+               "deletion": given if failed == "delete" else {}, "failed": failed,
+               "inside": _inside(inv, view.inside) if view.inside else None,
+               "contents": [_part(inv, item) for item in view.contents]}  # fmt: skip
     if refusal is None:
         return render(request, "serial.html", context)
     context.update(refusal_context(refusal))
     return render(request, "serial.html", context, status_code=status_of(refusal))
+
+
+def _unit_of(inv: Inventory, named: str) -> SerialView | None:
+    """The serial a service names as ``SKU CODE`` (``KIT K-1``, ``PHN P1``), found by trying
+    where the SKU ends (either may hold spaces); None when no split names a serial."""
+    words = named.split(" ")
+    for end in range(1, len(words)):
+        sku, code = " ".join(words[:end]), " ".join(words[end:])
+        try:
+            return inv.serial(sku, code, history=False)
+        except SerialtrackError:
+            continue
+    return None
+
+
+def _inside(inv: Inventory, named: str) -> dict[str, Any]:
+    """The assembled unit a part is inside: its name, its page and where it is in words."""
+    unit = _unit_of(inv, named)
+    if unit is None:
+        return {"name": named, "url": None, "where": None}
+    return {"name": named, "url": serial_url(unit.sku, unit.code), "where": unit.summary}
+
+
+def _part(inv: Inventory, named: str) -> dict[str, Any]:
+    """One of an assembled unit's contents: a serial's page, or none (``CHG x 2``)."""
+    part = _unit_of(inv, named)
+    return {"name": named, "url": serial_url(part.sku, part.code) if part else None}
 
 
 @router.post("/serial/correct")

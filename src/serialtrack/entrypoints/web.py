@@ -29,6 +29,7 @@ from serialtrack.entrypoints import (
     api_labels,
     api_printing,
     headers,
+    pages_assembly,
     pages_audit,
     pages_catalog,
     pages_counter,
@@ -60,7 +61,7 @@ pages = APIRouter(include_in_schema=False)
 PAGE_ROUTERS = (pages, pages_catalog.router, pages_counts.router, pages_documents.router,
                 pages_entry.router, pages_imports.router, pages_places.router,
                 pages_stock.router, pages_audit.router, pages_labels.router,
-                pages_refunds.router, pages_counter.router)  # fmt: skip
+                pages_refunds.router, pages_counter.router, pages_assembly.router)  # fmt: skip
 
 
 def create_app(database_url: str) -> FastAPI:

@@ -42,6 +42,7 @@ class BundleStock:
     location: str
     available: int
     parts: tuple[PartStock, ...]
+    assembled: int = 0  # a serial-tracked bundle: units assembled ahead, in stock there
 
 
 def _product(tx: Tx, sku: str) -> Product:
@@ -82,7 +83,8 @@ def set_components(
         )
         if problems:
             raise Invalid(f"the components of {bundle.sku} are not valid", problems)
-        if not old and (held := tx.catalog.on_hand(bundle.id)):
+        quantity_only = bundle.tracking is TrackingMode.NONE
+        if not old and quantity_only and (held := tx.catalog.on_hand(bundle.id)):
             where = ", ".join(f"{q} at {name}" for name, _, q in held)
             raise Conflict(
                 f"{bundle.sku} has stock of its own ({where}); a bundle has none: sell, "
@@ -113,7 +115,8 @@ def stock(tx: Tx, actor: Actor, sku: str, location: str, *, today: date) -> Bund
     place = tx.catalog.location_by_name(location.strip() if isinstance(location, str) else "")
     if place is None or place.kind is not LocationKind.INTERNAL:
         raise NotFound(f"no store named {location!r}", [Problem("location", str(location))])
-    on_hand = tx.catalog.available([c.product.id for c in parts], place.id, today=today)
+    on_hand = tx.catalog.available([c.product.id for c in parts] + [bundle.id], place.id,
+                                   today=today)  # fmt: skip
     rows = tuple(
         PartStock(
             c.product.sku, c.product.name, c.product.tracking, c.quantity,
@@ -121,12 +124,14 @@ def stock(tx: Tx, actor: Actor, sku: str, location: str, *, today: date) -> Bund
         )
         for c in parts
     )  # fmt: skip
-    return BundleStock(bundle.sku, place.name, min(r.makes for r in rows), rows)
+    assembled = on_hand[bundle.id] if bundle.tracking is TrackingMode.SERIAL else 0
+    return BundleStock(bundle.sku, place.name, min(r.makes for r in rows), rows, assembled)
 
 
 def expand_lines(
-    tx: Tx, rule: KindRule, lines: Sequence[LineInput], note: str | None
-) -> tuple[Expanded, dict[str, Product], list[Problem]]:
+    tx: Tx, rule: KindRule, lines: Sequence[LineInput], note: str | None, *,
+    assembling: bool = False,
+) -> tuple[Expanded, dict[str, Product], list[Problem]]:  # fmt: skip
     """The lines with each bundle line turned into its components' lines, the products all
     lines name, and what is wrong with the bundle lines (pointing at what was given)."""
     products = tx.catalog.products_by_skus([line.sku for line in lines])
@@ -148,7 +153,9 @@ def expand_lines(
         if keys and len(serial_parts) > 1:
             for part in serial_parts:
                 known.update(tx.ledger.states_by_keys(part.id, keys))
-    expanded, problems = expand(rule, lines, products, compositions, known, note=note)
+    expanded, problems = expand(
+        rule, lines, products, compositions, known, note=note, assembling=assembling
+    )
     return expanded, products, problems
 
 
@@ -169,6 +176,7 @@ def as_dict(view: BundleStock) -> dict[str, Any]:
         "sku": view.sku,
         "location": view.location,
         "available": view.available,
+        "assembled": view.assembled,
         "components": [
             {"sku": p.sku, "name": p.name, "tracking": p.tracking.value,
              "per_bundle": p.per_bundle, "on_hand": p.on_hand, "makes": p.makes}

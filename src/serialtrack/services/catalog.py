@@ -63,6 +63,7 @@ VIRTUAL_LOCATIONS = {
     LocationKind.TRANSIT: "Transit",
     LocationKind.SCRAP: "Scrap",
     LocationKind.ADJUSTMENT: "Inventory adjustment",
+    LocationKind.ASSEMBLY: "Assembly",
 }
 
 
@@ -431,4 +432,5 @@ def _setting_value(key: str, value: str) -> str:
 def ensure_virtual_locations(tx: Tx, now: datetime) -> None:
     for kind, name in VIRTUAL_LOCATIONS.items():
         if tx.catalog.virtual_location(kind) is None:
-            tx.catalog.add_location(name, kind, now)
+            taken = tx.catalog.location_by_name(name) is not None  # a store named so already
+            tx.catalog.add_location(f"{name} (virtual)" if taken else name, kind, now)

@@ -95,7 +95,11 @@ def post(
     states: Mapping[tuple[int, str], SerialState],
     *,
     now: datetime,
+    legs: Sequence[tuple[Header, Sequence[PlannedLine]]] = (),
 ) -> None:
+    """Post a checked document: its lines move along the header's route; ``legs`` are lines
+    that move along another route of the same document (what an assembly puts together comes
+    out of the assembly into the store)."""
     stamp = {"posted_by": actor.user_id, "posted_at": now}
     if not tx.documents.transition(document_id, DocumentState.DRAFT, DocumentState.POSTED, stamp):
         raise Conflict("the document was posted or deleted by someone else at the same moment")
@@ -111,6 +115,27 @@ def post(
         # (every writer takes row locks first and the head last: no deadlock between them).
         conservation.hold(tx, header.rule.kind, header.partner, header.from_location.id,
                           header.to_location.id)  # fmt: skip
+    rows: list[dict[str, Any]] = []
+    for route, lines in ((header, planned), *legs):
+        rows += _moves(tx, actor, document_id, route, lines, states, now)
+    tx.ledger.insert_moves(rows)
+    tx.documents.record_event(document_id, "posted", user_id=actor.user_id, at=now)
+    if any(not line.codes for line in planned):  # quantities and batches
+        conservation.check_posting(tx, tx.documents.get(document_id))  # type: ignore[arg-type]
+    if len(rows) >= LARGE_DOCUMENT:
+        tx.ledger.refresh_statistics()
+
+
+def _moves(
+    tx: Tx,
+    actor: Actor,
+    document_id: int,
+    header: Header,
+    planned: Sequence[PlannedLine],
+    states: Mapping[tuple[int, str], SerialState],
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """Move the lines' goods along the header's route; return their ledger rows."""
     allow_negative = tx.catalog.setting(ALLOW_NEGATIVE_STOCK) == "true"
     rows: list[dict[str, Any]] = []
     for line in planned:
@@ -132,12 +157,7 @@ def post(
             continue
         for serial_id, code in _move_serials(tx, document_id, header, line, states, now):
             rows.append(move_row(**base, serial_id=serial_id, serial_code=code))
-    tx.ledger.insert_moves(rows)
-    tx.documents.record_event(document_id, "posted", user_id=actor.user_id, at=now)
-    if any(not line.codes for line in planned):  # quantities and batches
-        conservation.check_posting(tx, tx.documents.get(document_id))  # type: ignore[arg-type]
-    if len(rows) >= LARGE_DOCUMENT:
-        tx.ledger.refresh_statistics()
+    return rows
 
 
 def origin_of(tx: Tx, header: Header) -> Origin | None:

@@ -97,8 +97,14 @@ def serial(
         supplier_days = line_days
     bundle = tx.reads.bundle_of(serial_id) if state.status is SerialStatus.SOLD else None
     summary = describe(state) + (f", in bundle {bundle}" if bundle else "")
+    inside, contents = _assembled(tx, serial_id, state.status)
+    if inside:  # a recall of a part finds the unit it went into, and where that unit is
+        (unit,) = tx.ledger.states_by_ids([inside[2]])
+        summary = f"inside {inside[0]} {inside[1]} (assembled), which is {describe(unit)}"
     return SerialView(
         bundle=bundle,
+        inside=f"{inside[0]} {inside[1]}" if inside else None,
+        contents=contents,
         id=serial_id,
         sku=extra.sku,
         code=state.code,
@@ -125,6 +131,24 @@ def serial(
         customer_warranty_until=warranty_end(row.sale_date, product.customer_warranty_days),
         expired=expired(extra.expiry, today),
     )
+
+
+def _assembled(
+    tx: Tx, serial_id: int, status: SerialStatus
+) -> tuple[tuple[str, str, int] | None, tuple[str, ...]]:
+    """The assembled unit a part is inside (while it is), and an assembled unit's parts."""
+    if status is SerialStatus.ASSEMBLED:
+        return tx.reads.inside(serial_id), ()
+    parts = []
+    for part in tx.reads.contents(serial_id):
+        sku = tx.catalog.product(part["product_id"]).sku
+        if part["serials"]:
+            parts += [f"{sku} {code}" for code in part["serials"]]
+        elif part["batches"]:
+            parts += [f"{sku} batch {code} x {q}" for code, q in part["batches"]]
+        else:
+            parts.append(f"{sku} x {part['quantity']}")
+    return None, tuple(parts)
 
 
 def _move(row: Any) -> MoveView:

@@ -437,6 +437,76 @@ class ReadRepo:
         )
         return self.c.execute(query).scalar()
 
+    def _assembled_by(self, serial_id: int, kinds: tuple[str, ...]) -> Any:
+        """The latest posted move of ``serial_id`` on a document of ``kinds``: its line."""
+        query = (
+            select(moves.c.line_id, moves.c.document_id, lines.c.bundle_id)
+            .join(documents, documents.c.id == moves.c.document_id)
+            .join(lines, lines.c.id == moves.c.line_id)
+            .where(
+                moves.c.serial_id == serial_id,
+                moves.c.reversal == false(),
+                documents.c.kind.in_(kinds),
+                documents.c.state == "posted",
+            )
+            .order_by(moves.c.id.desc())
+            .limit(1)
+        )
+        return self.c.execute(query).first()
+
+    def contents(self, serial_id: int) -> list[dict[str, Any]]:
+        """The parts an assembled bundle unit holds: those its latest posted assembly took for
+        it (product, quantity, current serial codes, batches), in line order; [] if none."""
+        made = self._assembled_by(serial_id, ("assembly",))
+        if made is None or made.bundle_id is None:
+            return []
+        query = (
+            select(
+                lines.c.id, lines.c.product_id, lines.c.quantity, serials.c.code,
+                batches.c.code.label("batch"), moves.c.quantity.label("moved"),
+            )
+            .join(moves, and_(moves.c.line_id == lines.c.id, moves.c.reversal == false()))
+            .outerjoin(serials, serials.c.id == moves.c.serial_id)
+            .outerjoin(batches, batches.c.id == moves.c.batch_id)
+            .where(lines.c.bundle_id == made.bundle_id, lines.c.id != made.line_id)
+            .order_by(lines.c.line_no, moves.c.id)
+        )  # fmt: skip
+        parts: dict[int, dict[str, Any]] = {}
+        for row in self.c.execute(query):
+            part = parts.setdefault(
+                row.id,
+                {"product_id": row.product_id, "quantity": row.quantity, "serials": [],
+                 "batches": []},
+            )  # fmt: skip
+            if row.code is not None:
+                part["serials"].append(row.code)
+            if row.batch is not None:
+                part["batches"].append((row.batch, row.moved))
+        return list(parts.values())
+
+    def inside(self, serial_id: int) -> tuple[str, str, int] | None:
+        """(bundle SKU, serial code, serial id) of the assembled unit this part was last put
+        into."""
+        put = self._assembled_by(serial_id, ("assembly",))
+        if put is None or put.bundle_id is None:
+            return None
+        unit = (
+            select(products.c.sku, serials.c.code, serials.c.id)
+            .select_from(moves)
+            .join(lines, lines.c.id == moves.c.line_id)
+            .join(document_bundles, document_bundles.c.id == lines.c.bundle_id)
+            .join(products, products.c.id == document_bundles.c.product_id)
+            .join(serials, serials.c.id == moves.c.serial_id)
+            .where(
+                lines.c.bundle_id == put.bundle_id,
+                lines.c.product_id == document_bundles.c.product_id,
+                moves.c.reversal == false(),
+            )
+            .limit(1)
+        )
+        row = self.c.execute(unit).first()
+        return (row.sku, row.code, row.id) if row else None
+
     def document_bundles(self, document_id: int) -> list[Any]:
         """The bundles a document names, in order, with their product."""
         query = (

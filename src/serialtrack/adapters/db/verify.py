@@ -468,7 +468,8 @@ class Verifier:
         backward = func.coalesce(
             func.sum(case((moves.c.reversal == true(), moves.c.quantity), else_=0)), 0
         )
-        generic = [k.value for k, rule in RULES.items() if rule.generic]
+        assembled = (DocumentKind.ASSEMBLY, DocumentKind.DISASSEMBLY)
+        generic = [k.value for k, rule in RULES.items() if rule.generic or k in assembled]
         query = (
             select(
                 documents.c.number,
@@ -514,12 +515,13 @@ class Verifier:
 
     # bundles -------------------------------------------------------------------------
     def bundles(self) -> Iterator[Finding]:
-        """A bundle holds no stock of its own (its components do), and each bundle a document
-        names groups lines of that document."""
+        """A quantity-only bundle holds no stock of its own (its components do), and each
+        bundle a document names groups lines of that document."""
         held = (
             select(quants.c.product_id, quants.c.location_id, quants.c.quantity)
             .join(bundle_components, bundle_components.c.bundle_id == quants.c.product_id)
-            .where(quants.c.quantity != 0)
+            .join(products, products.c.id == quants.c.product_id)
+            .where(quants.c.quantity != 0, products.c.tracking == "none")
             .distinct()
         )
         for row in self.c.execute(held):
@@ -547,6 +549,35 @@ class Verifier:
                 yield Finding("bundle", f"{where}: no line belongs to it")
             elif row.foreign:
                 yield Finding("bundle", f"{where}: lines of another document belong to it")
+        yield from self._assembled_units()
+
+    def _assembled_units(self) -> Iterator[Finding]:
+        """Each unit an assembly makes (or a disassembly takes apart) is one line of one unit
+        of the bundle, beside the lines of its parts."""
+        own = lines.c.product_id == document_bundles.c.product_id
+        query = (
+            select(
+                document_bundles.c.document_id,
+                document_bundles.c.bundle_no,
+                func.sum(case((own, 1), else_=0)).label("units"),
+                func.sum(case((own, lines.c.quantity), else_=0)).label("quantity"),
+                func.sum(case((own, 0), else_=1)).label("parts"),
+            )
+            .join(lines, lines.c.bundle_id == document_bundles.c.id)
+            .join(documents, documents.c.id == document_bundles.c.document_id)
+            .where(documents.c.kind.in_(("assembly", "disassembly")))
+            .group_by(document_bundles.c.id, document_bundles.c.document_id,
+                      document_bundles.c.bundle_no)
+            .order_by(document_bundles.c.document_id, document_bundles.c.bundle_no)
+        )  # fmt: skip
+        for row in self._stream(query):
+            if row.units != 1 or row.quantity != 1 or not row.parts:
+                where = f"{self.names.document(row.document_id)} unit {row.bundle_no}"
+                yield Finding(
+                    "bundle",
+                    f"{where}: {row.units} line(s) of the bundle for {row.quantity} unit(s) "
+                    f"and {row.parts} line(s) of parts; one unit and its parts expected",
+                )
 
     def numbering(self) -> Iterator[Finding]:
         """Every number a counter gave out belongs to a document or a discarded draft."""

@@ -43,6 +43,24 @@
     if (after) after.focus();
   });
 
+  // A scan box that takes several codes (textarea[data-enter-next], e.g. an assembled unit's
+  // parts): Enter starts the next line, as a scanner wants; Enter on an empty line goes on to
+  // the next field (the next unit), never submitting the form.
+  document.addEventListener("keydown", function (event) {
+    var box = event.target;
+    if (event.key !== "Enter" || event.shiftKey || event.ctrlKey || event.altKey || event.metaKey) return;
+    if (box.tagName !== "TEXTAREA" || !box.hasAttribute("data-enter-next")) return;
+    var before = box.value.slice(0, box.selectionStart);
+    var after = box.value.slice(box.selectionEnd);
+    if (before !== "" && !/\n[ \t]*$/.test(before)) return;  // a code ends: a new line
+    if (after.trim() !== "") return;
+    event.preventDefault();
+    box.value = box.value.replace(/\s+$/, "");
+    var all = fields(box.form);
+    var next = all[all.indexOf(box) + 1];
+    if (next) next.focus();
+  });
+
   // Remove a row (a return's serial not coming back, a quick-sale line scanned by mistake).
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-remove]");
