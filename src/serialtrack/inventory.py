@@ -148,6 +148,11 @@ class Inventory(AdminMixin, OperationsMixin, LabelsMixin, PrintingMixin):
         with self.store.transaction(write=False) as tx:
             return bundle_service.components(tx, self.actor, sku)
 
+    def part_of(self, sku: str) -> list[str]:
+        """The bundles (SKUs) ``sku`` is a part of."""
+        with self.store.transaction(write=False) as tx:
+            return bundle_service.part_of(tx, self.actor, sku)
+
     def bundle_stock(self, sku: str, location: str) -> bundle_service.BundleStock:
         """How many of bundle ``sku`` the store ``location`` can sell now, and why: each
         component's sellable units and how many bundles they make."""

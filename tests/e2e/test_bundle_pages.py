@@ -96,9 +96,13 @@ def test_a_manager_sets_the_components_and_refusals_are_shown_beside_them(
     assert "PHN-X1 1\n\nNOPE 1\nCASE-1 zero</textarea>" in refused.text  # as typed
     with library(shop) as inv:  # nothing written
         assert len(inv.components("KIT")) == 2
-    # a plain product with tracking none can be made a bundle; a serial-tracked one offers no form
-    assert "Make it a bundle" in shop.get("/product?sku=CBL-USB").text
-    assert 'id="components-form"' not in shop.get("/product?sku=PHN-X1").text
+    # a product that is no part of a bundle can be made one; a part of one offers no form
+    plain = shop.get("/product?sku=CBL-USB").text
+    assert "Make it a bundle" in plain
+    assert 'id="part-of"' not in plain
+    part = shop.get("/product?sku=PHN-X1").text
+    assert 'id="components-form"' not in part
+    assert 'A part of <a href="/product?sku=KIT">KIT</a>.' in part
 
 
 def test_a_clerk_sees_no_components_form_and_a_forged_post_is_refused(shop: TestClient) -> None:

@@ -190,7 +190,7 @@ def test_a_bundle_receipt_names_new_serials_under_their_components(inv: Inventor
 
 def test_components_are_checked_and_kept_by_managers_only(inv: Inventory) -> None:
     cases = [
-        ("PHONE", [("CASE", 1)], "tracking none"),
+        ("GEL", [("CASE", 1)], "batch-tracked"),
         ("KIT", [("KIT", 1)], "own part"),
         ("KIT", [("NOPE", 1)], "no product with SKU"),
         ("KIT", [("CASE", 0)], "from 1 to"),
@@ -242,3 +242,13 @@ def test_a_draft_with_a_bundle_holds_its_serials_and_posts_or_is_deleted(inv: In
     posted = inv.post(draft.number)
     assert posted.bundles[0]["sku"] == "KIT"
     assert status(inv, "PHONE", "P2") == "sold"
+
+
+def test_refund_by_scan_says_which_bundle_a_unit_left_in(inv: Inventory) -> None:
+    sale = inv.sell(customer="Alice", location="Store", lines=[("KIT", ["P1", "C1"])])
+    units = inv.sold_units(["P1", sale.number])
+    assert [(u.sku, u.serial, u.bundle) for u in units] == [
+        ("PHONE", "P1", "KIT"), ("CASE", "C1", "KIT"),
+    ]  # fmt: skip
+    made = inv.refund(["P1"], location="Store", reason="the phone is faulty; kit kept")
+    assert [(x["sku"], x["serials"]) for x in made[0].lines] == [("PHONE", ["P1"])]

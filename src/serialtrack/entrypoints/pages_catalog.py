@@ -196,6 +196,7 @@ def _product_page(
         "serials": page, "next_after": _next(page), "after": after,
         "batches": inv.batches(sku=found.sku) if batch else [],
         "components": parts,
+        "part_of": inv.part_of(found.sku),
         "bundle_stock": [_bundle_row(inv.bundle_stock(found.sku, name))
                          for name in _store_names(inv)] if parts else [],
         "components_typed": typed if typed is not None else components_text(parts),

@@ -59,6 +59,12 @@ def components(tx: Tx, actor: Actor, sku: str) -> list[Component]:
     return tx.catalog.compositions([product.id]).get(product.id, [])
 
 
+def part_of(tx: Tx, actor: Actor, sku: str) -> list[str]:
+    """The SKUs of the bundles ``sku`` is a part of."""
+    require(actor, Permission.READ)
+    return tx.catalog.bundles_with(_product(tx, sku).id)
+
+
 def set_components(
     tx: Tx,
     actor: Actor,

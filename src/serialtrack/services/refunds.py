@@ -56,6 +56,8 @@ class SoldUnit:
     warranty_until: date | None
     under_warranty: bool
     scanned: str  # what was scanned to find it (the serial, or the invoice number)
+    bundle: str | None = None  # the bundle (SKU) it was sold in: its other parts stay unless
+    # scanned too (quantity-only parts come back on a sales return naming the bundle's line)
 
 
 def sold_units(tx: Tx, actor: Actor, scans: Sequence[str], *, today: date) -> list[SoldUnit]:
@@ -147,7 +149,7 @@ def _units_of(tx: Tx, actor: Actor, text: str, today: date) -> list[SoldUnit]:
     until = warranty_end(sale.date, product.customer_warranty_days)
     return [
         SoldUnit(product.sku, state.code, sale.number, sale.partner, sale.date, until,
-                 until is not None and today <= until, text)
+                 until is not None and today <= until, text, tx.reads.bundle_of(state.id))
     ]  # fmt: skip
 
 
@@ -174,7 +176,8 @@ def _invoice_units(tx: Tx, actor: Actor, number: str, scanned: str, today: date)
             if state.last_document_number != number:
                 continue
             out.append(SoldUnit(product.sku, state.code, number, sale.partner, sale.date,
-                                until, until is not None and today <= until, scanned))  # fmt: skip
+                                until, until is not None and today <= until, scanned,
+                                line["bundle"]))  # fmt: skip
     return out
 
 
