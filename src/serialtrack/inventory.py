@@ -29,10 +29,20 @@ from serialtrack.domain.model import (
 )
 from serialtrack.domain.permissions import ANONYMOUS, Permission, require
 from serialtrack.inventory_admin import AdminMixin
+from serialtrack.inventory_journal import JournalMixin
 from serialtrack.inventory_labels import LabelsMixin
 from serialtrack.inventory_operations import OperationsMixin
 from serialtrack.inventory_printing import PrintingMixin
-from serialtrack.services import assembly, catalog, documents, imports, queries, setup
+from serialtrack.inventory_stock import StockMixin
+from serialtrack.services import (
+    assembly,
+    batch_enquiry,
+    catalog,
+    documents,
+    imports,
+    queries,
+    setup,
+)
 from serialtrack.services import bundles as bundle_service
 from serialtrack.services import check as ledger_check
 from serialtrack.services import serials as serial_entry
@@ -75,7 +85,7 @@ def _anonymous(store: Store, clock: Callable[[], datetime]) -> Inventory:
     return inventory
 
 
-class Inventory(AdminMixin, OperationsMixin, LabelsMixin, PrintingMixin):
+class Inventory(AdminMixin, OperationsMixin, LabelsMixin, PrintingMixin, StockMixin, JournalMixin):
     def __init__(
         self, store: Store, *, user: str = setup.ADMIN, clock: Callable[[], datetime] = utc_now
     ) -> None:
@@ -562,10 +572,16 @@ class Inventory(AdminMixin, OperationsMixin, LabelsMixin, PrintingMixin):
                 tx, self.actor, today=self.clock().date(), sku=sku, location=location
             )
 
-    def discrepancies(self, *, limit: int = 1000) -> list[Discrepancy]:
-        """What to investigate: serials sold without a receipt, count differences."""
+    def batch(self, sku: str, code: str) -> batch_enquiry.BatchView:
+        """A batch code's enquiry: product, expiry, where its parts are now (per store, in
+        transit, with which customer or supplier, written off) and every move of it."""
         with self.store.transaction(write=False) as tx:
-            return queries.discrepancies(tx, self.actor, limit=limit)
+            return batch_enquiry.batch(tx, self.actor, sku, code, today=self.clock().date())
+
+    def discrepancies(self, state: str = "all", *, limit: int = 1000) -> list[Discrepancy]:
+        """What to investigate: serials sold without a receipt, count differences; ``open``,
+        ``resolved`` or ``all`` (each with who resolved it, when and how)."""
+        return list(self.discrepancies_by_state(state, limit=limit))
 
     def check(self) -> list[str]:
         """Replay the ledger and compare with the current state; return every disagreement,

@@ -499,10 +499,22 @@ def list_batches(inv: Inv, sku: str | None = None, location: str | None = None) 
     return jsonable_encoder({"items": inv.batches(sku=sku, location=location)})
 
 
+@router.get("/products/{sku}/batches/{code}", tags=["serials"])
+def read_batch(inv: Inv, sku: str, code: str) -> Any:
+    """A batch enquiry: product, expiry, the receipt it came on, where its parts are now
+    (per store, in transit, with which customer or supplier, written off) and every move."""
+    return jsonable_encoder(inv.batch(sku, code))
+
+
 @router.get("/discrepancies", tags=["serials"])
-def list_discrepancies(inv: Inv, limit: Limit = 100) -> dict[str, Any]:
-    """What to investigate: serials sold without a receipt, count differences."""
-    return jsonable_encoder({"items": inv.discrepancies(limit=limit)})
+def list_discrepancies(
+    inv: Inv,
+    limit: Limit = 100,
+    state: Annotated[str, Query(pattern="^(open|resolved|all)$")] = "all",
+) -> dict[str, Any]:
+    """What to investigate: serials sold without a receipt, count differences; ``state``
+    open, resolved or all (resolve one with ``POST /discrepancies/{id}/resolve``)."""
+    return jsonable_encoder({"items": inv.discrepancies(state, limit=limit)})
 
 
 # --- inventory counts ----------------------------------------------------------------------

@@ -304,9 +304,11 @@ from serialtrack.entrypoints import (  # noqa: E402
     cli_backup,
     cli_documents,
     cli_imports,
+    cli_journal,
     cli_labels,
     cli_printing,
     cli_stock,
+    cli_stock_reports,
 )
 
 __all__ = [
@@ -315,9 +317,11 @@ __all__ = [
     "cli_backup",
     "cli_documents",
     "cli_imports",
+    "cli_journal",
     "cli_labels",
     "cli_printing",
     "cli_stock",
+    "cli_stock_reports",
     "main",
 ]
 

@@ -95,13 +95,36 @@ def batches(
             for r in rows])  # fmt: skip
 
 
-@app.command("discrepancies")
-def discrepancies() -> None:
-    """What to investigate: serials sold without a receipt, count differences."""
+@app.command("batch")
+def batch(sku: str, code: str) -> None:
+    """A batch enquiry: where the batch's parts are now, and every move of it."""
     with inventory() as inv:
-        rows = inv.discrepancies()
-    _table("Discrepancies", ["when", "kind", "document", "detail"],
-           [[d.at.strftime("%Y-%m-%d %H:%M"), d.kind, d.document, d.detail]
+        b = inv.batch(sku, code)
+    expiry = f", expires {b.expiry}{' (expired)' if b.expired else ''}" if b.expiry else ""
+    came = f", received on {b.received} from {b.supplier or '-'} on {b.received_on}"
+    out.print(f"{b.sku} batch {b.code}{expiry}{came if b.received else ''}", markup=False)
+    out.print(f"{b.on_hand} in stock", markup=False)
+    _table("Where it is", ["location", "status", "partner", "quantity"],
+           [[p.location, p.status.replace("_", " "), p.partner or "", p.quantity]
+            for p in b.parts])  # fmt: skip
+    _table("History", ["when", "document", "partner", "from", "to", "qty"],
+           [[m.at.strftime("%Y-%m-%d %H:%M"),
+             m.document + (" (cancelled)" if m.reversal else ""), m.partner or "",
+             m.from_location, m.to_location, m.quantity]
+            for m in b.history])  # fmt: skip
+
+
+@app.command("discrepancies")
+def discrepancies(
+    state: Annotated[str, typer.Option(help="open, resolved or all.")] = "all",
+) -> None:
+    """What to investigate: serials sold without a receipt, count differences (the id is what
+    `discrepancy-resolve` takes)."""
+    with inventory() as inv:
+        rows = inv.discrepancies(state)
+    _table("Discrepancies", ["id", "when", "kind", "document", "detail", "resolved"],
+           [[d.id, d.at.strftime("%Y-%m-%d %H:%M"), d.kind, d.document, d.detail,
+             getattr(d, "resolution", None) or ""]
             for d in rows])  # fmt: skip
 
 

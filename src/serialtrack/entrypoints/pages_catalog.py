@@ -38,6 +38,18 @@ def product_url(sku: str) -> str:
     return "/product?" + urlencode({"sku": sku})
 
 
+def batch_url(sku: str, code: str) -> str:
+    return "/batch?" + urlencode({"sku": sku, "code": code})
+
+
+@router.get("/batch", response_class=HTMLResponse)
+def batch(request: Request, inv: Page, sku: str, code: str) -> HTMLResponse:
+    """A batch enquiry: where the batch's parts are now, and every move of it."""
+    found = inv.batch(sku, code)
+    context = {"title": f"{found.sku} batch {found.code}", "batch": found}
+    return render(request, "batch.html", context)
+
+
 # --- the scan / search box -------------------------------------------------------------------
 @router.get("/search", response_class=HTMLResponse)
 def search(request: Request, inv: Page, q: str = "") -> Response:
@@ -53,6 +65,8 @@ def search(request: Request, inv: Page, q: str = "") -> Response:
     else:
         if found.sku and found.serial and found.status:
             return RedirectResponse(serial_url(found.sku, found.serial), status_code=303)
+        if found.sku and found.batch and found.serial is None:  # a batch code: its enquiry
+            return RedirectResponse(batch_url(found.sku, found.batch), status_code=303)
         if found.sku and found.serial in (None, found.sku):  # the product itself was scanned
             return RedirectResponse(product_url(found.sku), status_code=303)
         if found.document_id is not None:  # a printed slip or note: open its document

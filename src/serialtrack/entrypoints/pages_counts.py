@@ -126,6 +126,13 @@ def post_count(request: Request, inv: FormPage, count_id: int) -> Response:
 
 # --- discrepancies -------------------------------------------------------------------------------
 @router.get("/discrepancies", response_class=HTMLResponse)
-def discrepancies(request: Request, inv: Page) -> HTMLResponse:
-    context = {"title": "Discrepancies", "rows": inv.discrepancies()}
+def discrepancies(request: Request, inv: Page, state: str = "open") -> HTMLResponse:
+    """Open discrepancies (a to-do list), or the resolved ones, or all."""
+    try:
+        rows = inv.discrepancies(state)
+    except SerialtrackError as refusal:
+        context = {"title": "Discrepancies", "rows": [], "state": "open",
+                   **refusal_context(refusal)}  # fmt: skip
+        return render(request, "discrepancies.html", context, status_code=status_of(refusal))
+    context = {"title": "Discrepancies", "rows": rows, "state": state}
     return render(request, "discrepancies.html", context)

@@ -26,8 +26,10 @@ from serialtrack.domain.errors import SerialtrackError, Throttled, Unauthenticat
 from serialtrack.entrypoints import (
     api,
     api_admin,
+    api_journal,
     api_labels,
     api_printing,
+    api_stock,
     headers,
     pages_assembly,
     pages_audit,
@@ -37,10 +39,12 @@ from serialtrack.entrypoints import (
     pages_documents,
     pages_entry,
     pages_imports,
+    pages_journal,
     pages_labels,
     pages_places,
     pages_refunds,
     pages_stock,
+    pages_stock_reports,
     pages_users,
     problems,
 )
@@ -61,7 +65,8 @@ pages = APIRouter(include_in_schema=False)
 PAGE_ROUTERS = (pages, pages_catalog.router, pages_counts.router, pages_documents.router,
                 pages_entry.router, pages_imports.router, pages_places.router,
                 pages_stock.router, pages_audit.router, pages_labels.router,
-                pages_refunds.router, pages_counter.router, pages_assembly.router)  # fmt: skip
+                pages_refunds.router, pages_counter.router, pages_assembly.router,
+                pages_stock_reports.router, pages_journal.router)  # fmt: skip
 
 
 def create_app(database_url: str) -> FastAPI:
@@ -91,6 +96,8 @@ def create_app(database_url: str) -> FastAPI:
     app.include_router(api_admin.router)
     app.include_router(api_labels.router)
     app.include_router(api_printing.router)
+    app.include_router(api_stock.router)
+    app.include_router(api_journal.router)
     for router in PAGE_ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -21,7 +21,9 @@ from serialtrack.domain.errors import Invalid, Problem
 from serialtrack.domain.model import Actor
 from serialtrack.domain.permissions import Permission, require
 
-ENTITIES = ("product", "location", "partner", "setting", "user", "token", "serial")
+ENTITIES = (
+    "product", "location", "partner", "setting", "user", "token", "serial", "discrepancy",
+)  # fmt: skip
 MAX_LIMIT = 1000
 ARROW = "→"
 

@@ -14,7 +14,6 @@ from serialtrack.domain.errors import Invalid, NotFound, Problem
 from serialtrack.domain.model import (
     Actor,
     CodeChange,
-    Discrepancy,
     DocumentKind,
     DocumentState,
     LocationKind,
@@ -402,12 +401,4 @@ def batches(
     return [
         {**r._mapping, "expired": expired(r.expiry, today)}
         for r in tx.reads.batches(f.product_id, f.location_id)
-    ]
-
-
-def discrepancies(tx: Tx, actor: Actor, *, limit: int = 1000) -> list[Discrepancy]:
-    require(actor, Permission.READ)
-    return [
-        Discrepancy(r.id, r.at.replace(tzinfo=UTC), r.kind, r.sku, r.code, r.document, r.detail)
-        for r in tx.reads.discrepancies(limit)
     ]

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from serialtrack.adapters.db import batch_queries
 from serialtrack.adapters.db.store import Tx
 from serialtrack.domain.codes import code_key
 from serialtrack.domain.entry import format_pattern, generate_codes, next_seq
@@ -106,6 +107,10 @@ def scan(tx: Tx, actor: Actor, text: str) -> ScanResult:
         raise NotFound(f"unknown GTIN {read.gtin}", [Problem("scan", "no product has this GTIN")])
     if product is None:
         return _unit_by_code(tx, read.serial or text, base)
+    if product.tracking is TrackingMode.BATCH and (read.batch or read.kind == "plain"):
+        code = read.batch or read.serial
+        if code and not _names_product(product, code):  # a label's (10), or a typed code
+            return _with_batch(tx, product, code, base)
     if read.serial is None or (read.kind == "plain" and _names_product(product, read.serial)):
         # The product's own SKU or GTIN names the product, never a unit (nor a new serial).
         message = f"{product.sku} scanned, but no serial: scan the unit's serial number"
@@ -145,6 +150,15 @@ def _unit_by_code(tx: Tx, code: str, base: dict[str, object]) -> ScanResult:
         document = _document_by_number(tx, code.strip(), base)
         if document is not None:
             return document
+        lots = batch_queries.batches_by_key(tx.connection, code_key(code))
+        if len(lots) == 1:  # a batch code (seed 001: the batch enquiry starts from a scan)
+            return _with_batch(tx, _product(tx, lots[0].sku), lots[0].code, base)
+        if len(lots) > 1:
+            skus = ", ".join(sorted(r.sku for r in lots))
+            raise Invalid(
+                f"{code!r} is a batch of several products ({skus}); choose the product first",
+                [Problem("scan", "ambiguous")],
+            )
     if not matches:
         raise NotFound(
             f"{code!r} is no known product, GTIN or serial", [Problem("scan", "not found")]
@@ -157,6 +171,22 @@ def _unit_by_code(tx: Tx, code: str, base: dict[str, object]) -> ScanResult:
         )
     sku, _ = matches[0]
     return _with_state(tx, _product(tx, sku), code, base)
+
+
+def _with_batch(tx: Tx, product: Product, code: str, base: dict[str, object]) -> ScanResult:
+    """A batch code of a batch-tracked product: how much of it the stores hold."""
+    row = batch_queries.batch_row(tx.connection, product.id, code_key(code))
+    if row is None:
+        message = f"{product.sku} batch {code.strip()}: a new batch, not in the books yet"
+        return ScanResult(**{**base, "serial": None, "batch": code.strip()}, sku=product.sku,  # type: ignore[arg-type]
+                          message=message)  # fmt: skip
+    held = sum(r.quantity for r in batch_queries.places(tx.connection, row.id)
+               if r.kind == "internal")  # fmt: skip
+    return ScanResult(
+        **{**base, "serial": None, "batch": row.code, "expiry": row.expiry},  # type: ignore[arg-type]
+        sku=product.sku,
+        message=f"{product.sku} batch {row.code}: {held} in stock",
+    )
 
 
 def _document_by_number(tx: Tx, number: str, base: dict[str, object]) -> ScanResult | None:

@@ -571,26 +571,6 @@ class ReadRepo:
             query = query.where(batch_quants.c.location_id == location_id)
         return list(self.c.execute(query))
 
-    def discrepancies(self, limit: int) -> list[Any]:
-        """Differences to investigate, newest first; those of cancelled documents are gone."""
-        query = (
-            select(
-                discrepancies.c.id,
-                discrepancies.c.at,
-                discrepancies.c.kind,
-                products.c.sku,
-                discrepancies.c.code,
-                documents.c.number.label("document"),
-                discrepancies.c.detail,
-            )
-            .join(products, products.c.id == discrepancies.c.product_id)
-            .join(documents, documents.c.id == discrepancies.c.document_id)
-            .where(documents.c.state == "posted")
-            .order_by(discrepancies.c.id.desc())
-            .limit(limit)
-        )
-        return list(self.c.execute(query))
-
     def counts(self) -> dict[str, int]:
         tables = {
             "documents": documents,

@@ -456,3 +456,9 @@ document_bundles = Table(
 )
 lines.append_column(Column("bundle_id", ForeignKey("document_bundles.id")))
 Index("ix_lines_bundle", lines.c.bundle_id)
+
+# --- discrepancies resolved (revision 0011) ---
+# A discrepancy stays listed once resolved: who resolved it, when, and the note saying how.
+discrepancies.append_column(Column("resolved_at", DateTime))
+discrepancies.append_column(Column("resolved_by", ForeignKey("users.id")))
+discrepancies.append_column(Column("resolution", Text))
