@@ -29,10 +29,12 @@ from serialtrack.domain.model import (
 )
 from serialtrack.domain.permissions import ANONYMOUS, Permission, require
 from serialtrack.inventory_admin import AdminMixin
+from serialtrack.inventory_epcis import EpcisMixin
 from serialtrack.inventory_journal import JournalMixin
 from serialtrack.inventory_labels import LabelsMixin
 from serialtrack.inventory_operations import OperationsMixin
 from serialtrack.inventory_printing import PrintingMixin
+from serialtrack.inventory_recall import RecallMixin
 from serialtrack.inventory_stock import StockMixin
 from serialtrack.services import (
     assembly,
@@ -85,7 +87,10 @@ def _anonymous(store: Store, clock: Callable[[], datetime]) -> Inventory:
     return inventory
 
 
-class Inventory(AdminMixin, OperationsMixin, LabelsMixin, PrintingMixin, StockMixin, JournalMixin):
+class Inventory(
+    AdminMixin, OperationsMixin, LabelsMixin, PrintingMixin, StockMixin, JournalMixin,
+    EpcisMixin, RecallMixin,
+):  # fmt: skip
     def __init__(
         self, store: Store, *, user: str = setup.ADMIN, clock: Callable[[], datetime] = utc_now
     ) -> None:

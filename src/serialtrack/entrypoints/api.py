@@ -26,7 +26,7 @@ from fastapi import (
     UploadFile,
 )
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from serialtrack.domain.codes import MAX_CODE_LENGTH
 from serialtrack.domain.entry import split_codes
@@ -504,6 +504,26 @@ def read_batch(inv: Inv, sku: str, code: str) -> Any:
     """A batch enquiry: product, expiry, the receipt it came on, where its parts are now
     (per store, in transit, with which customer or supplier, written off) and every move."""
     return jsonable_encoder(inv.batch(sku, code))
+
+
+@router.post("/recall", tags=["serials"])
+def recall(inv: Inv, body: m.RecallIn) -> dict[str, Any]:
+    """Every unit and quantity a recall concerns and where it is now — in which store, in
+    transit, with which customer (invoice, date), returned, written off, inside an assembled
+    unit or sold in a bundle: by serials, a batch, a receipt, or a supplier and dates."""
+    view = inv.recall(**body.model_dump())
+    return jsonable_encoder(
+        {"scope": view.scope, "in_stock": view.in_stock, "with_customers": view.with_customers,
+         "items": view.rows}
+    )  # fmt: skip
+
+
+@router.post("/recall.csv", tags=["serials"])
+def recall_csv(inv: Inv, body: m.RecallIn) -> StreamingResponse:
+    """The same recall as CSV (cells safe from formula injection)."""
+    rows = inv.recall_csv(**body.model_dump())
+    headers = {"Content-Disposition": 'attachment; filename="recall.csv"'}
+    return StreamingResponse(rows, media_type="text/csv; charset=utf-8", headers=headers)
 
 
 @router.get("/discrepancies", tags=["serials"])

@@ -431,3 +431,20 @@ class DisassemblyIn(Strict):
     serials: Annotated[list[Code], Field(min_length=1, max_length=1_000)]
     date: IsoDate | None = None
     note: Annotated[str, StringConstraints(max_length=10_000)] | None = None
+
+
+class RecallIn(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"serials": "X1-00004..X1-00019"},
+                                        {"supplier": "Acme", "date_from": "2026-10-01"}]},
+    )  # fmt: skip
+    serials: Annotated[str, StringConstraints(max_length=1_000_000)] | list[Code] | None = Field(
+        None, description="Codes and START..END ranges (text), or a list of codes."
+    )
+    batch: Annotated[str, StringConstraints(max_length=100)] | None = None
+    receipt: Annotated[str, StringConstraints(max_length=60)] | None = None
+    supplier: Annotated[str, StringConstraints(max_length=200)] | None = None
+    date_from: IsoDate | None = None
+    date_to: IsoDate | None = None
+    sku: Annotated[str, StringConstraints(max_length=80)] | None = None

@@ -114,6 +114,37 @@ def batch(sku: str, code: str) -> None:
             for m in b.history])  # fmt: skip
 
 
+@app.command("recall")
+def recall(
+    serials: Annotated[list[str] | None, typer.Argument(help="Serials, or START..END.")] = None,
+    batch: Annotated[str | None, typer.Option(help="A batch code.")] = None,
+    receipt: Annotated[str | None, typer.Option(help="A receipt's number.")] = None,
+    supplier: Annotated[str | None, typer.Option(help="A supplier (with --from/--to).")] = None,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="Received from, YYYY-MM-DD.")
+    ] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Received to, YYYY-MM-DD.")] = None,
+    sku: Annotated[str | None, typer.Option("--sku", help="Only this product.")] = None,
+    csv_file: Annotated[Path | None, typer.Option("--csv", help="Write CSV here.")] = None,
+) -> None:
+    """Recall in one step: where every unit concerned is now (store, customer, transit...)."""
+    from serialtrack.entrypoints.cli_documents import _date
+
+    scope = {"serials": serials or None, "batch": batch, "receipt": receipt,
+             "supplier": supplier, "date_from": _date(date_from, "--from"),
+             "date_to": _date(date_to, "--to"), "sku": sku}  # fmt: skip
+    with inventory() as inv:
+        view = inv.recall(**scope)  # type: ignore[arg-type]
+        if csv_file is not None:
+            csv_file.write_text("".join(inv.recall_csv(**scope)), encoding="utf-8")
+    out.print(f"recall of {view.scope}: {len(view.rows)} rows, {view.in_stock} in stock, "
+              f"{view.with_customers} with customers", markup=False)  # fmt: skip
+    rows = [[r.sku, r.serial or r.batch or "", r.quantity, r.where] for r in view.rows]
+    _table("Recall", ["sku", "serial/batch", "qty", "where now"], rows)
+    if csv_file is not None:
+        out.print(f"written to {csv_file}", markup=False)
+
+
 @app.command("discrepancies")
 def discrepancies(
     state: Annotated[str, typer.Option(help="open, resolved or all.")] = "all",

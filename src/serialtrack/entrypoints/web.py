@@ -26,6 +26,7 @@ from serialtrack.domain.errors import SerialtrackError, Throttled, Unauthenticat
 from serialtrack.entrypoints import (
     api,
     api_admin,
+    api_epcis,
     api_journal,
     api_labels,
     api_printing,
@@ -42,6 +43,7 @@ from serialtrack.entrypoints import (
     pages_journal,
     pages_labels,
     pages_places,
+    pages_recall,
     pages_refunds,
     pages_stock,
     pages_stock_reports,
@@ -66,7 +68,7 @@ PAGE_ROUTERS = (pages, pages_catalog.router, pages_counts.router, pages_document
                 pages_entry.router, pages_imports.router, pages_places.router,
                 pages_stock.router, pages_audit.router, pages_labels.router,
                 pages_refunds.router, pages_counter.router, pages_assembly.router,
-                pages_stock_reports.router, pages_journal.router)  # fmt: skip
+                pages_stock_reports.router, pages_journal.router, pages_recall.router)  # fmt: skip
 
 
 def create_app(database_url: str) -> FastAPI:
@@ -98,6 +100,7 @@ def create_app(database_url: str) -> FastAPI:
     app.include_router(api_printing.router)
     app.include_router(api_stock.router)
     app.include_router(api_journal.router)
+    app.include_router(api_epcis.router)
     for router in PAGE_ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

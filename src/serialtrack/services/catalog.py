@@ -36,10 +36,15 @@ SETTINGS = {
     "digital_link_base": ("https://id.gs1.org", None),
     # The reasons offered when goods come back (one per line); free text may follow one.
     "return_reasons": ("Defective\nWrong item\nChanged mind\nDamaged in transport", None),
+    # EPCIS export: the URI prefix of locations (their name follows, percent-encoded), and of
+    # products without a GTIN, their serials and the documents.
+    "epcis_location_base": ("urn:serialtrack:location:", None),
+    "epcis_private_base": ("urn:serialtrack:", None),
 }
 # Free-text settings: the longest value each takes (a None in SETTINGS' choices).
 FREE_TEXT = {
     "shop_name": 120, "shop_address": 400, "digital_link_base": 200, "return_reasons": 1000,
+    "epcis_location_base": 200, "epcis_private_base": 200,
 }  # fmt: skip
 MULTILINE = ("shop_address", "return_reasons")
 _RESOLVER = re.compile(r"https?://[A-Za-z0-9.-]+(?::\d{1,5})?(?:/[A-Za-z0-9._~%!$&'()*+,;=:@/-]*)?")

@@ -78,8 +78,8 @@ def prepare(tx: Tx, actor: Actor, **given: Any) -> sql.JournalFilter:
     problems = [
         Problem(name, "not a filter of the journal") for name in given if name not in FILTERS
     ]
-    since = _day(given.get("date_from"), "date_from", problems)
-    until = _day(given.get("date_to"), "date_to", problems)
+    since = day_of(given.get("date_from"), "date_from", problems)
+    until = day_of(given.get("date_to"), "date_to", problems)
     if since is not None and until is not None and since > until:
         problems.append(Problem("date_from", f"{since} is after date_to {until}"))
     ids: dict[str, int | None] = {}
@@ -121,8 +121,9 @@ def _given(value: Any) -> str | None:
     return text or None
 
 
-def _day(value: Any, name: str, problems: list[Problem]) -> date | None:
-    """A day of the range (both ends included): a date, or text YYYY-MM-DD."""
+def day_of(value: Any, name: str, problems: list[Problem]) -> date | None:
+    """A day of a range (both ends included): a date, or text YYYY-MM-DD; a problem naming
+    ``name`` otherwise."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):

@@ -512,7 +512,10 @@ def _pg_target_state(url: URL, schema: str) -> tuple[int, set[str], bool]:
 
 
 def _prepare_schema(url: URL, schema: str, names: set[str]) -> None:
-    """Create the schema if it is missing; drop the tables ``names`` the backup does not have."""
+    """Create the schema if it is missing; drop the tables ``names`` the backup does not have,
+    and every foreign key left: a newer schema's key (a column the backup's tables lack)
+    would keep ``pg_restore --clean`` from dropping the table it points to. The restore
+    recreates the backup's own keys."""
     from sqlalchemy import text
 
     engine = make_engine(url.render_as_string(hide_password=False))
@@ -523,6 +526,22 @@ def _prepare_schema(url: URL, schema: str, names: set[str]) -> None:
             for name in sorted(names):
                 connection.execute(
                     text(f"DROP TABLE IF EXISTS {quote_ident(schema)}.{quote_ident(name)} CASCADE")
+                )
+            keys = connection.execute(
+                text(
+                    "SELECT c.relname, k.conname FROM pg_constraint k "
+                    "JOIN pg_class c ON c.oid = k.conrelid "
+                    "JOIN pg_namespace n ON n.oid = k.connamespace "
+                    "WHERE k.contype = 'f' AND n.nspname = :schema"
+                ),
+                {"schema": schema},
+            ).all()
+            for table, key in keys:
+                connection.execute(
+                    text(
+                        f"ALTER TABLE {quote_ident(schema)}.{quote_ident(table)} "
+                        f"DROP CONSTRAINT IF EXISTS {quote_ident(key)}"
+                    )
                 )
     finally:
         engine.dispose()
@@ -546,7 +565,7 @@ def _pg_restore(url: URL, source: Path, *, force: bool) -> BackupInfo:
     revision, counts = _pg_dump_contents(source, schema, env)
     _check_revision(revision, source)
     assert revision is not None
-    documents, existing, schema_exists = _pg_target_state(url, schema)
+    documents, existing, _ = _pg_target_state(url, schema)
     if documents and not force:
         raise BackupError(
             f"the configured database (schema {schema}) holds {documents} documents; restoring "
@@ -562,8 +581,8 @@ def _pg_restore(url: URL, source: Path, *, force: bool) -> BackupInfo:
         listing.write_text("\n".join(entries) + "\n", encoding="utf-8")
         # Tables a newer schema added would block dropping, or be in the way of the upgrade.
         leftovers = existing - dumped[schema]
-        if leftovers or not schema_exists:
-            _prepare_schema(url, schema, leftovers)
+        _prepare_schema(url, schema, leftovers)
+        if leftovers:
             info.notes.append(
                 "dropped tables the backup does not have: " + ", ".join(sorted(leftovers))
             )

@@ -419,6 +419,22 @@ class ReadRepo:
         )
         return list(self.c.execute(query))
 
+    def purchases_of(
+        self, partner_id: int, kinds: tuple[str, ...], date_from: date | None,
+        date_to: date | None,
+    ) -> list[str]:  # fmt: skip
+        """The numbers of a supplier's posted documents of ``kinds`` dated within the range."""
+        query = select(documents.c.number).where(
+            documents.c.partner_id == partner_id,
+            documents.c.kind.in_(kinds),
+            documents.c.state == "posted",
+        )
+        if date_from is not None:
+            query = query.where(documents.c.date >= date_from)
+        if date_to is not None:
+            query = query.where(documents.c.date <= date_to)
+        return list(self.c.execute(query.order_by(documents.c.id)).scalars())
+
     def bundle_of(self, serial_id: int) -> str | None:
         """The bundle (its SKU) the serial's last document moved it in, if any."""
         query = (
