@@ -518,7 +518,12 @@ def recall(inv: Inv, body: m.RecallIn) -> dict[str, Any]:
     )  # fmt: skip
 
 
-@router.post("/recall.csv", tags=["serials"])
+@router.post(
+    "/recall.csv",
+    tags=["serials"],
+    responses={200: {"description": "The recall as CSV",
+                     "content": {"text/csv": {"schema": {"type": "string"}}}}},
+)  # fmt: skip
 def recall_csv(inv: Inv, body: m.RecallIn) -> StreamingResponse:
     """The same recall as CSV (cells safe from formula injection)."""
     rows = inv.recall_csv(**body.model_dump())
