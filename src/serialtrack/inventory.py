@@ -44,6 +44,7 @@ from serialtrack.services import (
     imports,
     queries,
     setup,
+    warranty_expiry,
 )
 from serialtrack.services import bundles as bundle_service
 from serialtrack.services import check as ledger_check
@@ -575,6 +576,26 @@ class Inventory(
         with self.store.transaction(write=False) as tx:
             return queries.batches(
                 tx, self.actor, today=self.clock().date(), sku=sku, location=location
+            )
+
+    def warranty_ending(
+        self, days: int = 30, *, side: str = "customer", sku: str | None = None
+    ) -> list[warranty_expiry.WarrantyRow]:
+        """Units whose customer warranty (``side="supplier"``: supplier warranty) ends within
+        ``days`` days, soonest first, with customer and invoice (or supplier and receipt)."""
+        with self.store.transaction(write=False) as tx:
+            return warranty_expiry.warranty_ending(
+                tx, self.actor, days=days, side=side, sku=sku, today=self.clock().date()
+            )
+
+    def expiring(
+        self, days: int = 30, *, location: str | None = None, sku: str | None = None
+    ) -> list[warranty_expiry.ExpiringRow]:
+        """Serials and batch parts in the stores expiring within ``days`` days, and those
+        expired already (``expired``), soonest first."""
+        with self.store.transaction(write=False) as tx:
+            return warranty_expiry.expiring(
+                tx, self.actor, days=days, location=location, sku=sku, today=self.clock().date()
             )
 
     def batch(self, sku: str, code: str) -> batch_enquiry.BatchView:

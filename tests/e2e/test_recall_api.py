@@ -68,3 +68,25 @@ def test_the_recall_page_lists_units_and_downloads_them(shop: TestClient) -> Non
     assert refused.status_code == 422
     assert 'id="recall-problems"' in refused.text
     assert shop.get("/recall?date_from=not-a-date&supplier=x").status_code == 422
+
+
+def test_warranty_and_expiry_lists_over_http_and_by_command_line(shop: TestClient) -> None:
+    """The demo's VIT-C batch LOT-2401 expires in 60 days; its phones carry warranty."""
+    as_user(shop, "kim")
+    with library(shop) as inv:
+        token = inv.create_token("kim", "desk")
+        url = inv.store.engine.url.render_as_string(False)
+    auth = {"Authorization": f"Bearer {token}"}
+    soon = shop.get("/api/v1/reports/expiring?days=90", headers=auth).json()["items"]
+    assert [(r["batch"], r["quantity"], r["expired"]) for r in soon] == [("LOT-2401", 24, False)]
+    assert shop.get("/api/v1/reports/expiring?days=-1", headers=auth).status_code == 422
+    ending = shop.get("/api/v1/reports/warranty?days=3650", headers=auth)
+    assert ending.status_code == 200
+    sold = ending.json()["items"]  # the demo's sales to Jane Doe and Corner Café
+    assert sold
+    assert {r["partner"] for r in sold} == {"Jane Doe", "Corner Café"}
+    bad_side = shop.get("/api/v1/reports/warranty?side=both", headers=auth)
+    assert bad_side.status_code == 422
+    result = CliRunner().invoke(app, ["--db", url, "expiring", "--days", "90"])
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "LOT-2401" in result.stdout

@@ -531,6 +531,29 @@ def recall_csv(inv: Inv, body: m.RecallIn) -> StreamingResponse:
     return StreamingResponse(rows, media_type="text/csv; charset=utf-8", headers=headers)
 
 
+@router.get("/reports/warranty", tags=["serials"])
+def warranty_ending(
+    inv: Inv,
+    days: Annotated[int, Query(ge=0, le=3650)] = 30,
+    side: Annotated[str, Query(pattern="^(customer|supplier)$")] = "customer",
+    sku: Annotated[str | None, Query(max_length=80)] = None,
+) -> dict[str, Any]:
+    """Units whose customer (or supplier) warranty ends within ``days`` days, soonest first,
+    with customer and invoice (or supplier and receipt): a service desk's list."""
+    return jsonable_encoder({"items": inv.warranty_ending(days, side=side, sku=sku)})
+
+
+@router.get("/reports/expiring", tags=["serials"])
+def expiring(
+    inv: Inv,
+    days: Annotated[int, Query(ge=0, le=3650)] = 30,
+    location: Annotated[str | None, Query(max_length=120)] = None,
+    sku: Annotated[str | None, Query(max_length=80)] = None,
+) -> dict[str, Any]:
+    """Serials and batch parts in the stores expiring within ``days`` days, expired included."""
+    return jsonable_encoder({"items": inv.expiring(days, location=location, sku=sku)})
+
+
 @router.get("/discrepancies", tags=["serials"])
 def list_discrepancies(
     inv: Inv,

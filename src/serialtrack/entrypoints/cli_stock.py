@@ -145,6 +145,38 @@ def recall(
         out.print(f"written to {csv_file}", markup=False)
 
 
+@app.command("warranty-ending")
+def warranty_ending(
+    days: Annotated[int, typer.Option(help="Ending within so many days.")] = 30,
+    supplier: Annotated[
+        bool, typer.Option("--supplier", help="The supplier warranty of units held.")
+    ] = False,
+    sku: Annotated[str | None, typer.Option("--sku")] = None,
+) -> None:
+    """Units whose customer (or supplier) warranty ends soon: a service desk's list."""
+    side = "supplier" if supplier else "customer"
+    with inventory() as inv:
+        rows = inv.warranty_ending(days, side=side, sku=sku)
+    _table(f"{side.capitalize()} warranty ending within {days} days",
+           ["until", "sku", "serial", side, "document"],
+           [[r.warranty_until, r.sku, r.serial, r.partner or "walk-in", r.document]
+            for r in rows])  # fmt: skip
+
+
+@app.command("expiring")
+def expiring(
+    days: Annotated[int, typer.Option(help="Expiring within so many days.")] = 30,
+    location: Annotated[str | None, typer.Option("--location")] = None,
+    sku: Annotated[str | None, typer.Option("--sku")] = None,
+) -> None:
+    """Serials and batches on the shelves expiring soon, and those expired already."""
+    with inventory() as inv:
+        rows = inv.expiring(days, location=location, sku=sku)
+    _table(f"Expiring within {days} days", ["expiry", "sku", "serial/batch", "at", "qty"],
+           [[f"{r.expiry}{' expired' if r.expired else ''}", r.sku, r.serial or r.batch,
+             r.location, r.quantity] for r in rows])  # fmt: skip
+
+
 @app.command("discrepancies")
 def discrepancies(
     state: Annotated[str, typer.Option(help="open, resolved or all.")] = "all",
