@@ -138,14 +138,14 @@ def _post(
     """Check both legs against the books, store the lines unit by unit (the unit's own line,
     then its parts') and post. ``taken`` go into the Assembly, ``made`` come out of it; unit
     ``i`` is ``expanded.groups[i]`` with ``made[i]`` (an assembly) or the reverse."""
-    taken, states = documents._states(tx, header.rule, taken)
-    made, more = documents._states(tx, out.rule, made)
+    taken, states = documents.serial_states(tx, header.rule, taken)
+    made, more = documents.serial_states(tx, out.rule, made)
     states.update(more)
     assembling = header.rule.kind is DocumentKind.ASSEMBLY
     problems: list[Problem] = []
     for route, lines, parts_leg in ((header, taken, assembling), (out, made, not assembling)):
         try:
-            documents._check_serials(tx, route.rule, route, lines, states, document_id=None)
+            documents.check_serials(tx, route.rule, route, lines, states, document_id=None)
         except SerialtrackError as refusal:
             problems += [_given(p, expanded, parts_leg, assembling) for p in refusal.problems]
     if problems:
@@ -160,7 +160,7 @@ def _post(
         for line_no in group.line_nos:
             ordered.append(replace(parts[line_no - 1], line_no=len(ordered) + 1))
         groups.append(replace(group, line_nos=tuple(range(first, len(ordered) + 1))))
-    document_id, stored = documents._insert(tx, actor, header, ordered, now)
+    document_id, stored = documents.insert_document(tx, actor, header, ordered, now)
     bundles.record(
         tx, document_id, replace(expanded, groups=tuple(groups)),
         {p.line_no: p.line_id for p in stored},

@@ -75,10 +75,10 @@ def create(
     if problems or header is None:
         raise Invalid(f"the {rule.label} is not valid", problems)
     with _pointing_at_given(expanded):
-        planned, states = _states(tx, rule, planned)
+        planned, states = serial_states(tx, rule, planned)
         header, states = _adopt_unknown(tx, actor, header, planned, states, now)
-        _check_serials(tx, rule, header, planned, states, document_id=None)
-    document_id, planned = _insert(tx, actor, header, planned, now)
+        check_serials(tx, rule, header, planned, states, document_id=None)
+    document_id, planned = insert_document(tx, actor, header, planned, now)
     bundles.record(tx, document_id, expanded, {p.line_no: p.line_id for p in planned})
     if post:
         execution.post(tx, actor, document_id, header, planned, states, now=now)
@@ -130,11 +130,11 @@ def update_draft(
     if problems or header is None:
         raise Invalid(f"the {rule.label} is not valid", problems)
     with _pointing_at_given(expanded):
-        planned, states = _states(tx, rule, planned)
+        planned, states = serial_states(tx, rule, planned)
         if same_number:
             header = replace(header, number=row["number"])
         header, states = _adopt_unknown(tx, actor, header, planned, states, now)
-        _check_serials(tx, rule, header, planned, states, document_id=None)
+        check_serials(tx, rule, header, planned, states, document_id=None)
     number = row["number"] if same_number else header.number
     planned = _rewrite(tx, document_id, replace(header, number=number), planned)
     bundles.record(tx, document_id, expanded, {p.line_no: p.line_id for p in planned})
@@ -268,7 +268,7 @@ def _adopt_unknown(
             for code in line.serials
         ]
     )
-    return replace(header, number=number), _states(tx, header.rule, planned)[1]
+    return replace(header, number=number), serial_states(tx, header.rule, planned)[1]
 
 
 def _header_values(header: Header) -> dict[str, object]:
@@ -299,8 +299,8 @@ def post(tx: Tx, actor: Actor, document_id: int, *, now: datetime) -> None:
         raise Conflict(f"{row['number']} is {row['state']}; only a draft can be posted")
     header = _header_of(tx, rule, row)
     _origin_still_posted(tx, header)
-    planned, states = _states(tx, rule, _planned_of(tx, document_id))
-    _check_serials(tx, rule, header, planned, states, document_id=document_id)
+    planned, states = serial_states(tx, rule, _planned_of(tx, document_id))
+    check_serials(tx, rule, header, planned, states, document_id=document_id)
     tx.documents.forget_draft_serials(document_id)
     execution.post(tx, actor, document_id, header, planned, states, now=now)
 
@@ -343,7 +343,7 @@ def _document(tx: Tx, document_id: int):  # type: ignore[no-untyped-def]
     return row
 
 
-def _states(
+def serial_states(
     tx: Tx, rule: KindRule, planned: Sequence[PlannedLine]
 ) -> tuple[list[PlannedLine], dict[tuple[int, str], SerialState]]:
     """The state of every serial the lines name; an earlier (corrected) code is read as the
@@ -399,7 +399,7 @@ def _twice(line: PlannedLine) -> list[Problem]:
     return problems
 
 
-def _check_serials(
+def check_serials(
     tx: Tx,
     rule: KindRule,
     header: Header,
@@ -437,7 +437,7 @@ def _check_serials(
         raise Conflict(f"the {rule.label} names serials it cannot move", problems)
 
 
-def _insert(
+def insert_document(
     tx: Tx, actor: Actor, header: Header, planned: Sequence[PlannedLine], now: datetime
 ) -> tuple[int, list[PlannedLine]]:
     document_id = tx.documents.insert(
@@ -460,7 +460,7 @@ def _hold(tx: Tx, document_id: int, header: Header, planned: Sequence[PlannedLin
         ids, document_id=document_id, from_location_id=header.from_location.id
     ) != len(ids):
         fresh = {(s.product_id, code_key(s.code)): s for s in tx.ledger.states_by_ids(ids)}
-        _check_serials(tx, header.rule, header, planned, fresh, document_id=None)
+        check_serials(tx, header.rule, header, planned, fresh, document_id=None)
         raise Conflict("another document took some of these serials at the same moment; try again")
     _keep_codes(tx, document_id, planned, states)
 
