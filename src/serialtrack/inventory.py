@@ -29,7 +29,9 @@ from serialtrack.domain.model import (
 )
 from serialtrack.domain.permissions import ANONYMOUS, Permission, require
 from serialtrack.inventory_admin import AdminMixin
+from serialtrack.inventory_dashboard import DashboardMixin
 from serialtrack.inventory_epcis import EpcisMixin
+from serialtrack.inventory_exports import ExportsMixin
 from serialtrack.inventory_journal import JournalMixin
 from serialtrack.inventory_labels import LabelsMixin
 from serialtrack.inventory_operations import OperationsMixin
@@ -90,7 +92,7 @@ def _anonymous(store: Store, clock: Callable[[], datetime]) -> Inventory:
 
 class Inventory(
     AdminMixin, OperationsMixin, LabelsMixin, PrintingMixin, StockMixin, JournalMixin,
-    EpcisMixin, RecallMixin,
+    EpcisMixin, RecallMixin, ExportsMixin, DashboardMixin,
 ):  # fmt: skip
     def __init__(
         self, store: Store, *, user: str = setup.ADMIN, clock: Callable[[], datetime] = utc_now
@@ -219,7 +221,8 @@ class Inventory(
             return catalog.update_location(tx, self.actor, name, new_name, now=self.clock())
 
     def update_partner(self, partner: str, /, **changes: Any) -> Partner:
-        """Change ``name``, ``supplier`` or ``customer`` of the partner named ``partner``."""
+        """Change ``name``, ``supplier``, ``customer``, ``phone``, ``email`` or ``address`` of
+        the partner named ``partner`` (a blank contact field clears it)."""
         with self.store.transaction() as tx:
             return catalog.update_partner(tx, self.actor, partner, changes, now=self.clock())
 
@@ -232,15 +235,29 @@ class Inventory(
         with self.store.transaction(write=False) as tx:
             return catalog.warranty_if_sold(tx, self.actor, sku, self.clock().date())
 
-    def add_location(self, name: str, kind: str = "internal") -> Location:
+    def add_location(
+        self, name: str, kind: str = "internal", *, gln: str | None = None
+    ) -> Location:
+        """A store or warehouse; ``gln``: its GS1 Global Location Number (for EPCIS)."""
         with self.store.transaction() as tx:
-            return catalog.add_location(tx, self.actor, name, kind, now=self.clock())
+            return catalog.add_location(tx, self.actor, name, kind, now=self.clock(), gln=gln)
 
-    def add_partner(self, name: str, *, supplier: bool = False, customer: bool = False) -> Partner:
+    def update_location(self, name: str, /, **changes: Any) -> Location:
+        """Change ``name`` or ``gln`` (blank clears it) of the store named ``name``."""
+        new_name = changes.pop("name", None)
+        with self.store.transaction() as tx:
+            return catalog.update_location(tx, self.actor, name, new_name, now=self.clock(),
+                                           **changes)  # fmt: skip
+
+    def add_partner(
+        self, name: str, *, supplier: bool = False, customer: bool = False, **contact: Any
+    ) -> Partner:
+        """A supplier and/or customer; ``contact``: ``phone``, ``email``, ``address``."""
         with self.store.transaction() as tx:
             return catalog.add_partner(
-                tx, self.actor, name, supplier=supplier, customer=customer, now=self.clock()
-            )
+                tx, self.actor, name, supplier=supplier, customer=customer, now=self.clock(),
+                **contact,
+            )  # fmt: skip
 
     def products(self, *, text: str | None = None, tracking: str | None = None) -> list[Product]:
         """All products, or those whose SKU or name contains ``text`` or whose GTIN it is."""
@@ -488,7 +505,8 @@ class Inventory(
             return queries.serials(tx, self.actor, f, after_id=after_id, limit=limit)
 
     def report(self, **filters: Any) -> Iterator[tuple[Any, ...]]:
-        """The product serial number report, streamed row by row (see ``REPORT_COLUMNS``).
+        """The product serial number report, streamed row by row (see ``REPORT_COLUMNS``):
+        one row per serial, then one per part of each batch (``queries.report`` says which).
 
         The filters are all checked by this call, before it returns the stream: a refusal
         never comes from the stream after its first bytes went out."""
@@ -499,6 +517,22 @@ class Inventory(
     def _report_rows(self, f: SerialFilter) -> Iterator[tuple[Any, ...]]:
         with self.store.transaction(write=False) as tx:
             yield from queries.report(tx, self.actor, f)
+
+    def report_page(
+        self, *, after: str | None = None, limit: int = 100, **filters: Any
+    ) -> queries.ReportPage:
+        """One page of ``report``, its rows as dicts (keyset: pass ``next_after`` as
+        ``after``; it is None after the last page). The filters are ``report``'s."""
+        with self.store.transaction(write=False) as tx:
+            f = queries.prepare_report(tx, self.actor, **filters)
+            return queries.report_page(tx, self.actor, f, after=after, limit=limit)
+
+    def in_transit_filtered(
+        self, *, sku: str | None = None, location: str | None = None
+    ) -> list[dict[str, Any]]:
+        """``in_transit``, only of product ``sku``, only transfers from or to ``location``."""
+        with self.store.transaction(write=False) as tx:
+            return queries.in_transit_filtered(tx, self.actor, sku=sku, location=location)
 
     def stock(self, *, sku: str | None = None, location: str | None = None) -> list[dict[str, Any]]:
         with self.store.transaction(write=False) as tx:

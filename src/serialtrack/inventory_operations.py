@@ -80,7 +80,7 @@ class OperationsMixin:
         if lines is not None:
             return self._document(header, lines, post=post)
         with self.store.transaction() as tx:
-            outstanding = _still_in_transit(tx, self.actor, origin)
+            outstanding = _outstanding(tx, self.actor, DocumentKind.DISPATCH, origin)
             return self._create(tx, header, outstanding, post=post)
 
     def transfer(
@@ -107,6 +107,54 @@ class OperationsMixin:
         """Transfers not fully received: per dispatch and product, what is still on the way."""
         with self.store.transaction(write=False) as tx:
             return queries.in_transit(tx, self.actor)
+
+    # holds (stock put aside, a recall) --------------------------------------------------
+    def hold(
+        self,
+        *,
+        location: str,
+        lines: Iterable[Any],
+        reason: str,
+        number: str | None = None,
+        date: date | None = None,
+        reference: str | None = None,
+        post: bool = True,
+    ) -> DocumentView:
+        """Put stock of store ``location`` on hold: it moves into the virtual "On hold"
+        location (quarantine), status ``on_hold``, where no sale, transfer or write-off takes it
+        until ``release`` brings it back. ``reason`` is kept (the recall, the supplier's notice)."""
+        header = HeaderInput(
+            DocumentKind.HOLD, location=location, note=reason, number=number, date=date,
+            reference=reference,
+        )  # fmt: skip
+        return self._document(header, lines, post=post)
+
+    def release(
+        self,
+        *,
+        hold: str | DocumentView,
+        lines: Iterable[Any] | None = None,
+        number: str | None = None,
+        date: date | None = None,
+        note: str | None = None,
+        post: bool = True,
+    ) -> DocumentView:
+        """Bring stock held by ``hold`` back to the store it was taken from (managers): all
+        that is still on hold, or the ``lines`` given; the rest stays on hold."""
+        origin = hold.number if isinstance(hold, DocumentView) else hold
+        header = HeaderInput(
+            DocumentKind.RELEASE, origin=origin, number=number, date=date, note=note,
+        )  # fmt: skip
+        if lines is not None:
+            return self._document(header, lines, post=post)
+        with self.store.transaction() as tx:
+            outstanding = _outstanding(tx, self.actor, DocumentKind.HOLD, origin)
+            return self._create(tx, header, outstanding, post=post)
+
+    def on_hold(self) -> list[dict[str, Any]]:
+        """Holds not fully released: per hold and product, what is still put aside."""
+        with self.store.transaction(write=False) as tx:
+            return queries.on_hold(tx, self.actor)
 
     # write-offs -----------------------------------------------------------------------
     def write_off(
@@ -260,12 +308,16 @@ class OperationsMixin:
         return queries.document(tx, self.actor, document_id)
 
 
-def _still_in_transit(tx: Tx, actor: Actor, number: str) -> list[LineInput]:
-    """One line per product of what ``number`` sent and no receipt took yet."""
-    found = tx.documents.by_number(DocumentKind.DISPATCH.value, number)
+def _outstanding(tx: Tx, actor: Actor, kind: DocumentKind, number: str) -> list[LineInput]:
+    """One line per product of what dispatch ``number`` sent and no receipt took yet (hold
+    ``number`` put aside and no release brought back)."""
+    found = tx.documents.by_number(kind.value, number)
     if not found or found[0]["state"] != DocumentState.POSTED.value:
         return []  # the header check names the unknown or unposted dispatch
-    rows = queries.document(tx, actor, found[0]["id"]).in_transit
+    view = queries.document(tx, actor, found[0]["id"])
+    rows = view.on_hold if kind is DocumentKind.HOLD else view.in_transit
+    if not rows and kind is DocumentKind.HOLD:
+        raise Conflict(f"nothing of {number} is still on hold: all of it was released")
     if not rows:
         raise Conflict(f"nothing of {number} is still in transit: all of it was received")
     return [

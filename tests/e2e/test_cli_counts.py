@@ -41,7 +41,7 @@ def test_a_count_by_command_line(cli) -> None:  # type: ignore[no-untyped-def]
     assert "posted" in posted
     assert "SN3" in posted
     assert "NEW-9" in posted
-    assert "count_missing" in cli("discrepancies")
+    assert "count missing" in cli("discrepancies")
     assert "adjusted_out" in cli("serial", "PHONE", "SN4")
 
 

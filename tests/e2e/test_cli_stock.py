@@ -47,8 +47,8 @@ def test_a_transfer_by_command_line(cli) -> None:  # type: ignore[no-untyped-def
     assert "SN1 SN2" in listed
 
     got = cli("transfer", "receive", "TR-000001", "--sku", "PHONE", "SN1")
-    assert "transfer receipt TI-000001 posted: 1 units" in got
-    assert "TR-000001: 1 units still in transit" in got
+    assert "transfer receipt TI-000001 posted: 1 unit" in got
+    assert "TR-000001: 1 unit still in transit" in got
     again = cli("transfer", "receive", "TR-000001", "--sku", "PHONE", "SN1", ok=False)
     assert again.startswith("error:")
     assert "SN1: already received from TR-000001" in again
@@ -80,7 +80,7 @@ def test_a_write_off_needs_a_reason_and_can_be_cancelled(cli) -> None:  # type: 
     done = cli(
         "write-off", "--sku", "PHONE", "--location", "Store", "--reason", "dropped [screen]", "SN3"
     )
-    assert "write-off WO-000001 posted: 1 units" in done
+    assert "write-off WO-000001 posted: 1 unit" in done
     assert "note: dropped [screen]" in cli("document", "WO-000001")
     assert "written_off at Scrap" in cli("serial", "PHONE", "SN3")
     cli("cancel", "WO-000001")

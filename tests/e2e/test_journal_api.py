@@ -219,7 +219,8 @@ def test_the_journal_page_filters_pages_and_links_the_export(world, monkeypatch)
     page = client.get("/journal", params={"sku": "PHONE"})
     assert page.status_code == 200
     assert page.text.count("<tr data-id=") == 7
-    assert 'href="/api/v1/journal.csv?sku=PHONE"' in page.text
+    assert 'href="/exports/journal.csv?sku=PHONE"' in page.text
+    assert 'href="/exports/journal.xlsx?sku=PHONE"' in page.text
     assert client.get("/api/v1/journal.csv?sku=PHONE").status_code == 200  # the session may
     monkeypatch.setattr(pages_journal, "PAGE_SIZE", 4)
     first = client.get("/journal", params={"sku": "PHONE"})

@@ -270,8 +270,9 @@ def test_every_page_loads_only_from_the_app_and_breaks_no_policy(offline: Any) -
     Playwright may already run in this one, and its sync API does not nest.)"""
     chromium_or_skip()
     base, _ = offline
-    # A printed document (PDF) opens in the browser's own viewer, not as a page of the app.
-    skipped = ("/static/", "/api/v1/")
+    # A printed document (PDF) opens in the browser's own viewer, not as a page of the app;
+    # an export is a download (an attachment), not a page.
+    skipped = ("/static/", "/api/v1/", "/exports/")
     pages = [p for p, body in crawl(base).items()
              if not p.startswith(skipped) and not body.startswith(b"%PDF")]  # fmt: skip
     outcome: dict[str, Any] = {}

@@ -196,7 +196,7 @@ def test_supplier_return_by_scan_api_page_and_cli(client: TestClient, world) -> 
     result = CliRunner().invoke(app, ["--db", url, "supplier-return", "R3", "--location",
                                       "Store", "--reason", "Changed order"])  # fmt: skip
     assert result.exit_code == 0, result.stdout + result.stderr
-    assert "purchase return (debit note) PR-000004 posted: 1 units" in result.stdout
+    assert "purchase return (debit note) PR-000004 posted: 1 unit\n" in result.stdout
 
 
 def test_return_forms_offer_only_what_can_come_back_and_take_a_reason(

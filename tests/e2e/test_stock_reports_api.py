@@ -92,8 +92,22 @@ def test_api_stock_on_hand_with_totals_and_filters(client: TestClient, world: Wo
         ("PHONE", "Transit", "in_transit", world.dispatch, 1),
     ]  # fmt: skip
     assert body["totals"] == [
-        {"sku": "CABLE", "name": "Cable", "in_stores": 5, "in_transit": 3, "quantity": 8},
-        {"sku": "PHONE", "name": "Phone", "in_stores": 1, "in_transit": 1, "quantity": 2},
+        {
+            "sku": "CABLE",
+            "name": "Cable",
+            "in_stores": 5,
+            "in_transit": 3,
+            "quantity": 8,
+            "on_hold": 0,
+        },
+        {
+            "sku": "PHONE",
+            "name": "Phone",
+            "in_stores": 1,
+            "in_transit": 1,
+            "quantity": 2,
+            "on_hold": 0,
+        },
     ]
     assert (body["in_stores"], body["in_transit"], body["total"]) == (6, 4, 10)
     status, body = get(client, world, "/api/v1/stock", sku="PHONE", status="in_transit")

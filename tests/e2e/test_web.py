@@ -80,8 +80,12 @@ def test_csv_report_streams_every_serial_safely(client: TestClient) -> None:
     response = client.get("/reports/serials.csv")
     assert response.status_code == 200
     rows = list(csv.DictReader(response.text.splitlines()))
-    assert len(rows) == 31
+    assert len(rows) == 31 + 2  # and the demo's two VIT-C batches, in stock at Main store
     assert {r["serial"] for r in rows} >= {"X1-00001", "LP14-0010", "'=cmd|' /C calc'!A0"}
+    assert [(r["batch"], r["quantity"]) for r in rows if r["batch"]] == [
+        ("LOT-2401", "24"), ("LOT-2402", "36"),
+    ]  # fmt: skip
+    assert {r["quantity"] for r in rows if r["serial"]} == {"1"}
 
 
 def counts(client: TestClient) -> dict[str, int]:

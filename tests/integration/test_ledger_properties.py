@@ -670,6 +670,27 @@ class Ledger(RuleBasedStateMachine):
             )
         )
 
+    @precondition(lambda self: self.has_stock())
+    @rule(data=st.data(), cables=st.integers(0, 2), draft=st.booleans(), days=DAYS)
+    def hold(self, data: st.DataObject, cables: int, draft: bool, days: int) -> None:
+        """Stock put aside (a recall): phones and cables into quarantine, sold by nobody."""
+        store, codes = self.stocked(data)
+        lines = phones_and_cables(codes, cables)
+        self.attempt(
+            lambda: self.inv.hold(
+                location=store, lines=lines, reason="recall", post=not draft, date=self.day(days)
+            )
+        )
+
+    @precondition(lambda self: any(n.startswith("HD-") for n in self.posted))
+    @rule(data=st.data(), cables=st.integers(0, 2), whole=st.booleans(), days=DAYS)
+    def release(self, data: st.DataObject, cables: int, whole: bool, days: int) -> None:
+        """A posted hold: all it still holds back to its store, or some units on hold (maybe
+        on another hold, refused) and cables."""
+        number = data.draw(st.sampled_from([n for n in self.posted if n.startswith("HD-")]))
+        lines = None if whole else phones_and_cables(self.pick(data, "on_hold"), cables)
+        self.attempt(lambda: self.inv.release(hold=number, lines=lines, date=self.day(days)))
+
     @rule(data=st.data(), new=NEW_CODES)
     def correct(self, data: st.DataObject, new: str) -> None:
         known = sorted({r["serial"] for r in self.inv.serials(limit=1000)})
@@ -819,6 +840,7 @@ class Ledger(RuleBasedStateMachine):
         assert findings == [], findings
         check_chains_statuses_and_quantities(self.inv)
         check_transit(self.inv)
+        check_holds(self.inv)
 
     @invariant()
     def model_agrees_with_ledger(self) -> None:
@@ -842,7 +864,7 @@ class Ledger(RuleBasedStateMachine):
             if not self.unwind():
                 assert self.inv.stock() == []
                 kinds = {s["status"] for s in self.inv.serials(limit=1000)}
-                assert not kinds & {"in_stock", "reserved", "in_transit", "sold"}
+                assert not kinds & {"in_stock", "reserved", "in_transit", "sold", "on_hold"}
             check_chains_statuses_and_quantities(self.inv)
             assert self.inv.check() == []
         finally:
@@ -959,6 +981,24 @@ def check_transit(inv: Inventory) -> None:
         )
         in_transit_quantity = sum(tx.connection.execute(query).scalars())
     assert in_transit_quantity == sum(r["quantity"] for r in left if not r["serials"])
+
+
+def check_holds(inv: Inventory) -> None:
+    """On hold is exactly what posted holds put aside and no release brought back."""
+    left = inv.on_hold()
+    assert all(r["quantity"] > 0 for r in left), left
+    on_holds = sorted(code for r in left for code in r["serials"])
+    assert on_holds == sorted(r["serial"] for r in inv.serials(status="on_hold", limit=1000))
+    with inv.store.transaction(write=False) as tx:
+        query = (
+            select(quants.c.quantity)
+            .join(locations, locations.c.id == quants.c.location_id)
+            .where(locations.c.kind == "quarantine")
+        )
+        held_quantity = sum(tx.connection.execute(query).scalars())
+    assert held_quantity == sum(r["quantity"] for r in left if not r["serials"])
+    stock = inv.stock_on_hand()
+    assert stock.on_hold == sum(r["quantity"] for r in left)
 
 
 def check_chains_statuses_and_quantities(inv: serialtrack.Inventory) -> None:

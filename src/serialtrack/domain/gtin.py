@@ -37,6 +37,19 @@ def gtin_problem(value: object) -> str | None:
     return None
 
 
+def gln_problem(value: object) -> str | None:
+    """Why ``value`` is not a GLN (13 digits, GS1 check digit), or None when it is one."""
+    if not isinstance(value, str):
+        return f"a GLN must be text, not {type(value).__name__}"
+    digits = value.strip()
+    if not (digits.isascii() and digits.isdigit() and len(digits) == 13):
+        return f"a GLN is 13 digits, not {digits[:20]!r}"
+    expected = gtin_check_digit(digits[:-1])
+    if int(digits[-1]) != expected:
+        return f"the check digit of GLN {digits} should be {expected}, not {digits[-1]}"
+    return None
+
+
 def is_gtin(value: object) -> bool:
     """Whether ``value`` is a valid GTIN-8, -12, -13 or -14."""
     return gtin_problem(value) is None

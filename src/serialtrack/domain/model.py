@@ -25,10 +25,17 @@ class LocationKind(StrEnum):
     SCRAP = "scrap"
     ADJUSTMENT = "adjustment"
     ASSEMBLY = "assembly"  # where parts are while inside an assembled bundle unit
+    QUARANTINE = "quarantine"  # stock on hold (a recall): on the books, not to be sold
 
     @property
     def is_virtual(self) -> bool:
         return self is not LocationKind.INTERNAL
+
+    @property
+    def holds_stock(self) -> bool:
+        """Stock here is ours and counted on hand: a store, transit, quarantine. Quantities
+        here never go below zero."""
+        return self in (LocationKind.INTERNAL, LocationKind.TRANSIT, LocationKind.QUARANTINE)
 
 
 class SerialStatus(StrEnum):
@@ -40,6 +47,7 @@ class SerialStatus(StrEnum):
     WRITTEN_OFF = "written_off"
     ADJUSTED_OUT = "adjusted_out"
     ASSEMBLED = "assembled"  # a part inside an assembled bundle unit (or a unit taken apart)
+    ON_HOLD = "on_hold"  # put aside (a recall): in quarantine until released
 
 
 _STATUS_BY_LOCATION = {
@@ -50,6 +58,7 @@ _STATUS_BY_LOCATION = {
     LocationKind.SCRAP: SerialStatus.WRITTEN_OFF,
     LocationKind.ADJUSTMENT: SerialStatus.ADJUSTED_OUT,
     LocationKind.ASSEMBLY: SerialStatus.ASSEMBLED,
+    LocationKind.QUARANTINE: SerialStatus.ON_HOLD,
 }
 
 
@@ -75,6 +84,8 @@ class DocumentKind(StrEnum):
     SERIAL_ASSIGNMENT = "serial_assignment"  # serials given to units on hand (tracking switch)
     ASSEMBLY = "assembly"  # parts taken from a store into bundle units put in stock there
     DISASSEMBLY = "disassembly"  # a bundle unit taken apart: its parts back in stock
+    HOLD = "hold"  # stock put aside from a store into quarantine (a recall): nobody sells it
+    RELEASE = "release"  # held stock back to the store it was held from
 
 
 class DocumentState(StrEnum):
@@ -114,6 +125,7 @@ class Location:
     id: int
     name: str
     kind: LocationKind
+    gln: str | None = None  # GS1 Global Location Number
 
 
 @dataclass(frozen=True)
@@ -122,6 +134,16 @@ class Partner:
     name: str
     is_supplier: bool
     is_customer: bool
+    phone: str | None = None
+    email: str | None = None
+    address: str | None = None  # lines allowed
+    gln: str | None = None  # GS1 Global Location Number (the party)
+
+    @property
+    def contact(self) -> str:
+        """How to reach it, on one line: ``+44 20 7946 0000 · jane@example.com · 1 High St``."""
+        parts = [self.phone, self.email, " ".join((self.address or "").split()) or None]
+        return " · ".join(p for p in parts if p)
 
     def has_role(self, role: PartnerRole) -> bool:
         return self.is_supplier if role is PartnerRole.SUPPLIER else self.is_customer

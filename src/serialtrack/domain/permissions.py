@@ -23,6 +23,9 @@ class Permission(StrEnum):
     # ``clerks_take_off_books`` gives it to clerks too (PRODUCT.md, roles).
     TAKE_OFF_BOOKS = "take_off_books"
     VERIFY_LEDGER = "verify_ledger"  # replay the whole ledger: `serialtrack check`
+    # Releasing stock put on hold (a recall) back to sale: a manager's decision. Anyone who
+    # posts documents may put stock on hold.
+    RELEASE_HOLD = "release_hold"
 
 
 _VIEWER = {Permission.READ}
@@ -36,6 +39,7 @@ _MANAGER = _CLERK | {
     Permission.ALLOW_EXPIRED,
     Permission.DELETE_SERIAL,
     Permission.TAKE_OFF_BOOKS,
+    Permission.RELEASE_HOLD,
 }
 _ADMIN = _MANAGER | {Permission.MANAGE_USERS, Permission.VERIFY_LEDGER}
 
@@ -70,6 +74,8 @@ def document_permission(kind: DocumentKind) -> Permission:
         return Permission.MANAGE_CATALOG
     if kind is DocumentKind.WRITE_OFF:
         return Permission.TAKE_OFF_BOOKS
+    if kind is DocumentKind.RELEASE:
+        return Permission.RELEASE_HOLD
     return Permission.POST_DOCUMENT
 
 

@@ -130,6 +130,8 @@ def describe(state: SerialState) -> str:
         return f"sold{to}{by.replace(' by ', ' on ')}"
     if state.status is SerialStatus.ASSEMBLED:
         return f"assembled into a bundle{by}"
+    if state.status is SerialStatus.ON_HOLD:
+        return f"on hold{by} (in quarantine: not for sale until released)"
     if state.status is SerialStatus.RETURNED_TO_SUPPLIER:
         to = f" {state.holder_name}" if state.holder_name else ""
         return f"returned to supplier{to}{by}"

@@ -28,6 +28,10 @@ TITLES = {
     DocumentKind.ADJUSTMENT: "Inventory adjustment",
     DocumentKind.INVENTORY_COUNT: "Count result",
     DocumentKind.SERIAL_ASSIGNMENT: "Serial assignment",
+    DocumentKind.ASSEMBLY: "Assembly",
+    DocumentKind.DISASSEMBLY: "Disassembly",
+    DocumentKind.HOLD: "Hold (quarantine)",
+    DocumentKind.RELEASE: "Release from hold",
 }
 # What the paper is called on a button ("Print slip").
 PAPER_NAMES = {
@@ -50,6 +54,7 @@ ORIGIN_WORDS = {
     DocumentKind.SALES_RETURN: "Invoice",
     DocumentKind.PURCHASE_RETURN: "Receipt",
     DocumentKind.TRANSFER_RECEIPT: "Dispatch",
+    DocumentKind.RELEASE: "Hold",
 }
 STAMPS = {DocumentState.DRAFT: "DRAFT", DocumentState.CANCELLED: "CANCELLED"}
 NONE = "—"

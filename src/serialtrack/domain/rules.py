@@ -244,6 +244,41 @@ RULES: dict[DocumentKind, KindRule] = {
         label="disassembly",
         generic=False,
     ),
+    # A hold puts stock aside (a recall) into the "On hold" location (quarantine); its release
+    # brings back what the hold still has, to the store it came from, as a transfer receipt does.
+    DocumentKind.HOLD: KindRule(
+        kind=DocumentKind.HOLD,
+        prefix="HD",
+        from_kind=LocationKind.INTERNAL,
+        to_kind=LocationKind.QUARANTINE,
+        partner_role=None,
+        partner_required=False,
+        creates_serials=False,
+        takes=frozenset({S.IN_STOCK}),
+        reserves=True,
+        note_required="reason",
+        label="hold",
+    ),
+    DocumentKind.RELEASE: KindRule(
+        kind=DocumentKind.RELEASE,
+        prefix="RL",
+        from_kind=LocationKind.QUARANTINE,
+        to_kind=LocationKind.INTERNAL,
+        partner_role=None,
+        partner_required=False,
+        creates_serials=False,
+        takes=frozenset({S.ON_HOLD}),
+        reserves=False,
+        origin_kind=DocumentKind.HOLD,
+        takes_from_origin=True,
+        label="release",
+    ),
+}
+# The kinds whose posted documents leave stock outstanding for a later one to take: a dispatch
+# (in transit until received), a hold (on hold until released); and the kind that takes it.
+TAKEN_BY = {
+    DocumentKind.DISPATCH: DocumentKind.TRANSFER_RECEIPT,
+    DocumentKind.HOLD: DocumentKind.RELEASE,
 }
 
 

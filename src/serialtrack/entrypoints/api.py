@@ -233,7 +233,7 @@ def list_locations(inv: Inv, offset: Offset = 0, limit: Limit = 100) -> dict[str
 
 @router.post("/locations", status_code=201, tags=["catalog"])
 def create_location(inv: Inv, body: m.LocationIn) -> Location:
-    return inv.add_location(body.name, body.kind)
+    return inv.add_location(body.name, body.kind, gln=body.gln)
 
 
 @router.get("/locations/{name}", tags=["catalog"])
@@ -243,7 +243,8 @@ def read_location(inv: Inv, name: str) -> Location:
 
 @router.patch("/locations/{name}", tags=["catalog"])
 def update_location(inv: Inv, name: str, body: m.LocationPatch) -> Location:
-    return inv.rename_location(name, body.name)
+    """Rename a store, or set its GLN (an empty one clears it)."""
+    return inv.update_location(name, **body.model_dump(exclude_unset=True))
 
 
 @router.get("/partners", tags=["catalog"])
@@ -260,7 +261,8 @@ def list_partners(
 
 @router.post("/partners", status_code=201, tags=["catalog"])
 def create_partner(inv: Inv, body: m.PartnerIn) -> Partner:
-    return inv.add_partner(body.name, supplier=body.supplier, customer=body.customer)
+    contact = body.model_dump(include={"phone", "email", "address", "gln"}, exclude_none=True)
+    return inv.add_partner(body.name, supplier=body.supplier, customer=body.customer, **contact)
 
 
 @router.get("/partners/{name}", tags=["catalog"])
@@ -507,15 +509,48 @@ def read_batch(inv: Inv, sku: str, code: str) -> Any:
 
 
 @router.post("/recall", tags=["serials"])
-def recall(inv: Inv, body: m.RecallIn) -> dict[str, Any]:
+def recall(inv: Inv, body: m.RecallHoldIn) -> dict[str, Any]:
     """Every unit and quantity a recall concerns and where it is now — in which store, in
-    transit, with which customer (invoice, date), returned, written off, inside an assembled
-    unit or sold in a bundle: by serials, a batch, a receipt, or a supplier and dates."""
+    transit, with which customer (invoice, date, the customer's phone, e-mail and address),
+    returned, written off, inside an assembled unit or sold in a bundle: by serials, a batch,
+    a receipt, or a supplier and dates.
+
+    With ``"hold": true`` and a ``reason``, every unit and batch part still in stock is put
+    on hold in the same transaction (one hold document per store, in ``holds``): nobody can
+    sell, transfer or write it off until it is released (``POST /recall/release``, or
+    ``/holds/{number}/release``). ``not_held`` says what could not be held and why."""
     view = inv.recall(**body.model_dump())
     return jsonable_encoder(
         {"scope": view.scope, "in_stock": view.in_stock, "with_customers": view.with_customers,
+         "on_hold": view.on_hold, "holds": view.holds, "not_held": view.not_held,
          "items": view.rows}
     )  # fmt: skip
+
+
+@router.post("/recall/release", tags=["serials"])
+def release_recall(inv: Inv, body: m.RecallIn) -> dict[str, Any]:
+    """Release every hold that holds units of this recall (managers): each brings all it
+    still holds back to the store it came from. 409 when nothing of it is on hold."""
+    released = inv.release_recall(**body.model_dump())
+    return jsonable_encoder({"released": [d.number for d in released], "items": released})
+
+
+@router.get("/holds", tags=["documents"])
+def list_holds(inv: Inv) -> dict[str, Any]:
+    """What is on hold: per hold (its number, date, the store it was taken from) and
+    product, the quantity, serials and batches not yet released."""
+    return jsonable_encoder({"items": inv.on_hold()})
+
+
+@router.post("/holds/{number}/release", tags=["documents"])
+def release_hold(inv: Inv, number: str, body: m.ReleaseIn | None = None) -> DocumentView:
+    """Bring back to its store what hold ``number`` still has (managers), or the lines
+    given; the rest stays on hold."""
+    given = body or m.ReleaseIn()
+    lines = None
+    if given.lines is not None:
+        lines = _lines(m.DocumentIn.model_construct(lines=given.lines))
+    return inv.release(hold=number, lines=lines, note=given.note)
 
 
 @router.post(

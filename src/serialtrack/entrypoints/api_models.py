@@ -219,25 +219,43 @@ class DeleteSerialIn(Strict):
     reason: Annotated[str, StringConstraints(max_length=2000)] | None = None
 
 
+Gln = Annotated[str, StringConstraints(max_length=13)]
+
+
 class LocationIn(Strict):
     name: Annotated[str, StringConstraints(min_length=1, max_length=120)]
     kind: str = "internal"
+    gln: Gln | None = Field(None, description="GS1 Global Location Number (EPCIS names it).")
 
 
 class LocationPatch(Strict):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=120)]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=120)] | None = None
+    gln: Gln | None = Field(None, description="GS1 Global Location Number; empty clears it.")
+
+
+Phone = Annotated[str, StringConstraints(max_length=60)]
+Email = Annotated[str, StringConstraints(max_length=254)]
+Address = Annotated[str, StringConstraints(max_length=1000)]
 
 
 class PartnerPatch(Strict):
     name: Name | None = None
     supplier: bool | None = None
     customer: bool | None = None
+    phone: Phone | None = None
+    email: Email | None = None
+    address: Address | None = None
+    gln: Gln | None = None
 
 
 class PartnerIn(Strict):
     name: Name
     supplier: bool = False
     customer: bool = False
+    phone: Phone | None = None
+    email: Email | None = None
+    address: Address | None = None
+    gln: Gln | None = Field(None, description="GS1 Global Location Number of the party.")
 
 
 class LoginIn(Strict):
@@ -448,3 +466,24 @@ class RecallIn(Strict):
     date_from: IsoDate | None = None
     date_to: IsoDate | None = None
     sku: Annotated[str, StringConstraints(max_length=80)] | None = None
+
+
+class RecallHoldIn(RecallIn):
+    """A recall that may also put what is in stock on hold, in the same step."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"batch": "LOT-8", "hold": True,
+                                         "reason": "supplier recall notice 42"}]},
+    )  # fmt: skip
+    hold: bool = Field(False, description="Put every unit and batch part in stock on hold.")
+    reason: Annotated[str, StringConstraints(max_length=10_000)] | None = Field(
+        None, description="Why (a hold needs one): the recall notice."
+    )
+
+
+class ReleaseIn(Strict):
+    lines: Annotated[list[LineIn], Field(max_length=10_000)] | None = Field(
+        None, description="What to release; without lines, all the hold still has."
+    )
+    note: Annotated[str, StringConstraints(max_length=10_000)] | None = None

@@ -7,12 +7,13 @@ from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 import serialtrack
 from serialtrack.config import Settings
 from serialtrack.domain.errors import SerialtrackError
+from serialtrack.domain.reports import Column, Report
+from serialtrack.entrypoints import cli_output
+from serialtrack.entrypoints.cli_output import OutputOption, WideOption, emit, err, out
 from serialtrack.inventory import Inventory
 
 app = typer.Typer(
@@ -41,9 +42,6 @@ app.add_typer(partner_app, name="partner")
 app.add_typer(report_app, name="report")
 app.add_typer(setting_app, name="setting")
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
 DbOption = Annotated[
     str | None,
     typer.Option(
@@ -64,9 +62,19 @@ class Context:
 state = Context()
 
 
+GlobalWide = Annotated[
+    bool,
+    typer.Option(
+        "--wide", help="Tables show every column, however long the lines get (default: they "
+        "fit the terminal, leaving columns out; report commands also take --wide).",
+    ),
+]  # fmt: skip
+
+
 @app.callback()
-def _options(db: DbOption = None, user: UserOption = None) -> None:
+def _options(db: DbOption = None, user: UserOption = None, wide: GlobalWide = False) -> None:
     state.settings = Settings.from_env(db, user)
+    cli_output.screen.wide = wide
 
 
 @contextmanager
@@ -93,13 +101,9 @@ def _fail(error: SerialtrackError) -> None:
     raise typer.Exit(1)
 
 
-def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
-    table = Table(title=title, show_lines=False)
-    for column in columns:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*["" if v is None else str(v) for v in row])
-    out.print(table)
+def _table(title: str, columns: list[str], rows: list[list[Any]], *, wide: bool = False) -> None:
+    """An ad hoc table that fits the terminal unless ``wide`` (see ``cli_output``)."""
+    cli_output.table(title, columns, rows, wide=wide)
 
 
 # setup --------------------------------------------------------------------------------
@@ -181,9 +185,15 @@ def product_add(
     tracking: Annotated[str, typer.Option(help="none, serial or batch")] = "serial",
     unit: str = "pcs",
     gtin: str | None = None,
-    supplier_warranty_days: int | None = None,
-    customer_warranty_days: int | None = None,
-    expiry_required: bool = False,
+    supplier_warranty_days: Annotated[
+        int | None, typer.Option(help="Days of warranty the supplier gives.")
+    ] = None,
+    customer_warranty_days: Annotated[
+        int | None, typer.Option(help="Days of warranty the customer gets.")
+    ] = None,
+    expiry_required: Annotated[
+        bool, typer.Option("--expiry-required", help="Units must be received with an expiry.")
+    ] = False,
 ) -> None:
     """Add a product."""
     fields = {"unit": unit, "gtin": gtin, "expiry_required": expiry_required}
@@ -197,11 +207,17 @@ def product_add(
 
 
 @product_app.command("list")
-def product_list() -> None:
+def product_list(
+    text: Annotated[
+        str | None, typer.Option(help="SKU or name containing this, or a GTIN.")
+    ] = None,
+    tracking: Annotated[str | None, typer.Option(help="none, serial or batch.")] = None,
+    output: OutputOption = None,
+    wide: WideOption = False,
+) -> None:
     """List products."""
     with inventory() as inv:
-        rows = [[p.sku, p.name, p.tracking.value, p.unit, p.gtin] for p in inv.products()]
-    _table("Products", ["SKU", "name", "tracking", "unit", "GTIN"], rows)
+        emit(inv.report_table("products", text=text, tracking=tracking), output, wide=wide)
 
 
 @product_app.command("components")
@@ -247,40 +263,87 @@ def _part(text: str) -> tuple[str, int]:
     return sku.strip(), int(quantity)
 
 
+Gln = Annotated[str | None, typer.Option(help="GS1 Global Location Number (13 digits).")]
+
+
 @location_app.command("add")
 def location_add(
-    name: str, kind: Annotated[str, typer.Option(help="internal or a virtual kind")] = "internal"
+    name: str,
+    kind: Annotated[str, typer.Option(help="internal or a virtual kind")] = "internal",
+    gln: Gln = None,
 ) -> None:
     """Add a location (a store, warehouse or bin)."""
     with inventory() as inv:
-        location = inv.add_location(name, kind)
+        location = inv.add_location(name, kind, gln=gln)
     out.print(f"location {location.name} added ({location.kind.value})")
 
 
+@location_app.command("edit")
+def location_edit(
+    name: str,
+    new_name: Annotated[str | None, typer.Option("--name", help="A new name.")] = None,
+    gln: Annotated[str | None, typer.Option(help="Its GLN ('' clears it).")] = None,
+) -> None:
+    """Rename a store, or set its GLN."""
+    changes = {k: v for k, v in (("name", new_name), ("gln", gln)) if v is not None}
+    with inventory() as inv:
+        location = inv.update_location(name, **changes)
+    out.print(
+        f"location {location.name} saved" + (f" (GLN {location.gln})" if location.gln else "")
+    )
+
+
 @location_app.command("list")
-def location_list() -> None:
+def location_list(output: OutputOption = None, wide: WideOption = False) -> None:
     """List locations."""
     with inventory() as inv:
-        _table("Locations", ["name", "kind"], [[x.name, x.kind.value] for x in inv.locations()])
+        emit(inv.report_table("locations"), output, wide=wide)
+
+
+Phone = Annotated[str | None, typer.Option(help="Phone number.")]
+Email = Annotated[str | None, typer.Option(help="E-mail address.")]
+Address = Annotated[str | None, typer.Option(help="Postal address.")]
 
 
 @partner_app.command("add")
-def partner_add(name: str, supplier: bool = False, customer: bool = False) -> None:
-    """Add a supplier, a customer, or both."""
+def partner_add(
+    name: str,
+    supplier: Annotated[bool, typer.Option("--supplier", help="It sells to us.")] = False,
+    customer: Annotated[bool, typer.Option("--customer", help="It buys from us.")] = False,
+    phone: Phone = None,
+    email: Email = None,
+    address: Address = None,
+    gln: Gln = None,
+) -> None:
+    """Add a supplier, a customer, or both, with how to reach them (a recall calls them)."""
+    given = {"phone": phone, "email": email, "address": address, "gln": gln}
+    contact = {k: v for k, v in given.items() if v is not None}
     with inventory() as inv:
-        partner = inv.add_partner(name, supplier=supplier, customer=customer)
+        partner = inv.add_partner(name, supplier=supplier, customer=customer, **contact)
     out.print(f"partner {partner.name} added")
 
 
+@partner_app.command("edit")
+def partner_edit(
+    name: str,
+    new_name: Annotated[str | None, typer.Option("--name", help="A new name.")] = None,
+    phone: Phone = None,
+    email: Email = None,
+    address: Address = None,
+    gln: Gln = None,
+) -> None:
+    """Change a partner's name or contact fields ('' clears one)."""
+    given = {"name": new_name, "phone": phone, "email": email, "address": address, "gln": gln}
+    with inventory() as inv:
+        partner = inv.update_partner(name, **{k: v for k, v in given.items() if v is not None})
+    out.print(f"partner {partner.name} saved" + (f": {partner.contact}" if partner.contact else ""))
+
+
 @partner_app.command("list")
-def partner_list() -> None:
+def partner_list(output: OutputOption = None, wide: WideOption = False) -> None:
     """List partners."""
     with inventory() as inv:
-        rows = [
-            [p.name, "yes" if p.is_supplier else "", "yes" if p.is_customer else ""]
-            for p in inv.partners()
-        ]
-    _table("Partners", ["name", "supplier", "customer"], rows)
+        emit(inv.report_table("partners"), output, wide=wide)
 
 
 @setting_app.command("set")
@@ -292,11 +355,13 @@ def setting_set(key: str, value: str) -> None:
 
 
 @setting_app.command("list")
-def setting_list() -> None:
+def setting_list(output: OutputOption = None, wide: WideOption = False) -> None:
     """Show every setting and its value."""
     with inventory() as inv:
         rows = [[key, value] for key, value in inv.settings().items()]
-    _table("Settings", ["setting", "value"], rows)
+    columns = (Column("setting", "setting", width=24, essential=True),
+               Column("value", "value", width=40, essential=True))  # fmt: skip
+    emit(Report("settings", "Settings", columns, rows), output, wide=wide)
 
 
 from serialtrack.entrypoints import (  # noqa: E402

@@ -8,7 +8,9 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from serialtrack.entrypoints.cli import _table, app, err, inventory, out
+from serialtrack.domain.reports import Column, Report
+from serialtrack.entrypoints.cli import app, err, inventory, out
+from serialtrack.entrypoints.cli_output import OutputOption, WideOption, emit, say
 
 user_app = typer.Typer(
     no_args_is_help=True,
@@ -64,17 +66,20 @@ def user_add(
     out.print(f"user {user['username']} added ({user['role']}){then}")
 
 
+USER_COLUMNS = (
+    Column("username", "username", "text", 16, True), Column("role", "role", "text", 8, True),
+    Column("active", "active", "bool", 6, True),
+    Column("last_login_at", "last login", "datetime", 16),
+    Column("must_change_password", "must change password", "bool", 8, True),
+)  # fmt: skip
+
+
 @user_app.command("list")
-def user_list() -> None:
+def user_list(output: OutputOption = None, wide: WideOption = False) -> None:
     """List users."""
     with inventory() as inv:
-        rows = [
-            [u["username"], u["role"], "yes" if u["active"] else "no", u["last_login_at"],
-             "yes" if u["must_change_password"] else ""]
-            for u in inv.users()
-        ]  # fmt: skip
-    rows = [[escape(str(v)) if v is not None else "" for v in row] for row in rows]
-    _table("Users", ["username", "role", "active", "last login", "must change password"], rows)
+        rows = [[u[c.key] for c in USER_COLUMNS] for u in inv.users()]
+    emit(Report("users", "Users", USER_COLUMNS, rows), output, wide=wide)
 
 
 @user_app.command("disable")
@@ -132,18 +137,25 @@ def user_reset(username: str) -> None:
     out.print(password, markup=False)
 
 
+FAILURE_COLUMNS = (
+    Column("at", "at (UTC)", "datetime", 16, True),
+    Column("username", "username", "text", 16, True),
+    Column("client", "client", "text", 15, True), Column("reason", "reason", "text", 24, True),
+)  # fmt: skip
+
+
 @user_app.command("failures")
 def user_failures(
     username: Annotated[str | None, typer.Option(help="Only this username (as typed).")] = None,
     limit: Annotated[int, typer.Option(help="How many, newest first.")] = 50,
+    output: OutputOption = None,
+    wide: WideOption = False,
 ) -> None:
     """List recent failed logins: when, username as typed, client address, why."""
     with inventory() as inv:
-        rows = [
-            [f["at"], f["username"], f["client"], f["reason"]]
-            for f in inv.login_failures(limit=limit, username=username)
-        ]
-    _table("Failed logins", ["at", "username", "client", "reason"], rows)
+        rows = [[f[c.key] for c in FAILURE_COLUMNS]
+                for f in inv.login_failures(limit=limit, username=username)]  # fmt: skip
+    emit(Report("failed-logins", "Failed logins", FAILURE_COLUMNS, rows), output, wide=wide)
 
 
 @token_app.command("create")
@@ -160,18 +172,20 @@ def token_create(
     out.print(secret, markup=False)
 
 
+TOKEN_COLUMNS = (
+    Column("id", "id", "int", 4, True), Column("username", "user", "text", 12, True),
+    Column("name", "name", "text", 12, True), Column("created_at", "created", "datetime", 16),
+    Column("last_used_at", "last used", "datetime", 16),
+    Column("expires_at", "expires", "datetime", 16), Column("state", "state", "text", 8, True),
+)  # fmt: skip
+
+
 @token_app.command("list")
-def token_list() -> None:
-    """List API tokens (never their secrets)."""
+def token_list(output: OutputOption = None, wide: WideOption = False) -> None:
+    """List API tokens (never their secrets); an empty "last used" or "expires": never."""
     with inventory() as inv:
-        rows = [
-            [t["id"], t["username"], t["name"], t["created_at"], t["last_used_at"] or "never",
-             t["expires_at"] or "never", t["state"]]
-            for t in inv.tokens()
-        ]  # fmt: skip
-    rows = [[escape(str(v)) for v in row] for row in rows]  # names are data, not Rich markup
-    columns = ["id", "user", "name", "created", "last used", "expires", "state"]
-    _table("API tokens", columns, rows)
+        rows = [[t[c.key] for c in TOKEN_COLUMNS] for t in inv.tokens()]
+    emit(Report("tokens", "API tokens", TOKEN_COLUMNS, rows), output, wide=wide)
 
 
 @token_app.command("revoke")
@@ -192,17 +206,16 @@ def audit_trail(
     since: Annotated[str | None, typer.Option(help="From this date (YYYY-MM-DD).")] = None,
     until: Annotated[str | None, typer.Option(help="Up to this date, included.")] = None,
     text: Annotated[str | None, typer.Option(help="A name or value to look for.")] = None,
-    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 50,
+    limit: Annotated[
+        int, typer.Option(min=1, help="How many, newest first (--output writes them all).")
+    ] = 50,
+    output: OutputOption = None,
+    wide: WideOption = False,
 ) -> None:
     """Show the audit trail: who changed which master data, setting, user, token or serial,
     and from what to what (managers and admins)."""
+    filters = {"entity": entity, "user": user, "since": since, "until": until, "text": text}
     with inventory() as inv:
-        rows = [
-            [r["at"].strftime("%Y-%m-%d %H:%M:%S"), r["user"], r["entity"], r["name"],
-             r["action"], r["summary"]]
-            for r in inv.audit(
-                entity=entity, user=user, since=since, until=until, text=text, limit=limit
-            )
-        ]  # fmt: skip
-    rows = [[escape(str(v)) for v in row] for row in rows]  # names are data, not Rich markup
-    _table("Audit trail", ["at (UTC)", "by", "entity", "name", "action", "change"], rows)
+        shown = emit(inv.report_table("audit", **filters), output, wide=wide, limit=limit)
+    if shown is not None and shown.more:
+        say(f"the newest {limit} shown: more with --limit, all with --output FILE")

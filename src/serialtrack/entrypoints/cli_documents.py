@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import IO, Annotated, Any
 
 import typer
 
@@ -17,6 +17,15 @@ from serialtrack.domain.entry import parse_entry, rule_codes
 from serialtrack.domain.model import BatchInput, LineInput
 from serialtrack.domain.rules import title
 from serialtrack.entrypoints.cli import _table, app, inventory, out, report_app
+from serialtrack.entrypoints.cli_output import (
+    OutputOption,
+    Shown,
+    WideOption,
+    emit,
+    plural,
+    say,
+    write_text,
+)
 from serialtrack.inventory import Inventory
 from serialtrack.services.assembly import UnitInput
 from serialtrack.services.queries import REPORT_COLUMNS, DocumentView
@@ -51,7 +60,8 @@ Ranges = Annotated[
 Rule = Annotated[
     str | None,
     typer.Option(
-        "--rule", help="A numbering rule: prefix=SN-,start=1,count=10[,increment=1,width=4,suffix=]"
+        "--rule",
+        help="A numbering rule, e.g. prefix=SN-,start=1,count=10 (also increment, width, suffix).",
     ),
 ]
 Generate = Annotated[
@@ -179,7 +189,7 @@ def _date(text: str | None, hint: str = "--date") -> date | None:
 def _done(document: DocumentView) -> None:
     count = sum(len(line["serials"]) or line["quantity"] for line in document.lines)
     word = title(document.kind).lower()  # "sale", "sales return (credit note)"...
-    out.print(f"{word} {document.number} {document.state.value}: {count} units")
+    out.print(f"{word} {document.number} {document.state.value}: {plural(count, 'unit')}")
 
 
 @app.command()
@@ -404,7 +414,9 @@ def transfer_receive(
         left = inv.document(dispatch).in_transit
         still = sum(r["quantity"] for r in left)
         out.print(
-            f"{dispatch}: {still} units still in transit" if still else f"{dispatch}: all received"
+            f"{dispatch}: {plural(still, 'unit')} still in transit"
+            if still
+            else f"{dispatch}: all received"
         )
 
 
@@ -432,19 +444,49 @@ def transfer_direct(
 
 
 @transfer_app.command("list")
-def transfer_list() -> None:
+def transfer_list(output: OutputOption = None, wide: WideOption = False) -> None:
     """Transfers not fully received: what is still in transit, per transfer and product."""
     with inventory() as inv:
-        rows = inv.in_transit()
-    _table(
-        "In transit",
-        ["transfer", "date", "from", "to", "SKU", "quantity", "serials"],
-        [
-            [r["number"], r["date"], r["from_location"], r["to_location"], r["sku"],
-             r["quantity"], " ".join(r["serials"])]
-            for r in rows
-        ],
-    )  # fmt: skip
+        emit(inv.report_table("in-transit"), output, wide=wide)
+
+
+@app.command("hold")
+def hold(
+    sku: Sku,
+    location: Location,
+    reason: Annotated[str, typer.Option(help="Why: the recall notice, a suspected fault...")],
+    serials: Serials = None,
+    quantity: Quantity = None,
+    batch: Batches = None,
+    ranges: Ranges = None,
+    from_file: FromFile = None,
+    number: Number = None,
+    when: When = None,
+) -> None:
+    """Put stock on hold (quarantine): nobody sells, moves or writes it off until released."""
+    entry = Entry(serials, ranges, None, None, from_file)
+    header = {"number": number, "date": _date(when)}
+    with inventory() as inv:
+        line = _line(inv, sku, entry, quantity, batches=batch)
+        _done(inv.hold(location=location, lines=[line], reason=reason, **header))
+
+
+@app.command("release")
+def release(
+    hold: Annotated[str, typer.Argument(help="The hold's number (HD-000001).")],
+    number: Number = None,
+    when: When = None,
+) -> None:
+    """Release all a hold still has back to the store it came from (managers)."""
+    with inventory() as inv:
+        _done(inv.release(hold=hold, number=number, date=_date(when)))
+
+
+@app.command("holds")
+def holds(output: OutputOption = None, wide: WideOption = False) -> None:
+    """What is on hold: per hold and product, the serials and batches not yet released."""
+    with inventory() as inv:
+        emit(inv.report_table("on-hold"), output, wide=wide)
 
 
 @app.command("write-off")
@@ -668,29 +710,66 @@ def serial(sku: str, code: str) -> None:
         _table("Code corrections", ["when", "old code", "new code", "user", "reason"], changes)
 
 
+Limit = Annotated[
+    int, typer.Option(min=1, help="Rows shown on the screen (--output writes them all).")
+]
+
+
 @app.command()
 def serials(
     sku: Annotated[str | None, typer.Option(help="Only this product.")] = None,
     status: Annotated[str | None, typer.Option(help="in_stock, reserved, sold, ...")] = None,
     location: Annotated[str | None, typer.Option(help="Only at this location.")] = None,
     text: Annotated[str | None, typer.Option(help="Codes starting with this text.")] = None,
-    limit: int = 100,
+    limit: Limit = 100,
+    output: OutputOption = None,
+    wide: WideOption = False,
 ) -> None:
     """List serials, filtered."""
+    filters = {"sku": sku, "status": status, "location": location, "text": text}
     with inventory() as inv:
-        rows = inv.serials(sku=sku, status=status, location=location, text=text, limit=limit)
-    _table(
-        "Serials",
-        ["SKU", "serial", "status", "location"],
-        [[r["sku"], r["serial"], r["status"], r["location"]] for r in rows],
-    )
+        shown = emit(inv.report_table("serial-list", **filters), output, wide=wide, limit=limit)
+    _more(shown, limit)
+
+
+@app.command()
+def documents(
+    kind: Annotated[str | None, typer.Option(help="receipt, sale, dispatch, ...")] = None,
+    state: Annotated[str | None, typer.Option(help="draft, posted or cancelled.")] = None,
+    partner: Annotated[str | None, typer.Option(help="Of this supplier or customer.")] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="Dated from, Y-M-D.")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Dated to, included.")] = None,
+    limit: Limit = 100,
+    output: OutputOption = None,
+    wide: WideOption = False,
+) -> None:
+    """List documents, newest first, filtered (`serialtrack document NUMBER` shows one)."""
+    filters = {"kind": kind, "state": state, "partner": partner,
+               "date_from": _date(date_from, "--from"),
+               "date_to": _date(date_to, "--to")}  # fmt: skip
+    with inventory() as inv:
+        shown = emit(inv.report_table("documents", **filters), output, wide=wide, limit=limit)
+    _more(shown, limit)
+
+
+def _more(shown: Shown | None, limit: int) -> None:
+    if shown is not None and shown.more:
+        say(f"the first {limit} shown: more with --limit, all with --output FILE")
 
 
 @report_app.command("serials")
 def report_serials(
     csv_file: Annotated[
-        Path | None, typer.Option("--csv", help="Write CSV to this file ('-' for stdout).")
+        Path | None,
+        typer.Option(
+            "--csv",
+            metavar="FILE",
+            help="Write CSV with the API's column names (as GET /api/v1/report.csv) to FILE "
+            "('-': stdout).",
+        ),
     ] = None,
+    output: OutputOption = None,
+    wide: WideOption = False,
     sku: Annotated[str | None, typer.Option(help="Only this product.")] = None,
     status: Annotated[str | None, typer.Option(help="Only this status.")] = None,
     location: Annotated[str | None, typer.Option(help="Only at this location.")] = None,
@@ -704,17 +783,18 @@ def report_serials(
 
     Every filter is checked before anything is written: an unknown SKU, location, partner
     or status, a bad date or a from after its to is an error (exit 1), never half a file."""
+    if csv_file is not None and output is not None:
+        raise typer.BadParameter("give --csv or --output, not both", param_hint="--csv")
     with inventory() as inv:
         given = {
             "sku": sku, "status": status, "location": location, "partner": partner,
             "received_from": received_from, "received_to": received_to,
             "sold_from": sold_from, "sold_to": sold_to,
         }  # fmt: skip
-        rows = _checked_first(inv.report(**given))
         if csv_file is None:
-            _table("Product serial numbers", list(REPORT_COLUMNS), [list(r) for r in rows])
+            emit(inv.report_table("serials", **given), output, wide=wide)
             return
-        _write_csv(csv_file, rows)
+        _write_csv(csv_file, _checked_first(inv.report(**given)))
 
 
 def _checked_first(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
@@ -724,19 +804,21 @@ def _checked_first(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]
     return rows if first is None else itertools.chain([first], rows)
 
 
-def _write_csv(path: Path, rows) -> None:  # type: ignore[no-untyped-def]
+def _write_csv(path: Path, rows: Iterator[tuple[Any, ...]]) -> None:
+    """The report's CSV with the API's column names, written whole or not at all."""
     from serialtrack.adapters.files import safe_cell
 
-    stream = sys.stdout if str(path) == "-" else path.open("w", newline="", encoding="utf-8")
-    try:
+    def fill(stream: IO[str]) -> int:
         writer = csv.writer(stream)
         writer.writerow(REPORT_COLUMNS)
         count = 0
         for row in rows:
             writer.writerow([safe_cell(v) for v in row])
             count += 1
-    finally:
-        if stream is not sys.stdout:
-            stream.close()
-    if stream is not sys.stdout:
-        out.print(f"{count} rows written to {path}")
+        return count
+
+    if str(path) == "-":
+        fill(sys.stdout)
+        return
+    count = write_text(path, fill)
+    out.print(f"{plural(count, 'row')} written to {path}", markup=False)

@@ -14,6 +14,7 @@ import typer
 
 from serialtrack.adapters.files import write_atomically
 from serialtrack.entrypoints.cli import app, inventory, out
+from serialtrack.entrypoints.cli_output import plural
 
 export_app = typer.Typer(help="Export the ledger in exchange formats.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
@@ -41,4 +42,4 @@ def epcis(
         return
     count = len(document["epcisBody"]["eventList"])
     write_atomically(str(output), lambda f: f.write(text.encode("utf-8")))
-    out.print(f"{count} EPCIS events written to {output}", markup=False)
+    out.print(f"{plural(count, 'EPCIS event')} written to {output}", markup=False)

@@ -10,6 +10,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from serialtrack.entrypoints.cli import app, inventory, out
+from serialtrack.entrypoints.cli_output import plural
 
 
 @app.command()
@@ -60,6 +61,6 @@ def import_(
     for warning in result.warnings:
         out.print(f"warning: {warning}", markup=False)
     if check:
-        out.print(f"{result.rows} rows checked: the file can be imported")
+        out.print(f"{plural(result.rows, 'row')} checked: the file can be imported")
     else:
-        out.print(f"{result.serials} serials imported on {', '.join(numbers)}")
+        out.print(f"{plural(result.serials, 'serial')} imported on {', '.join(numbers)}")

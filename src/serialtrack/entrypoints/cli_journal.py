@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, BinaryIO
 
 import typer
 
-from serialtrack.entrypoints.cli import _table, app, inventory, out
+from serialtrack.adapters.files import write_atomically
+from serialtrack.entrypoints.cli import app, inventory, out
+from serialtrack.entrypoints.cli_output import OutputOption, WideOption, emit, say, show
+from serialtrack.inventory_exports import words
 
 
 @app.command("journal")
@@ -28,51 +32,55 @@ def journal(
     after: Annotated[int, typer.Option(help="Start after this move id (the next page).")] = 0,
     limit: Annotated[int, typer.Option(help="Rows shown (1 to 1000).")] = 100,
     csv_file: Annotated[
-        Path | None, typer.Option("--csv", help="Write every move to this CSV file ('-': stdout).")
+        Path | None,
+        typer.Option(
+            "--csv", metavar="FILE",
+            help="Write every move as CSV with the API's column names (as GET "
+            "/api/v1/journal.csv) to FILE ('-': stdout).",
+        ),
     ] = None,
+    output: OutputOption = None,
+    wide: WideOption = False,
 ) -> None:  # fmt: skip
-    """The movement journal: every move, oldest first, filtered.
+    """The movement journal: every move, oldest first, filtered (--after and --limit page
+    the screen; --output and --csv write every move).
 
     Every filter is checked before anything is written: an unknown location, SKU, kind,
     partner or user, or a bad date, is an error (exit 1), never half a file."""
+    if csv_file is not None and output is not None:
+        raise typer.BadParameter("give --csv or --output, not both", param_hint="--csv")
     filters = {"date_from": date_from, "date_to": date_to, "location": location, "sku": sku,
                "kind": kind, "partner": partner, "user": user}  # fmt: skip
     with inventory() as inv:
         if csv_file is not None:
             _write(csv_file, inv.journal_csv(**filters))
             return
+        report = inv.report_table("journal", **filters)  # the filters checked here
+        if output is not None:
+            emit(report, output)
+            return
         rows = inv.journal(**filters, after_id=after, limit=limit)
-    # Narrow columns (80 wide): the day and time, "document", "serial / batch x quantity",
-    # "from → to", the user; a reversal is marked on its document.
-    _table(
-        "Journal",
-        ["id", "at", "document", "item", "from → to", "user"],
-        [
-            [
-                r.id, r.at.strftime("%y-%m-%d %H:%M"),
-                r.number + (" (rev)" if r.reversal else ""),
-                f"{r.sku} {r.serial or r.batch or ''}".strip()
-                + (f" x{r.quantity}" if r.quantity != 1 or not r.serial else ""),
-                f"{r.from_location} → {r.to_location}", r.user,
-            ]
-            for r in rows
-        ],
-    )  # fmt: skip
+    cells = [[words(r.kind) if c.key == "kind" else getattr(r, c.key) for c in report.columns]
+             for r in rows]  # fmt: skip
+    show(replace(report, rows=cells), wide=wide)
     if len(rows) == limit:
-        out.print(f"more: --after {rows[-1].id}")
+        say(f"more: --after {rows[-1].id}")
 
 
 def _write(path: Path, chunks: Iterator[str]) -> None:
-    """The CSV, chunk by chunk (the filters were checked before the stream was returned)."""
-    stream = sys.stdout if str(path) == "-" else path.open("w", newline="", encoding="utf-8")
-    try:
+    """The CSV, chunk by chunk (the filters were checked before the stream was returned),
+    into a file whole or not at all."""
+    if str(path) == "-":
         for chunk in chunks:
-            stream.write(chunk)
-    finally:
-        if stream is not sys.stdout:
-            stream.close()
-    if stream is not sys.stdout:
-        out.print(f"journal written to {path}", markup=False)
+            sys.stdout.write(chunk)
+        return
+
+    def fill(file: BinaryIO) -> None:
+        for chunk in chunks:
+            file.write(chunk.encode("utf-8"))
+
+    write_atomically(str(path), fill)
+    out.print(f"journal written to {path}", markup=False)
 
 
 @app.command("discrepancy-resolve")

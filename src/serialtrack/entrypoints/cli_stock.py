@@ -3,13 +3,17 @@ switching a product's tracking."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from serialtrack.domain.reports import Column, Report
 from serialtrack.entrypoints.cli import _table, app, inventory, out
 from serialtrack.entrypoints.cli_documents import read_text
+from serialtrack.entrypoints.cli_output import OutputOption, WideOption, emit, plural, say, show
+from serialtrack.inventory_exports import words
 from serialtrack.services.counts import CountView
 
 count_app = typer.Typer(
@@ -82,36 +86,45 @@ def count_post(number: CountNumber) -> None:
         _show(inv.post_count(number))
 
 
+BATCH_COLUMNS = (
+    Column("sku", "SKU", "text", 12, True), Column("batch", "Batch", "text", 12, True),
+    Column("expiry", "Expiry", "date", 10, True), Column("location", "Location", "text", 14, True),
+    Column("quantity", "Quantity", "int", 8, True),
+)  # fmt: skip
+
+
 @app.command("batches")
 def batches(
     sku: Annotated[str | None, typer.Option("--sku")] = None,
     location: Annotated[str | None, typer.Option("--location")] = None,
+    output: OutputOption = None,
+    wide: WideOption = False,
 ) -> None:
     """Batch quantities on hand per store, soonest expiry first."""
     with inventory() as inv:
         rows = inv.batches(sku=sku, location=location)
-    _table("Batches", ["sku", "batch", "expiry", "location", "quantity"],
-           [[r["sku"], r["code"], r["expiry"] or "", r["location"], r["quantity"]]
-            for r in rows])  # fmt: skip
+    data = [[r["sku"], r["code"], r["expiry"], r["location"], r["quantity"]] for r in rows]
+    emit(Report("batches", "Batches", BATCH_COLUMNS, data), output, wide=wide)
 
 
 @app.command("batch")
-def batch(sku: str, code: str) -> None:
-    """A batch enquiry: where the batch's parts are now, and every move of it."""
+def batch(sku: str, code: str, output: OutputOption = None, wide: WideOption = False) -> None:
+    """A batch enquiry: where the batch's parts are now, and every move of it (--output
+    writes the moves)."""
     with inventory() as inv:
+        if output is not None:
+            emit(inv.report_table("batch", sku=sku, code=code), output)
+            return
         b = inv.batch(sku, code)
-    expiry = f", expires {b.expiry}{' (expired)' if b.expired else ''}" if b.expiry else ""
-    came = f", received on {b.received} from {b.supplier or '-'} on {b.received_on}"
-    out.print(f"{b.sku} batch {b.code}{expiry}{came if b.received else ''}", markup=False)
-    out.print(f"{b.on_hand} in stock", markup=False)
-    _table("Where it is", ["location", "status", "partner", "quantity"],
-           [[p.location, p.status.replace("_", " "), p.partner or "", p.quantity]
-            for p in b.parts])  # fmt: skip
-    _table("History", ["when", "document", "partner", "from", "to", "qty"],
-           [[m.at.strftime("%Y-%m-%d %H:%M"),
-             m.document + (" (cancelled)" if m.reversal else ""), m.partner or "",
-             m.from_location, m.to_location, m.quantity]
-            for m in b.history])  # fmt: skip
+        history = inv.report_table("batch", sku=sku, code=code)
+        expiry = f", expires {b.expiry}{' (expired)' if b.expired else ''}" if b.expiry else ""
+        came = f", received on {b.received} from {b.supplier or '-'} on {b.received_on}"
+        say(f"{b.sku} batch {b.code}{expiry}{came if b.received else ''}")
+        say(f"{b.on_hand} in stock")
+        _table("Where it is", ["location", "status", "partner", "quantity"],
+               [[p.location, words(p.status), p.partner or "", p.quantity]
+                for p in b.parts], wide=wide)  # fmt: skip
+        show(replace(history, title="History", subtitle="", footer=()), wide=wide)
 
 
 @app.command("recall")
@@ -125,24 +138,63 @@ def recall(
     ] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="Received to, YYYY-MM-DD.")] = None,
     sku: Annotated[str | None, typer.Option("--sku", help="Only this product.")] = None,
-    csv_file: Annotated[Path | None, typer.Option("--csv", help="Write CSV here.")] = None,
+    csv_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--csv",
+            metavar="FILE",
+            help="Also write CSV with the API's column names (as POST /api/v1/recall.csv).",
+        ),
+    ] = None,
+    hold: Annotated[
+        bool, typer.Option("--hold", help="Also put what is in stock on hold (with --reason).")
+    ] = False,
+    reason: Annotated[str | None, typer.Option(help="Why the stock is held.")] = None,
+    release: Annotated[
+        bool, typer.Option("--release", help="Release this recall's holds (managers).")
+    ] = False,
+    output: OutputOption = None,
+    wide: WideOption = False,
 ) -> None:
-    """Recall in one step: where every unit concerned is now (store, customer, transit...)."""
+    """Recall in one step: where every unit concerned is now (store, customer, transit...).
+
+    --hold puts every unit and batch part still in stock on hold in the same transaction
+    (nobody sells, moves or writes it off until released); --release brings it back."""
+    from serialtrack.adapters.files import write_atomically
     from serialtrack.entrypoints.cli_documents import _date
 
     scope = {"serials": serials or None, "batch": batch, "receipt": receipt,
              "supplier": supplier, "date_from": _date(date_from, "--from"),
              "date_to": _date(date_to, "--to"), "sku": sku}  # fmt: skip
+    if hold and release:
+        raise typer.BadParameter("--hold or --release, not both")
     with inventory() as inv:
-        view = inv.recall(**scope)  # type: ignore[arg-type]
+        if hold:
+            held = inv.recall(**scope, hold=True, reason=reason or "")
+            say(f"put on hold: {', '.join(held.holds)} ({plural(held.on_hold, 'unit')} on hold)")
+            for why in held.not_held:
+                say(f"not held: {why}")
+        if release:
+            done = inv.release_recall(**scope)
+            say(f"released: {', '.join(d.number for d in done)}")
+        report = inv.report_table("recall", **scope)
         if csv_file is not None:
-            csv_file.write_text("".join(inv.recall_csv(**scope)), encoding="utf-8")
-    out.print(f"recall of {view.scope}: {len(view.rows)} rows, {view.in_stock} in stock, "
-              f"{view.with_customers} with customers", markup=False)  # fmt: skip
-    rows = [[r.sku, r.serial or r.batch or "", r.quantity, r.where] for r in view.rows]
-    _table("Recall", ["sku", "serial/batch", "qty", "where now"], rows)
+            data = "".join(inv.recall_csv(**scope)).encode("utf-8")
+            write_atomically(str(csv_file), lambda f: f.write(data))
+    if output is not None:
+        emit(report, output)
+        return
+    rows = report.rows = list(report.rows)
+    keys = [c.key for c in report.columns]
+    status, quantity = keys.index("status"), keys.index("quantity")
+    in_stock = sum(r[quantity] for r in rows if r[status] == words("in_stock"))
+    sold = sum(r[quantity] for r in rows if r[status] == words("sold"))
+    on_hold = sum(r[quantity] for r in rows if r[status] == words("on_hold"))
+    show(report, wide=wide, footer=False)
+    held = f"{on_hold} on hold, " if on_hold else ""
+    say(f"{plural(len(rows), 'row')}, {in_stock} in stock, {held}{sold} with customers")
     if csv_file is not None:
-        out.print(f"written to {csv_file}", markup=False)
+        say(f"written to {csv_file}")
 
 
 @app.command("warranty-ending")
@@ -152,15 +204,13 @@ def warranty_ending(
         bool, typer.Option("--supplier", help="The supplier warranty of units held.")
     ] = False,
     sku: Annotated[str | None, typer.Option("--sku")] = None,
+    output: OutputOption = None,
+    wide: WideOption = False,
 ) -> None:
     """Units whose customer (or supplier) warranty ends soon: a service desk's list."""
     side = "supplier" if supplier else "customer"
     with inventory() as inv:
-        rows = inv.warranty_ending(days, side=side, sku=sku)
-    _table(f"{side.capitalize()} warranty ending within {days} days",
-           ["until", "sku", "serial", side, "document"],
-           [[r.warranty_until, r.sku, r.serial, r.partner or "walk-in", r.document]
-            for r in rows])  # fmt: skip
+        emit(inv.report_table("warranty", days=days, side=side, sku=sku), output, wide=wide)
 
 
 @app.command("expiring")
@@ -168,27 +218,25 @@ def expiring(
     days: Annotated[int, typer.Option(help="Expiring within so many days.")] = 30,
     location: Annotated[str | None, typer.Option("--location")] = None,
     sku: Annotated[str | None, typer.Option("--sku")] = None,
+    output: OutputOption = None,
+    wide: WideOption = False,
 ) -> None:
     """Serials and batches on the shelves expiring soon, and those expired already."""
     with inventory() as inv:
-        rows = inv.expiring(days, location=location, sku=sku)
-    _table(f"Expiring within {days} days", ["expiry", "sku", "serial/batch", "at", "qty"],
-           [[f"{r.expiry}{' expired' if r.expired else ''}", r.sku, r.serial or r.batch,
-             r.location, r.quantity] for r in rows])  # fmt: skip
+        report = inv.report_table("expiring", days=days, location=location, sku=sku)
+        emit(report, output, wide=wide)
 
 
 @app.command("discrepancies")
 def discrepancies(
     state: Annotated[str, typer.Option(help="open, resolved or all.")] = "all",
+    output: OutputOption = None,
+    wide: WideOption = False,
 ) -> None:
     """What to investigate: serials sold without a receipt, count differences (the id is what
     `discrepancy-resolve` takes)."""
     with inventory() as inv:
-        rows = inv.discrepancies(state)
-    _table("Discrepancies", ["id", "when", "kind", "document", "detail", "resolved"],
-           [[d.id, d.at.strftime("%Y-%m-%d %H:%M"), d.kind, d.document, d.detail,
-             getattr(d, "resolution", None) or ""]
-            for d in rows])  # fmt: skip
+        emit(inv.report_table("discrepancies", state=state), output, wide=wide)
 
 
 @app.command("delete-serial")
@@ -217,7 +265,7 @@ def switch_tracking(
     ] = False,
 ) -> None:
     """Switch a product's tracking; with stock on hand only to serial, with --assign or
-    --generate (then print their labels: serialtrack labels SA-…)."""
+    --generate (then print their labels: serialtrack labels SA-000001)."""
     serials: dict[str, list[str]] = {}
     for text in assign or ():
         store, sep, path = text.partition("=")
@@ -230,4 +278,4 @@ def switch_tracking(
     out.print(f"{sku} is now {tracking}-tracked")
     if document is not None:
         units = sum(line["quantity"] for line in document.lines)
-        out.print(f"serial assignment {document.number} posted: {units} units")
+        out.print(f"serial assignment {document.number} posted: {plural(units, 'unit')}")

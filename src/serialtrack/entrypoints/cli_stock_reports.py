@@ -3,12 +3,17 @@ line): ``serialtrack stock`` and ``serialtrack serial-at``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Annotated
 
 import typer
 
+from serialtrack.domain.errors import SerialtrackError
+from serialtrack.domain.reports import Report
 from serialtrack.entrypoints.cli import _table, app, inventory, out
-from serialtrack.services.stock_reports import StockReport, as_of_totals, refuse_on_hand_filters
+from serialtrack.entrypoints.cli_output import OutputOption, WideOption, emit, say, show
+from serialtrack.services.stock_reports import StockAt, as_of_totals, refuse_on_hand_filters
 
 WHEN = "YYYY-MM-DD (the end of that day) or YYYY-MM-DDTHH:MM[:SS], UTC."
 
@@ -24,34 +29,56 @@ def stock(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help=f"Stock then, from the ledger: {WHEN}")
     ] = None,
+    output: OutputOption = None,
+    wide: WideOption = False,
 ) -> None:
     """Stock on hand per product, location, status and batch (in transit: per transfer), with
     totals; with --as-of, the quantities at that moment, computed from the ledger."""
     with inventory() as inv:
         if as_of is None:
-            report = inv.stock_on_hand(sku=sku, location=location, status=status, batch=batch)
-            rows = [[r.sku, r.location, r.status, r.batch, r.transfer, r.quantity]
-                    for r in report.rows]  # fmt: skip
-            _table("Stock on hand", ["sku", "location", "status", "batch", "transfer", "qty"], rows)
+            report = inv.report_table(
+                "stock", sku=sku, location=location, status=status, batch=batch
+            )
         else:
             refuse_on_hand_filters(**{"--status": status, "--batch": batch})
-            found = inv.stock_as_of(as_of, sku=sku, location=location, where="--as-of")
-            report = as_of_totals(found)
-            rows = [[r.sku, r.location, r.quantity] for r in found]
-            _table(f"Stock as of {as_of}", ["sku", "location", "qty"], rows)
-    _totals(report)
+            report = _named(lambda: inv.report_table("stock-as-of", at=as_of, sku=sku,
+                                                     location=location), at="--as-of")  # fmt: skip
+        if output is not None:
+            emit(report, output)
+            return
+        kinds = {place.name: place.kind.value for place in inv.locations()}
+    report.rows = list(report.rows)
+    show(report, wide=wide, footer=False)
+    _totals(report, kinds)
 
 
-def _totals(report: StockReport) -> None:
-    if not report.totals:
-        out.print("No stock.")
+def _named(build: Callable[[], Report], **names: str) -> Report:
+    """``build()``, its refusal naming the command's options (``at`` as ``--as-of``)."""
+    try:
+        return build()
+    except SerialtrackError as error:
+        error.problems = [replace(p, where=names.get(p.where, p.where)) for p in error.problems]
+        raise
+
+
+def _totals(report: Report, kinds: dict[str, str]) -> None:
+    """Totals per product (in stores, in transit, on hold) and overall, of the report's rows,
+    as the library adds them up."""
+    keys = [c.key for c in report.columns]
+    sku, name, place, quantity = (keys.index(k) for k in ("sku", "name", "location", "quantity"))
+    found = as_of_totals([StockAt(r[sku], r[name], r[place], kinds[r[place]], r[quantity])
+                          for r in report.rows])  # fmt: skip
+    if not found.totals:
+        say("No stock.")
         return
-    rows = [[t.sku, t.name, t.in_stores, t.in_transit, t.quantity] for t in report.totals]
-    _table("Totals", ["sku", "name", "in stores", "in transit", "total"], rows)
-    out.print(
-        f"total: {report.total} (in stores {report.in_stores}, in transit {report.in_transit})",
-        markup=False,
-    )
+    held = getattr(found, "on_hold", 0)
+    columns = ["sku", "name", "in stores", "in transit", *(["on hold"] if held else []), "total"]
+    rows = [[t.sku, t.name, t.in_stores, t.in_transit,
+             *([getattr(t, "on_hold", 0)] if held else []), t.quantity]
+            for t in found.totals]  # fmt: skip
+    _table("Totals", columns, rows)
+    also = f", on hold {held}" if held else ""
+    say(f"total: {found.total} (in stores {found.in_stores}, in transit {found.in_transit}{also})")
 
 
 @app.command("serial-at")

@@ -97,6 +97,33 @@ def post_draft(request: Request, inv: FormPage, document_id: int) -> Response:
     return _act(request, inv, document_id, inv.post, f"/documents/{document_id}")
 
 
+@router.post("/documents/{document_id}/release")
+def release_hold(request: Request, inv: FormPage, document_id: int) -> Response:
+    """Release all a hold still has back to its store (managers); the release's page next."""
+    try:
+        released = inv.release(hold=inv.document(document_id).number)
+    except SerialtrackError as refusal:
+        return _document_page(request, inv, document_id, refusal=refusal)
+    return RedirectResponse(f"/documents/{released.id}", status_code=303)
+
+
+@router.get("/holds", response_class=HTMLResponse)
+def holds(request: Request, inv: Page) -> HTMLResponse:
+    """What is on hold, per hold and product, with a release button for managers."""
+    return render(request, "holds.html", {"title": "On hold", "rows": inv.on_hold()})
+
+
+@router.post("/holds/release")
+def release_from_list(request: Request, inv: FormPage, number: str) -> Response:
+    """Release all a hold still has; a refusal is shown on the list."""
+    try:
+        released = inv.release(hold=number)
+    except SerialtrackError as refusal:
+        context = {"title": "On hold", "rows": inv.on_hold(), **refusal_context(refusal)}
+        return render(request, "holds.html", context, status_code=status_of(refusal))
+    return RedirectResponse(f"/documents/{released.id}", status_code=303)
+
+
 @router.post("/documents/{document_id}/delete")
 def delete_draft(request: Request, inv: FormPage, document_id: int) -> Response:
     """Delete a draft (its serials are free again); a posted document is cancelled instead."""

@@ -1,8 +1,8 @@
 """The journal of moves, discrepancies resolved, serial corrections over the API (web pages).
 
 - ``/journal``: every move, oldest first, filtered by days, location (moves from or to it),
-  product, document kind, partner and user; a "next page" link and "Export CSV" (the API's
-  ``/api/v1/journal.csv`` with the same filters, which the session cookie may GET);
+  product, document kind, partner and user; a "next page" link and CSV and XLSX downloads
+  of every move the filters keep (``/exports/journal.csv``);
 - ``POST /discrepancies/{id}/resolve``: the discrepancies page's "Resolve" form (managers);
   back to the discrepancies, or the refusal shown beside the note.
 
@@ -41,7 +41,6 @@ def journal_page(
     context: dict[str, Any] = {
         "title": "Journal", "rows": [], "next_page": None, "first_page": None,
         "kinds": [k.value for k in DocumentKind],
-        "export": "/api/v1/journal.csv" + ("?" + urlencode(filters) if filters else ""),
         # "user" is the logged-in user in every template: the filter is "by_user"
         **{"by_user" if key == "user" else key: value or "" for key, value in given.items()},
     }  # fmt: skip

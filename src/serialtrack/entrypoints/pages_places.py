@@ -36,34 +36,37 @@ def locations(request: Request, inv: Page) -> HTMLResponse:
 
 @router.get("/locations/new", response_class=HTMLResponse)
 def new_location(request: Request, inv: Page) -> HTMLResponse:
-    return _location_form(request, {"name": ""}, editing=None)
+    return _location_form(request, {"name": "", "gln": ""}, editing=None)
 
 
 @router.post("/locations/new")
 async def create_location(request: Request, inv: FormPage) -> Response:
     form = await request.form()
-    name = str(form.get("name") or "")
+    name, gln = str(form.get("name") or ""), str(form.get("gln") or "").strip()
     try:
-        inv.add_location(name)
+        inv.add_location(name, gln=gln or None)
     except SerialtrackError as refusal:
-        return _location_form(request, {"name": name}, editing=None, refusal=refusal)
+        given = {"name": name, "gln": gln}
+        return _location_form(request, given, editing=None, refusal=refusal)
     return RedirectResponse("/locations", status_code=303)
 
 
 @router.get("/locations/edit", response_class=HTMLResponse)
 def edit_location(request: Request, inv: Page, name: str) -> HTMLResponse:
     found = inv.location(name)
-    return _location_form(request, {"name": found.name}, editing=found.name)
+    given = {"name": found.name, "gln": found.gln or ""}
+    return _location_form(request, given, editing=found.name)
 
 
 @router.post("/locations/edit")
 async def rename_location(request: Request, inv: FormPage, name: str) -> Response:
     form = await request.form()
-    new_name = str(form.get("name") or "")
+    new_name, gln = str(form.get("name") or ""), str(form.get("gln") or "")
     try:
-        inv.rename_location(name, new_name)
+        inv.update_location(name, name=new_name, gln=gln)
     except SerialtrackError as refusal:
-        return _location_form(request, {"name": new_name}, editing=name, refusal=refusal)
+        given = {"name": new_name, "gln": gln}
+        return _location_form(request, given, editing=name, refusal=refusal)
     return RedirectResponse("/locations", status_code=303)
 
 
@@ -72,7 +75,7 @@ def _location_form(
     refusal: SerialtrackError | None = None,
 ) -> HTMLResponse:  # fmt: skip
     context = {
-        "title": f"Rename {editing}" if editing else "New location", "location": location,
+        "title": f"Edit {editing}" if editing else "New location", "location": location,
         "editing": editing, "action": _action("/locations", editing),
     }  # fmt: skip
     return _form_page(request, "location_form.html", context, refusal)
@@ -86,14 +89,18 @@ def partners(request: Request, inv: Page) -> HTMLResponse:
 
 @router.get("/partners/new", response_class=HTMLResponse)
 def new_partner(request: Request, inv: Page) -> HTMLResponse:
-    return _partner_form(request, {"name": "", "supplier": False, "customer": True}, editing=None)
+    blank = {"name": "", "supplier": False, "customer": False, "phone": "", "email": "",
+             "address": "", "gln": ""}  # fmt: skip
+    return _partner_form(request, blank, editing=None)
 
 
 @router.post("/partners/new")
 async def create_partner(request: Request, inv: FormPage) -> Response:
     values = _partner_values(await request.form())
     try:
-        inv.add_partner(values["name"], supplier=values["supplier"], customer=values["customer"])
+        contact = {k: values[k] for k in ("phone", "email", "address", "gln") if values[k]}
+        inv.add_partner(values["name"], supplier=values["supplier"], customer=values["customer"],
+                        **contact)  # fmt: skip
     except SerialtrackError as refusal:
         return _partner_form(request, values, editing=None, refusal=refusal)
     return RedirectResponse("/partners", status_code=303)
@@ -102,7 +109,9 @@ async def create_partner(request: Request, inv: FormPage) -> Response:
 @router.get("/partners/edit", response_class=HTMLResponse)
 def edit_partner(request: Request, inv: Page, name: str) -> HTMLResponse:
     found = inv.partner(name)
-    values = {"name": found.name, "supplier": found.is_supplier, "customer": found.is_customer}
+    values = {"name": found.name, "supplier": found.is_supplier, "customer": found.is_customer,
+              "phone": found.phone or "", "email": found.email or "",
+              "address": found.address or "", "gln": found.gln or ""}  # fmt: skip
     return _partner_form(request, values, editing=found.name)
 
 
@@ -121,6 +130,10 @@ def _partner_values(form: Any) -> dict[str, Any]:
         "name": text(form.get("name")) or "",
         "supplier": form.get("supplier") == "on",
         "customer": form.get("customer") == "on",
+        "phone": text(form.get("phone")) or "",
+        "email": text(form.get("email")) or "",
+        "address": text(form.get("address")) or "",
+        "gln": text(form.get("gln")) or "",
     }
 
 

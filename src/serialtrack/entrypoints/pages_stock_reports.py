@@ -1,5 +1,6 @@
 """Stock on hand with totals, and stock as of any date and time, read from the ledger (web
-pages): ``/stock``, filtered by product, location, status, batch, or an "as of" moment."""
+pages): ``/stock``, filtered by product, location, status, batch, or an "as of" moment, with
+CSV and XLSX downloads of what it shows (the ``stock`` or ``stock-as-of`` report)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from serialtrack.services.stock_reports import (
 )
 
 router = APIRouter(include_in_schema=False)
-HELD = (LocationKind.INTERNAL, LocationKind.TRANSIT)
+HELD = tuple(k for k in LocationKind if k.holds_stock)
 
 
 @router.get("/stock", response_class=HTMLResponse)
@@ -37,6 +38,11 @@ def stock(
         "statuses": [s.value for s in ON_HAND_STATUSES],
     }  # fmt: skip
     names = {"sku": sku or None, "location": location or None}
+    # the downloads carry the page's filters: "as of" is the stock-as-of report's "at"
+    if as_of.strip():
+        context["export"] = ("stock-as-of", {"at": as_of.strip(), **names})
+    else:
+        context["export"] = ("stock", {**names, "status": status, "batch": batch})
     try:
         if as_of.strip():
             refuse_on_hand_filters(status=status, batch=batch)

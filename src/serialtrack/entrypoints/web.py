@@ -26,11 +26,14 @@ from serialtrack.domain.errors import SerialtrackError, Throttled, Unauthenticat
 from serialtrack.entrypoints import (
     api,
     api_admin,
+    api_dashboard,
     api_epcis,
     api_journal,
     api_labels,
     api_printing,
+    api_reports,
     api_stock,
+    exporting,
     headers,
     pages_assembly,
     pages_audit,
@@ -45,6 +48,7 @@ from serialtrack.entrypoints import (
     pages_places,
     pages_recall,
     pages_refunds,
+    pages_reports,
     pages_stock,
     pages_stock_reports,
     pages_users,
@@ -68,7 +72,8 @@ PAGE_ROUTERS = (pages, pages_catalog.router, pages_counts.router, pages_document
                 pages_entry.router, pages_imports.router, pages_places.router,
                 pages_stock.router, pages_audit.router, pages_labels.router,
                 pages_refunds.router, pages_counter.router, pages_assembly.router,
-                pages_stock_reports.router, pages_journal.router, pages_recall.router)  # fmt: skip
+                pages_stock_reports.router, pages_journal.router, pages_recall.router,
+                pages_reports.router, exporting.page_router)  # fmt: skip
 
 
 def create_app(database_url: str) -> FastAPI:
@@ -100,7 +105,10 @@ def create_app(database_url: str) -> FastAPI:
     app.include_router(api_printing.router)
     app.include_router(api_stock.router)
     app.include_router(api_journal.router)
+    app.include_router(api_dashboard.router)
     app.include_router(api_epcis.router)
+    app.include_router(exporting.api_router)
+    app.include_router(api_reports.router)
     for router in PAGE_ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -180,7 +188,9 @@ def logout(request: Request, inv: FormPage) -> Response:
 def home(request: Request, inv: Page, sku: str = "", code: str = "") -> Response:
     if sku and code:  # the old lookup form's address
         return RedirectResponse(f"/serial?{urlencode({'sku': sku, 'code': code})}", 303)
-    context = {"stock": inv.stock(), "documents": inv.documents(limit=15)}
+    figures = inv.dashboard()
+    context = {"stock": inv.stock(), "documents": inv.documents(limit=15),
+               "dashboard": figures, "charts": figures.charts()}  # fmt: skip
     return render(request, "home.html", context)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from serialtrack.adapters.db.store import Tx
 from serialtrack.domain.entry import pattern_problem
 from serialtrack.domain.errors import Conflict, Invalid, NotFound, Problem
-from serialtrack.domain.gtin import normalize_gtin
+from serialtrack.domain.gtin import gln_problem, normalize_gtin
 from serialtrack.domain.model import Actor, Location, LocationKind, Partner, Product, TrackingMode
 from serialtrack.domain.permissions import Permission, may, require
 from serialtrack.domain.posting import warranty_end
@@ -69,6 +69,7 @@ VIRTUAL_LOCATIONS = {
     LocationKind.SCRAP: "Scrap",
     LocationKind.ADJUSTMENT: "Inventory adjustment",
     LocationKind.ASSEMBLY: "Assembly",
+    LocationKind.QUARANTINE: "On hold",
 }
 
 
@@ -253,11 +254,13 @@ def product(tx: Tx, actor: Actor, sku: str) -> Product:
 
 
 def add_location(
-    tx: Tx, actor: Actor, name: str, kind: str = "internal", *, now: datetime
-) -> Location:
+    tx: Tx, actor: Actor, name: str, kind: str = "internal", *, now: datetime,
+    gln: str | None = None,
+) -> Location:  # fmt: skip
     require(actor, Permission.MANAGE_CATALOG)
     problems: list[Problem] = []
     name = _name("name", name, 120, problems)
+    gln = _gln(gln, problems)
     try:
         location_kind = LocationKind(kind)
     except ValueError:
@@ -268,8 +271,8 @@ def add_location(
         raise Invalid("the location is not valid", problems)
     if tx.catalog.location_by_name(name):
         raise Conflict(f"a location named {name} already exists", [Problem("name", "taken")])
-    location = tx.catalog.add_location(name, location_kind, now)
-    detail = {"name": name, "kind": location_kind.value}
+    location = tx.catalog.add_location(name, location_kind, now, gln)
+    detail = {"name": name, "kind": location_kind.value, **({"gln": gln} if gln else {})}
     tx.catalog.audit(
         user_id=actor.user_id,
         entity="location",
@@ -281,20 +284,80 @@ def add_location(
     return location
 
 
+def _gln(value: object, problems: list[Problem], field: str = "gln") -> str | None:
+    """A GLN as given (13 digits, its check digit right), or None for blank."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if problem := gln_problem(value):
+        problems.append(Problem(field, problem))
+        return None
+    return str(value).strip()
+
+
+CONTACT_FIELDS = ("phone", "email", "address", "gln")
+_CONTACT_LIMITS = {"phone": 60, "email": 254, "address": 1000}
+_PHONE = set("0123456789+-() ./x")
+
+
+def _contact(given: dict[str, Any], problems: list[Problem]) -> dict[str, str | None]:
+    """The contact fields given (phone, email, address), trimmed; blank means none."""
+    found: dict[str, str | None] = {}
+    for field in CONTACT_FIELDS:
+        if field not in given:
+            continue
+        value = given[field]
+        if field == "gln":
+            found[field] = _gln(value, problems)
+            continue
+        if value is None or (isinstance(value, str) and not value.strip()):
+            found[field] = None
+            continue
+        if not isinstance(value, str):
+            problems.append(Problem(field, f"{field} is text"))
+            continue
+        lines = field == "address"
+        if problem := text_problem(value, field, multiline=lines):
+            problems.append(problem)
+            continue
+        value = clean_text(value.strip(), field, multiline=lines)
+        if len(value) > _CONTACT_LIMITS[field]:
+            problems.append(Problem(field, f"{field} is longer than {_CONTACT_LIMITS[field]} "
+                                    "characters"))  # fmt: skip
+        elif field == "phone" and not (set(value) <= _PHONE and any(c.isdigit() for c in value)):
+            problems.append(Problem(field, f"{value!r} is not a phone number (digits, spaces, "
+                                    "+ - ( ) . /)"))  # fmt: skip
+        elif field == "email" and not _looks_like_email(value):
+            problems.append(Problem(field, f"{value!r} is not an e-mail address"))
+        found[field] = value
+    return found
+
+
+def _looks_like_email(value: str) -> bool:
+    local, at, domain = value.rpartition("@")
+    return bool(at and local and "." in domain.strip(".") and " " not in value)
+
+
 def add_partner(
-    tx: Tx, actor: Actor, name: str, *, supplier: bool, customer: bool, now: datetime
-) -> Partner:
+    tx: Tx, actor: Actor, name: str, *, supplier: bool, customer: bool, now: datetime,
+    **contact: Any,
+) -> Partner:  # fmt: skip
+    """A new supplier and/or customer, with its contact fields (phone, email, address)."""
     require(actor, Permission.MANAGE_CATALOG)
     problems: list[Problem] = []
     name = _name("name", name, 200, problems)
     if not (supplier or customer):
         problems.append(Problem("role", "a partner is a supplier, a customer, or both"))
+    unknown = [k for k in contact if k not in CONTACT_FIELDS]
+    problems += [Problem(k, "not a field of a partner") for k in unknown]
+    reach = _contact(contact, problems)
     if problems:
         raise Invalid("the partner is not valid", problems)
     if tx.catalog.partner_by_name(name):
         raise Conflict(f"a partner named {name} already exists", [Problem("name", "taken")])
-    partner = tx.catalog.add_partner(name, supplier=supplier, customer=customer, now=now)
-    detail = {"name": name, "supplier": supplier, "customer": customer}
+    partner = tx.catalog.add_partner(name, supplier=supplier, customer=customer, now=now,
+                                     **reach)  # fmt: skip
+    detail = {"name": name, "supplier": supplier, "customer": customer,
+              **{k: v for k, v in reach.items() if v}}  # fmt: skip
     tx.catalog.audit(
         user_id=actor.user_id,
         entity="partner",
@@ -306,22 +369,34 @@ def add_partner(
     return partner
 
 
-def update_location(tx: Tx, actor: Actor, name: str, new_name: str, *, now: datetime) -> Location:
-    """Rename a store or warehouse (virtual locations keep their names)."""
+def update_location(
+    tx: Tx, actor: Actor, name: str, new_name: str | None = None, *, now: datetime,
+    **changes: Any,
+) -> Location:  # fmt: skip
+    """Rename a store or warehouse (virtual locations keep their names), or set its GLN
+    (``gln``; blank clears it)."""
     require(actor, Permission.MANAGE_CATALOG)
     location = tx.catalog.location_by_name(_lookup("name", name, "location named"))
     if location is None:
         raise NotFound(f"no location named {name!r}", [Problem("name", name)])
     if location.kind is not LocationKind.INTERNAL:
         raise Invalid(f"{name} is kept by the system", [Problem("name", "virtual location")])
-    problems: list[Problem] = []
-    new_name = _name("name", new_name, 120, problems)
+    problems: list[Problem] = [Problem(k, "not a field of a location") for k in changes
+                               if k != "gln"]  # fmt: skip
+    values: dict[str, Any] = {}
+    if new_name is not None:
+        values["name"] = _name("name", new_name, 120, problems)
+    if "gln" in changes:
+        values["gln"] = _gln(changes["gln"], problems)
     if problems:
         raise Invalid("the location is not valid", problems)
+    new_name = values.get("name", name)
     if new_name != name and tx.catalog.location_by_name(new_name):
         raise Conflict(f"a location named {new_name} already exists", [Problem("name", "taken")])
-    tx.catalog.update_location(location.id, {"name": new_name})
-    if changed := audit.changes({"name": location.name}, {"name": new_name}):
+    if values:
+        tx.catalog.update_location(location.id, values)
+    old = {k: getattr(location, k) for k in values}
+    if changed := audit.changes(old, values):
         audit.record(tx, actor, "location", location.id, "update", {"changes": changed}, now)
     return tx.catalog.location(location.id)
 
@@ -329,7 +404,8 @@ def update_location(tx: Tx, actor: Actor, name: str, new_name: str, *, now: date
 def update_partner(
     tx: Tx, actor: Actor, name: str, changes: dict[str, Any], *, now: datetime
 ) -> Partner:
-    """Rename a partner or change whether it is a supplier and/or a customer."""
+    """Rename a partner, change whether it is a supplier and/or a customer, or its contact
+    fields (phone, email, address; blank clears one)."""
     require(actor, Permission.MANAGE_CATALOG)
     partner = tx.catalog.partner_by_name(_lookup("name", name, "partner named"))
     if partner is None:
@@ -341,6 +417,9 @@ def update_partner(
     for flag, column in (("supplier", "is_supplier"), ("customer", "is_customer")):
         if flag in changes:
             values[column] = bool(changes[flag])
+    known = {"name", "supplier", "customer", *CONTACT_FIELDS}
+    problems += [Problem(k, "not a field of a partner") for k in changes if k not in known]
+    values.update(_contact(changes, problems))
     supplier = values.get("is_supplier", partner.is_supplier)
     if not (supplier or values.get("is_customer", partner.is_customer)):
         problems.append(Problem("role", "a partner is a supplier, a customer, or both"))
@@ -351,7 +430,8 @@ def update_partner(
         raise Conflict(f"a partner named {new_name} already exists", [Problem("name", "taken")])
     if values:
         tx.catalog.update_partner(partner.id, values)
-        words = {"name": "name", "is_supplier": "supplier", "is_customer": "customer"}
+        words = {"name": "name", "is_supplier": "supplier", "is_customer": "customer",
+                 **{k: k for k in CONTACT_FIELDS}}  # fmt: skip
         old = {words[k]: getattr(partner, k) for k in values}
         changed = audit.changes(old, {words[k]: v for k, v in values.items()})
         if changed:

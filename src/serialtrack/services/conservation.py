@@ -25,7 +25,7 @@ RETURNS = {
 }
 # A delivering kind -> its return kind (cancelling a delivery takes from its partner too).
 DELIVERIES = {out: back for back, out in RETURNS.items()}
-COUNTED = (LocationKind.INTERNAL, LocationKind.TRANSIT)
+COUNTED = tuple(k for k in LocationKind if k.holds_stock)
 ALLOW_NEGATIVE_STOCK = "allow_negative_stock"
 
 

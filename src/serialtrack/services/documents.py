@@ -16,7 +16,6 @@ from serialtrack.domain.model import (
     DocumentKind,
     DocumentState,
     LineInput,
-    LocationKind,
     Product,
     TrackingMode,
 )
@@ -419,7 +418,7 @@ def check_serials(
         on=header.date,
         allow_expired=header.allow_expired,
     )
-    outgoing = header.from_location.kind in (LocationKind.INTERNAL, LocationKind.TRANSIT)
+    outgoing = header.from_location.kind.holds_stock
     for line in planned:
         if line.batches:
             keys = [b.key for b in line.batches]

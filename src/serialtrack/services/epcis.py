@@ -81,6 +81,9 @@ STEPS: dict[DocumentKind, dict[str, tuple[str, str]]] = {
     },
     _K.ASSEMBLY: {IN: ("assembling", "active"), OUT: ("assembling", "inactive")},
     _K.DISASSEMBLY: {IN: ("disassembling", "active"), OUT: ("disassembling", "inactive")},
+    # a hold keeps the units in the store, not for sale; its release makes them sellable
+    _K.HOLD: {OUT: ("holding", "non_sellable_other")},
+    _K.RELEASE: {IN: ("holding", "sellable_accessible")},
 }
 FALLBACK = {IN: ("receiving", "in_progress"), OUT: ("shipping", "in_transit"),
             MOVE: ("other", "in_progress")}  # fmt: skip
@@ -175,8 +178,14 @@ class _Identifiers:
         tail = f":batch:{_q(batch)}" if batch is not None else ""
         return f"{self.private}class:{_q(row['sku'])}{tail}"
 
-    def location(self, name: str) -> str:
+    def location(self, name: str, gln: str | None = None) -> str:
+        """A location by its GLN (GS1 Digital Link, AI 414) when it has one, else by name."""
+        if gln:
+            return f"{self.link.rstrip('/')}/414/{gln}"
         return f"{self.location_base}{_q(name)}"
+
+    def party(self, gln: str) -> str:
+        return f"{self.link.rstrip('/')}/417/{gln}"
 
     def document(self, kind: str, number: str) -> str:
         return f"{self.private}document:{_q(kind)}:{_q(number)}"
@@ -216,10 +225,19 @@ def _event(group: list[RowMapping], ids: _Identifiers) -> dict[str, Any]:
         "disposition": disposition,
     }
     event.update(_items(group, ids))
-    store = from_name if from_kind is LocationKind.INTERNAL else to_name
-    event["readPoint"] = {"id": ids.location(store)}
+    from_gln, to_gln = first[f"{src}_gln"], first[f"{dst}_gln"]
+    if from_kind is LocationKind.INTERNAL:
+        event["readPoint"] = {"id": ids.location(from_name, from_gln)}
+    else:
+        event["readPoint"] = {"id": ids.location(to_name, to_gln)}
     if to_kind is LocationKind.INTERNAL:
-        event["bizLocation"] = {"id": ids.location(to_name)}
+        event["bizLocation"] = {"id": ids.location(to_name, to_gln)}
+    if first["partner_gln"]:  # the supplier the goods come from, the customer they go to
+        party = ids.party(first["partner_gln"])
+        if from_kind in (LocationKind.SUPPLIER, LocationKind.CUSTOMER):
+            event["sourceList"] = [{"type": "owning_party", "source": party}]
+        elif to_kind in (LocationKind.SUPPLIER, LocationKind.CUSTOMER):
+            event["destinationList"] = [{"type": "owning_party", "destination": party}]
     transactions = [_transaction(ids, kind, first["number"])]
     if first["origin_number"] is not None:
         origin = DocumentKind(first["origin_kind"])

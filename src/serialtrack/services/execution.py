@@ -242,7 +242,7 @@ def _move_batches(
     what was sold); only an internal store or transit must never go below zero.
     """
     source, target = header.from_location, header.to_location
-    floor = source.kind in (LocationKind.INTERNAL, LocationKind.TRANSIT)
+    floor = source.kind.holds_stock
     rows = []
     states = tx.ledger.batch_states(line.product.id, [b.key for b in line.batches], source.id)
     for position, batch in enumerate(line.batches):
@@ -384,7 +384,7 @@ def _reverse_quantities(tx: Tx, row: Mapping[str, Any], moved: Sequence[Any]) ->
         source = tx.catalog.location(move.from_location_id)
         target = tx.catalog.location(move.to_location_id)
         if move.batch_id is not None:
-            floor = target.kind in (LocationKind.INTERNAL, LocationKind.TRANSIT)
+            floor = target.kind.holds_stock
             taken = tx.ledger.add_batch_quantity(
                 move.batch_id, target.id, -move.quantity, floor=floor
             )

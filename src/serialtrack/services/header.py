@@ -219,19 +219,31 @@ def _origin_partner(
 
 
 def _bound_for(tx: Tx, origin: Row | None) -> str | None:
-    """The store a dispatch is bound for: where its receipt takes the goods by default."""
-    if origin is None or not origin["destination_location_id"]:
+    """The store a dispatch is bound for: where its receipt takes the goods by default (a
+    hold's: the store it put the stock aside from, where its release brings it back)."""
+    store = _store_of(origin)
+    return tx.catalog.location(store).name if store else None
+
+
+def _store_of(origin: Row | None) -> int | None:
+    if origin is None:
         return None
-    return tx.catalog.location(origin["destination_location_id"]).name
+    if origin["kind"] == DocumentKind.HOLD.value:
+        return int(origin["from_location_id"])
+    return origin["destination_location_id"] or None
 
 
 def _check_bound_for(tx: Tx, origin: Row, store: Location | None, problems: list[Problem]) -> None:
-    bound_for = origin["destination_location_id"]
+    bound_for = _store_of(origin)
     if store is not None and bound_for and store.id != bound_for:
         name = tx.catalog.location(bound_for).name
-        problems.append(
-            Problem("location", f"{origin['number']} is bound for {name}, not {store.name}")
-        )
+        if origin["kind"] == DocumentKind.HOLD.value:
+            said = (
+                f"{origin['number']} holds stock of {name}: it goes back there, not to {store.name}"
+            )
+        else:
+            said = f"{origin['number']} is bound for {name}, not {store.name}"
+        problems.append(Problem("location", said))
 
 
 def _number(tx: Tx, rule: KindRule, number: str | None, problems: list[Problem]) -> str | None:

@@ -152,9 +152,11 @@ def _facts(view: DocumentView, internal: Any) -> list[tuple[str, str]]:
     if view.origin:
         facts.append((ORIGIN_WORDS.get(view.kind, "Origin"), view.origin))
     if view.note:
-        facts.append(("Reason" if view.kind is DocumentKind.WRITE_OFF else "Note", view.note))
+        reasoned = view.kind in (DocumentKind.WRITE_OFF, DocumentKind.HOLD)
+        facts.append(("Reason" if reasoned else "Note", view.note))
     if view.received_by:
-        facts.append(("Received by", ", ".join(view.received_by)))
+        taken = "Released by" if view.kind is DocumentKind.HOLD else "Received by"
+        facts.append((taken, ", ".join(view.received_by)))
     facts.append(("Status", view.state.value))
     facts.append(("Entered by", view.created_by))
     return facts
@@ -168,6 +170,8 @@ def _tables(view: DocumentView, products: _Products) -> list[Table]:
         DocumentKind.SALES_RETURN: "Returned by the customer",
         DocumentKind.PURCHASE_RETURN: "Returned to the supplier",
         DocumentKind.WRITE_OFF: "Written off",
+        DocumentKind.HOLD: "Put on hold",
+        DocumentKind.RELEASE: "Released",
     }.get(view.kind, "Items")
     tables = [_items(heading, view.lines, products, view.bundles)]
     if view.kind is DocumentKind.SALE:

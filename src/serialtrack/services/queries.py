@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date
+from itertools import islice
+from operator import attrgetter
 from typing import Any
 
 from serialtrack.adapters.db.reads import SerialFilter
@@ -23,12 +26,15 @@ from serialtrack.domain.model import (
 )
 from serialtrack.domain.permissions import Permission, require
 from serialtrack.domain.posting import describe, expired, warranty_end
+from serialtrack.domain.rules import TAKEN_BY
 
 REPORT_COLUMNS = (
     "sku",
     "product",
     "serial",
+    "batch",
     "status",
+    "quantity",
     "location",
     "supplier",
     "purchase_number",
@@ -60,11 +66,14 @@ class DocumentView:
     # A dispatch: what it sent that has not been received yet, per product (sku, quantity,
     # serials), and the transfer receipts that took the rest.
     in_transit: tuple[dict[str, Any], ...] = ()
-    received_by: tuple[str, ...] = ()
+    received_by: tuple[str, ...] = ()  # a dispatch's transfer receipts, a hold's releases
     expired_allowed_by: str | None = None  # the manager who let it take expired units
     # The bundles the document names (bundle_no, sku, name, quantity, its lines' numbers);
     # each line of a component says which bundle it is part of ("bundle", "bundle_no").
     bundles: tuple[dict[str, Any], ...] = ()
+    # A hold: what it put aside that no release has brought back yet, per product (sku,
+    # quantity, serials, batches).
+    on_hold: tuple[dict[str, Any], ...] = ()
 
 
 def serial(
@@ -257,11 +266,78 @@ def _report_date(value: Any, name: str, problems: list[Problem]) -> date | None:
 
 
 def report(tx: Tx, actor: Actor, f: SerialFilter) -> Iterator[tuple[Any, ...]]:
-    """The product serial number report (seed 000), one tuple per serial, streamed; ``f``
-    comes from ``prepare_report``, so nothing here refuses a filter mid-stream."""
+    """The product serial number report (seed 000), streamed as tuples of ``REPORT_COLUMNS``;
+    ``f`` comes from ``prepare_report``, so nothing here refuses a filter mid-stream.
+
+    First one row per serial (``quantity`` 1, no ``batch``), by id; then the batches, by id,
+    each as the parts it is in now (``batch`` its code, ``serial`` None):
+
+    - per place that holds some of it: a store (``in_stock``), transit (``in_transit``:
+      ``inv.in_transit()`` says on which transfer), scrap (``written_off``), ...: the batch
+      quantity there;
+    - per sale document that still has some of it out (``sold``, at the customers'
+      location): what that invoice sold less what came back naming it; what came back naming
+      no invoice is taken off the customer's latest sales of the batch first, so a customer's
+      rows add up to what they hold; the invoice, its date and customer fill the sale columns;
+    - per supplier it went back to (``returned_to_supplier``): what purchase returns sent
+      them, in ``supplier``.
+
+    The purchase columns of a batch's rows are its first posted receipt (or opening
+    balance): number, supplier (but for parts sent back), reference and date. Each batch's
+    rows add up to what came in of it: what was received, plus what counts and adjustments
+    found beyond what they took out (that shows as ``adjusted_out``). Quantity-only products
+    (tracking ``none``) are not in the report: they have neither serials nor batches.
+
+    The filters keep batch rows as they keep serials: ``sku``; ``status`` and ``location``
+    (the row's); ``partner``: the batch's supplier (every row of the batch), the customer of a
+    sold row or the supplier of a returned one; ``received_*``: the batch's receipt date;
+    ``sold_*``: the invoice date of sold rows (a batch's parts that came back are in stock,
+    no longer sold); ``text``: a prefix of the batch code."""
     require(actor, Permission.READ)
-    for row in tx.reads.stream_report(f):
-        yield tuple(getattr(row, c) for c in REPORT_COLUMNS)
+    pick = attrgetter(*REPORT_COLUMNS)
+    for row in tx.reads.report_rows(f):
+        yield pick(row)
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    items: list[dict[str, Any]]  # rows of the serial report as REPORT_COLUMNS: value
+    next_after: str | None  # ``after`` for the next page; None after the last
+
+
+_REPORT_KEY = re.compile(r"s([0-9]{1,18})|b([0-9]{1,18})\.([0-9]{1,3})\.([0-9]{1,18})")
+
+
+def report_key(key: tuple[int, ...]) -> str:
+    """A row's key as a page cursor: ``s<serial id>`` or ``b<batch id>.<rank>.<part>``."""
+    return f"s{key[1]}" if key[0] == 0 else f"b{key[1]}.{key[2]}.{key[3]}"
+
+
+def _parse_report_key(after: str) -> tuple[int, int, int, int]:
+    found = _REPORT_KEY.fullmatch(after.strip())
+    if found is None:
+        problem = Problem("after", f"{after[:40]!r} is not a next_after this report gave")
+        raise Invalid("the report filter is not valid", [problem])
+    serial, batch, rank, part = found.groups()
+    if serial is not None:
+        return (0, int(serial), 0, 0)
+    return (1, int(batch), int(rank), int(part))
+
+
+def report_page(
+    tx: Tx, actor: Actor, f: SerialFilter, *, after: str | None = None, limit: int = 100
+) -> ReportPage:
+    """One keyset page of the serial report (the rows of ``report``, in its order) after the
+    row whose key ``after`` is: each page is found through the indexes wherever it is, so
+    paging through a million rows costs the same page after page."""
+    require(actor, Permission.READ)
+    if not 1 <= limit <= 1000:
+        raise Invalid("limit is from 1 to 1000", [Problem("limit", f"not {limit}")])
+    key = _parse_report_key(after) if after else None
+    rows = list(islice(tx.reads.report_rows(f, after=key, chunk=limit), limit))
+    items = [dict(zip(REPORT_COLUMNS, attrgetter(*REPORT_COLUMNS)(r), strict=True)) for r in rows]
+    following = report_key(rows[-1].key) if len(rows) == limit else None
+    return ReportPage(items, following)
 
 
 def document(tx: Tx, actor: Actor, document_id: int) -> DocumentView:
@@ -307,7 +383,9 @@ def document(tx: Tx, actor: Actor, document_id: int) -> DocumentView:
         for g in groups.values()
     )  # fmt: skip
     kind = DocumentKind(row.kind)
-    in_transit = tuple(tx.reads.in_transit(row.id)) if kind is DocumentKind.DISPATCH else ()
+    in_transit = tx.reads.in_transit(row.id) if kind is DocumentKind.DISPATCH else []
+    on_hold = tx.reads.in_transit(row.id, kind="hold") if kind is DocumentKind.HOLD else []
+    kept = ("sku", "quantity", "serials", "batches")
     return DocumentView(
         id=row.id,
         kind=kind,
@@ -324,24 +402,46 @@ def document(tx: Tx, actor: Actor, document_id: int) -> DocumentView:
         moves=moves,
         destination=row.destination,
         note=row.note,
-        in_transit=tuple(
-            {k: v for k, v in r.items() if k in ("sku", "quantity", "serials", "batches")}
-            for r in in_transit
-        ),
-        received_by=tuple(_received_by(tx, row.id)) if kind is DocumentKind.DISPATCH else (),
+        in_transit=tuple({k: v for k, v in r.items() if k in kept} for r in in_transit),
+        on_hold=tuple({k: v for k, v in r.items() if k in kept} for r in on_hold),
+        received_by=tuple(_received_by(tx, row.id, kind)) if kind in TAKEN_BY else (),
         expired_allowed_by=row.override_by_name,
         bundles=bundles,
     )
 
 
-def _received_by(tx: Tx, dispatch_id: int) -> list[str]:
-    return tx.ledger.posted_naming(dispatch_id, [DocumentKind.TRANSFER_RECEIPT.value])
+def _received_by(tx: Tx, dispatch_id: int, kind: DocumentKind) -> list[str]:
+    return tx.ledger.posted_naming(dispatch_id, [TAKEN_BY[kind].value])
 
 
 def in_transit(tx: Tx, actor: Actor) -> list[dict[str, Any]]:
     """Transfers not fully received: per dispatch and product, what is still on the way."""
     require(actor, Permission.READ)
     return tx.reads.in_transit()
+
+
+def in_transit_filtered(
+    tx: Tx, actor: Actor, *, sku: str | None = None, location: str | None = None
+) -> list[dict[str, Any]]:
+    """``in_transit``, only of the product ``sku`` and of transfers from or to ``location``;
+    an unknown SKU or location is refused naming its filter."""
+    require(actor, Permission.READ)
+    f = serial_filter(tx, sku=sku, location=location)  # names checked, each named if unknown
+    rows = tx.reads.in_transit()
+    if sku:
+        rows = [r for r in rows if r["sku"] == tx.catalog.product(f.product_id).sku]
+    if location:
+        name = tx.catalog.location(f.location_id).name
+        rows = [r for r in rows if name in (r["from_location"], r["to_location"])]
+    return rows
+
+
+def on_hold(tx: Tx, actor: Actor) -> list[dict[str, Any]]:
+    """Holds not fully released: per hold and product, what is still put aside (``number``,
+    ``date``, ``from_location`` the store it was taken from, ``sku``, ``quantity``,
+    ``serials``, ``batches``)."""
+    require(actor, Permission.READ)
+    return tx.reads.in_transit(kind="hold")
 
 
 def find_document(tx: Tx, actor: Actor, number: str, kind: str | None = None) -> int:

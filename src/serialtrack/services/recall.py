@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date
 
 from serialtrack.adapters.db import batch_queries
@@ -43,12 +43,20 @@ class RecallRow:
     where: str  # in words: "sold to Jane Doe on SO-000012", "inside KIT K-1 (assembled), ..."
     bundle: str | None = None  # the bundle it left in
     inside: str | None = None  # the assembled unit it is a part of
+    contact: str | None = None  # the partner's phone, e-mail and address, on one line
 
 
 @dataclass(frozen=True)
 class RecallView:
     scope: str  # what was recalled, in words
     rows: tuple[RecallRow, ...]
+    holds: tuple[str, ...] = ()  # the holds this step made (``hold=True``)
+    not_held: tuple[str, ...] = ()  # what the hold could not take, in words
+    released: tuple[str, ...] = ()  # the releases this step made (``release_recall``)
+
+    @property
+    def on_hold(self) -> int:
+        return sum(r.quantity for r in self.rows if r.status == "on_hold")
 
     @property
     def in_stock(self) -> int:
@@ -90,18 +98,30 @@ def recall(
     if date_from and date_to and date_from > date_to:
         raise Invalid("the dates are the wrong way round", [Problem("date_from", "after date_to")])
     product = _product(tx, sku) if sku else None
-    if serials:
-        return RecallView(_words(serials), tuple(_serial_rows(tx, actor, serials, product, today)))
-    if batch:
-        return RecallView(f"batch {batch}", tuple(_batch_rows(tx, actor, batch, product, today)))
-    numbers = [receipt] if receipt else _receipts(tx, supplier or "", date_from, date_to)
-    if receipt:
-        _is_purchase(tx, actor, receipt)
     rows: list[RecallRow] = []
-    for number in numbers:
-        rows += _document_rows(tx, actor, number, product, today)
-    scope = f"receipt {receipt}" if receipt else _supplier_words(supplier, date_from, date_to)
-    return RecallView(scope, tuple(rows))
+    if serials:
+        scope, rows = _words(serials), _serial_rows(tx, actor, serials, product, today)
+    elif batch:
+        scope, rows = f"batch {batch}", _batch_rows(tx, actor, batch, product, today)
+    else:
+        numbers = [receipt] if receipt else _receipts(tx, supplier or "", date_from, date_to)
+        if receipt:
+            _is_purchase(tx, actor, receipt)
+        for number in numbers:
+            rows += _document_rows(tx, actor, number, product, today)
+        scope = f"receipt {receipt}" if receipt else _supplier_words(supplier, date_from, date_to)
+    return RecallView(scope, tuple(_with_contacts(tx, rows)))
+
+
+def _with_contacts(tx: Tx, rows: list[RecallRow]) -> list[RecallRow]:
+    """Each row with its partner's contact fields (one read for all the partners)."""
+    names = sorted({r.partner for r in rows if r.partner})
+    partners = tx.catalog.partners_by_names(names) if names else {}
+    return [
+        replace(r, contact=partners[r.partner].contact or None)
+        if r.partner in partners else r
+        for r in rows
+    ]  # fmt: skip
 
 
 def csv_text(view: RecallView) -> Iterator[str]:

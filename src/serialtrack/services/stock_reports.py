@@ -22,7 +22,9 @@ from serialtrack.domain.permissions import Permission, require
 from serialtrack.services.queries import serial_filter
 
 # What stock on hand holds: units in stores (held by a draft or not) and units on the way.
-ON_HAND_STATUSES = (SerialStatus.IN_STOCK, SerialStatus.RESERVED, SerialStatus.IN_TRANSIT)
+ON_HAND_STATUSES = (
+    SerialStatus.IN_STOCK, SerialStatus.RESERVED, SerialStatus.IN_TRANSIT, SerialStatus.ON_HOLD,
+)  # fmt: skip
 MOMENT_HELP = "a date (YYYY-MM-DD, its end) or a date and time (YYYY-MM-DDTHH:MM[:SS], UTC)"
 
 
@@ -31,10 +33,11 @@ class StockRow:
     sku: str
     name: str
     location: str
-    location_kind: str  # internal, or transit
-    status: str  # in_stock, reserved (serials a draft holds) or in_transit
+    location_kind: str  # internal, transit, or quarantine (on hold)
+    status: str  # in_stock, reserved (serials a draft holds), in_transit or on_hold
     batch: str | None  # the batch code, for batch products
-    transfer: str | None  # in transit: the transfer (dispatch number) the units are on
+    # in transit: the transfer (dispatch number) the units are on; on hold: the hold's number
+    transfer: str | None
     quantity: int
 
 
@@ -44,7 +47,8 @@ class ProductTotal:
     name: str
     in_stores: int  # in stock or reserved, in internal locations
     in_transit: int
-    quantity: int  # both
+    quantity: int  # all three
+    on_hold: int = 0  # put aside in quarantine (a recall)
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,7 @@ class StockReport:
     in_stores: int
     in_transit: int
     total: int
+    on_hold: int = 0
 
 
 @dataclass(frozen=True)
@@ -142,8 +147,17 @@ def stock_on_hand(
             problems.append(Problem("batch", f"no batch {batch.strip()[:100]!r}{of}"))
     if problems:
         raise Invalid("the stock filter is not valid", problems)
+    rows = _rows(tx.connection, status, product_id, location_id, ids)
+    rows.sort(key=_order)
+    return _with_totals(rows)
+
+
+def _rows(
+    c: Any, status: str | None, product_id: int | None, location_id: int | None,
+    ids: list[int] | None,
+) -> list[StockRow]:  # fmt: skip
+    """Serials counted, quantities and batch parts in stores, in transit and on hold."""
     rows: list[StockRow] = []
-    c = tx.connection
     statuses = (status,) if status else tuple(s.value for s in ON_HAND_STATUSES)
     if ids is None:
         counted = q.serials_on_hand(c, product_id, location_id, statuses)
@@ -154,8 +168,10 @@ def stock_on_hand(
     if status in (None, SerialStatus.IN_TRANSIT):
         for r in q.quantities_in_transit(c, product_id, location_id, ids):
             rows.append(StockRow(**r._mapping, status="in_transit"))
-    rows.sort(key=_order)
-    return _with_totals(rows)
+    if status in (None, SerialStatus.ON_HOLD):
+        for r in q.quantities_in_transit(c, product_id, location_id, ids, place="quarantine"):
+            rows.append(StockRow(**r._mapping, status="on_hold"))
+    return rows
 
 
 def _order(row: StockRow) -> tuple[Any, ...]:
@@ -163,26 +179,27 @@ def _order(row: StockRow) -> tuple[Any, ...]:
             row.batch or "", row.transfer or "")  # fmt: skip
 
 
-def _with_totals(rows: list[StockRow]) -> StockReport:
+def _with_totals(rows: list[StockRow] | list[StockAt]) -> StockReport:
+    """The rows with totals per product and overall: in stores, in transit, on hold."""
     names: dict[str, str] = {}
-    stores: dict[str, int] = defaultdict(int)
-    transit: dict[str, int] = defaultdict(int)
+    sums: dict[str, dict[str, int]] = {k: defaultdict(int) for k in _PLACES.values()}
     for row in rows:
         names[row.sku] = row.name
-        (stores if row.location_kind == LocationKind.INTERNAL else transit)[row.sku] += row.quantity
-    return _totals(tuple(rows), names, stores, transit)
-
-
-def _totals(
-    rows: tuple[StockRow, ...], names: dict[str, str], stores: dict[str, int],
-    transit: dict[str, int],
-) -> StockReport:  # fmt: skip
+        sums[_PLACES[LocationKind(row.location_kind)]][row.sku] += row.quantity
+    stores, transit, held = sums["stores"], sums["transit"], sums["held"]
     totals = tuple(
-        ProductTotal(sku, names[sku], stores[sku], transit[sku], stores[sku] + transit[sku])
+        ProductTotal(sku, names[sku], stores[sku], transit[sku],
+                     stores[sku] + transit[sku] + held[sku], held[sku])
         for sku in sorted(names)
-    )
-    in_stores, in_transit = sum(stores.values()), sum(transit.values())
-    return StockReport(rows, totals, in_stores, in_transit, in_stores + in_transit)
+    )  # fmt: skip
+    in_stores, in_transit, on_hold = (sum(d.values()) for d in (stores, transit, held))
+    shown = tuple(r for r in rows if isinstance(r, StockRow))
+    return StockReport(shown, totals, in_stores, in_transit, in_stores + in_transit + on_hold,
+                       on_hold)  # fmt: skip
+
+
+_PLACES = {LocationKind.INTERNAL: "stores", LocationKind.TRANSIT: "transit",
+           LocationKind.QUARANTINE: "held"}  # fmt: skip
 
 
 def refuse_on_hand_filters(**given: Any) -> None:
@@ -195,13 +212,7 @@ def refuse_on_hand_filters(**given: Any) -> None:
 
 def as_of_totals(rows: list[StockAt]) -> StockReport:
     """Totals per product (in stores, in transit) and overall of ``stock_as_of``'s rows."""
-    names: dict[str, str] = {}
-    stores: dict[str, int] = defaultdict(int)
-    transit: dict[str, int] = defaultdict(int)
-    for row in rows:
-        names[row.sku] = row.name
-        (stores if row.location_kind == LocationKind.INTERNAL else transit)[row.sku] += row.quantity
-    return _totals((), names, stores, transit)
+    return _with_totals(rows)
 
 
 def stock_as_of(
@@ -231,7 +242,7 @@ def stock_as_of(
     c = tx.connection
     found: dict[tuple[int, int], int] = defaultdict(int)
     products, places = q.names(c)
-    held = {k.value for k in (LocationKind.INTERNAL, LocationKind.TRANSIT)}
+    held = {k.value for k in LocationKind if k.holds_stock}
     for r in q.routes_until(c, until, f.product_id, f.location_id):
         if places[r.to_location_id].kind in held:
             found[(r.product_id, r.to_location_id)] += int(r.quantity)

@@ -190,11 +190,14 @@ class CatalogRepo:
         return list(self.c.execute(query).mappings())
 
     # locations ------------------------------------------------------------------------
-    def add_location(self, name: str, kind: LocationKind, now: datetime) -> Location:
+    def add_location(
+        self, name: str, kind: LocationKind, now: datetime, gln: str | None = None
+    ) -> Location:
         new_id = self._insert(
-            locations, {"name": name, "kind": kind.value, "active": True, "created_at": now}
+            locations,
+            {"name": name, "kind": kind.value, "active": True, "created_at": now, "gln": gln},
         )
-        return Location(new_id, name, kind)
+        return Location(new_id, name, kind, gln)
 
     def location_by_name(self, name: str) -> Location | None:
         row = self.c.execute(select(locations).where(locations.c.name == name)).mappings().first()
@@ -218,10 +221,12 @@ class CatalogRepo:
         return [_location(r) for r in rows.mappings()]
 
     # partners -------------------------------------------------------------------------
-    def add_partner(self, name: str, *, supplier: bool, customer: bool, now: datetime) -> Partner:
-        values = {"name": name, "is_supplier": supplier, "is_customer": customer}
+    def add_partner(
+        self, name: str, *, supplier: bool, customer: bool, now: datetime, **contact: str | None
+    ) -> Partner:
+        values = {"name": name, "is_supplier": supplier, "is_customer": customer, **contact}
         new_id = self._insert(partners, {**values, "active": True, "created_at": now})
-        return Partner(new_id, name, supplier, customer)
+        return self.partner(new_id)
 
     def partner_by_name(self, name: str) -> Partner | None:
         row = self.c.execute(select(partners).where(partners.c.name == name)).mappings().first()
@@ -230,6 +235,13 @@ class CatalogRepo:
     def partner(self, partner_id: int) -> Partner:
         row = self.c.execute(select(partners).where(partners.c.id == partner_id)).mappings().one()
         return _partner(row)
+
+    def partners_by_names(self, names: list[str]) -> dict[str, Partner]:
+        found: dict[str, Partner] = {}
+        for start in range(0, len(names), 500):
+            query = select(partners).where(partners.c.name.in_(names[start : start + 500]))
+            found.update((r["name"], _partner(r)) for r in self.c.execute(query).mappings())
+        return found
 
     def list_partners(self) -> list[Partner]:
         rows = self.c.execute(select(partners).order_by(partners.c.name)).mappings()
@@ -394,11 +406,14 @@ class CatalogRepo:
 
 
 def _location(row: RowMapping) -> Location:
-    return Location(row["id"], row["name"], LocationKind(row["kind"]))
+    return Location(row["id"], row["name"], LocationKind(row["kind"]), row["gln"])
 
 
 def _partner(row: RowMapping) -> Partner:
-    return Partner(row["id"], row["name"], bool(row["is_supplier"]), bool(row["is_customer"]))
+    return Partner(
+        row["id"], row["name"], bool(row["is_supplier"]), bool(row["is_customer"]),
+        phone=row["phone"], email=row["email"], address=row["address"], gln=row["gln"],
+    )  # fmt: skip
 
 
 def _product(row: RowMapping) -> Product:

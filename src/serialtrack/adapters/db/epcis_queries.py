@@ -13,6 +13,7 @@ from serialtrack.adapters.db.tables import (
     documents,
     locations,
     moves,
+    partners,
     products,
     serials,
 )
@@ -29,8 +30,8 @@ def moves_for_export(
 ) -> Iterator[RowMapping]:
     """Every move with ``since <= at < until`` (of ``product_id``), oldest first: its
     document (kind, number, posting time, origin's kind and number), product (SKU, GTIN,
-    unit), serial code (as it was when it moved), batch code, and the name and kind of both
-    locations."""
+    unit), serial code (as it was when it moved), batch code, the name, kind and GLN of both
+    locations and the GLN of the document's partner."""
     source = locations.alias("source")
     target = locations.alias("target")
     origin = documents.alias("origin")
@@ -42,7 +43,9 @@ def moves_for_export(
         origin.c.kind.label("origin_kind"), origin.c.number.label("origin_number"),
         products.c.sku, products.c.gtin, products.c.unit,
         source.c.name.label("from_name"), source.c.kind.label("from_kind"),
+        source.c.gln.label("from_gln"),
         target.c.name.label("to_name"), target.c.kind.label("to_kind"),
+        target.c.gln.label("to_gln"), partners.c.gln.label("partner_gln"),
     )  # fmt: skip
     query = (
         select(*columns)
@@ -54,6 +57,7 @@ def moves_for_export(
         .outerjoin(serials, serials.c.id == moves.c.serial_id)
         .outerjoin(batches, batches.c.id == moves.c.batch_id)
         .outerjoin(origin, origin.c.id == documents.c.origin_document_id)
+        .outerjoin(partners, partners.c.id == documents.c.partner_id)
         .order_by(moves.c.id)
     )
     if since is not None:

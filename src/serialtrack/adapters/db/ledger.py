@@ -54,6 +54,9 @@ from serialtrack.domain.posting import BatchState, SerialState
 CHUNK = 900  # bound parameters per statement, well under SQLite's and PostgreSQL's limits
 T = TypeVar("T")
 
+# The kinds that take what a dispatch or a hold left outstanding (rules.TAKEN_BY).
+TAKERS = (DocumentKind.TRANSFER_RECEIPT.value, DocumentKind.RELEASE.value)
+
 
 def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
@@ -434,10 +437,11 @@ class LedgerRepo:
         return list(self.c.execute(query))
 
     def quantity_in_transit(self, dispatch_id: int) -> dict[int, int]:
-        """Quantity-only units a dispatch sent that no posted receipt of it took, by product."""
+        """Quantity-only units a dispatch sent that no posted receipt of it took, by product
+        (a hold: what it put aside that no release of it took)."""
         receipts = select(documents.c.id).where(
             documents.c.origin_document_id == dispatch_id,
-            documents.c.kind == DocumentKind.TRANSFER_RECEIPT.value,
+            documents.c.kind.in_(TAKERS),
             documents.c.state == "posted",
         )
         sent = self._quantities(moves.c.document_id == dispatch_id)
@@ -448,7 +452,7 @@ class LedgerRepo:
         """Per (product, batch code key): what a dispatch sent that its receipts did not take."""
         receipts = select(documents.c.id).where(
             documents.c.origin_document_id == dispatch_id,
-            documents.c.kind == DocumentKind.TRANSFER_RECEIPT.value,
+            documents.c.kind.in_(TAKERS),
             documents.c.state == "posted",
         )
         query = (

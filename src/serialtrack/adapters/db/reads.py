@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, case, exists, false, func, not_, or_, select
 from sqlalchemy.orm import aliased
 
+from serialtrack.adapters.db.batch_report import BATCHES_PER_PAGE, ReportRow, batch_rows
 from serialtrack.adapters.db.ledger import _state_query
 from serialtrack.adapters.db.tables import (
     batch_quants,
@@ -203,8 +204,13 @@ class ReadRepo:
         )
         return list(self.c.execute(query))
 
-    def in_transit(self, dispatch_id: int | None = None) -> list[dict[str, Any]]:
-        """What posted dispatches sent that no receipt took yet: per dispatch and product."""
+    def in_transit(
+        self, dispatch_id: int | None = None, *, kind: str = "dispatch"
+    ) -> list[dict[str, Any]]:
+        """What posted dispatches sent that no receipt took yet: per dispatch and product.
+        ``kind="hold"``: what posted holds put aside that no release took yet, per hold."""
+        taker = {"dispatch": "transfer_receipt", "hold": "release"}[kind]
+        status = {"dispatch": "in_transit", "hold": "on_hold"}[kind]
         dispatch = documents.alias("dispatch")
         src, dst = locations.alias("src"), locations.alias("dst")
         head = (
@@ -217,7 +223,7 @@ class ReadRepo:
             )
             .join(src, src.c.id == dispatch.c.from_location_id)
             .outerjoin(dst, dst.c.id == dispatch.c.destination_location_id)
-            .where(dispatch.c.kind == "dispatch", dispatch.c.state == "posted")
+            .where(dispatch.c.kind == kind, dispatch.c.state == "posted")
         )
         if dispatch_id is not None:
             head = head.where(dispatch.c.id == dispatch_id)
@@ -235,30 +241,30 @@ class ReadRepo:
                  "batches": []},
             )  # fmt: skip
 
-        for r in self._serials_in_transit(list(heads)):
+        for r in self._serials_in_transit(list(heads), status):
             entry = row(r.last_document_id, r.sku)
             entry["quantity"] += 1
             entry["serials"].append(r.code)
-        for (document_id, sku), quantity in self._left_in_transit(list(heads)).items():
+        for (document_id, sku), quantity in self._left_in_transit(list(heads), taker).items():
             if quantity:
                 row(document_id, sku)["quantity"] += quantity
-        by_batch = self._left_in_transit(list(heads), by_batch=True)
+        by_batch = self._left_in_transit(list(heads), taker, by_batch=True)
         for (document_id, sku, code), quantity in by_batch.items():
             if quantity:
                 row(document_id, sku)["batches"].append({"code": code, "quantity": quantity})
         return [rows[k] for k in sorted(rows)]
 
-    def _serials_in_transit(self, dispatch_ids: list[int]) -> list[Any]:
+    def _serials_in_transit(self, dispatch_ids: list[int], status: str) -> list[Any]:
         query = (
             select(serials.c.last_document_id, products.c.sku, serials.c.code)
             .join(products, products.c.id == serials.c.product_id)
-            .where(serials.c.status == "in_transit", serials.c.last_document_id.in_(dispatch_ids))
+            .where(serials.c.status == status, serials.c.last_document_id.in_(dispatch_ids))
             .order_by(serials.c.id)
         )
         return list(self.c.execute(query))
 
     def _left_in_transit(
-        self, dispatch_ids: list[int], *, by_batch: bool = False
+        self, dispatch_ids: list[int], taker: str, *, by_batch: bool = False
     ) -> dict[tuple[Any, ...], int]:
         """Quantity-only units per (dispatch, sku) (``by_batch``: per (dispatch, sku, batch
         code)) that the dispatches sent and their posted receipts did not take."""
@@ -279,7 +285,7 @@ class ReadRepo:
             summed(receipt.c.origin_document_id)
             .join(receipt, receipt.c.id == moves.c.document_id)
             .where(
-                receipt.c.kind == "transfer_receipt",
+                receipt.c.kind == taker,
                 receipt.c.state == "posted",
                 receipt.c.origin_document_id.in_(dispatch_ids),
             )
@@ -373,7 +379,9 @@ class ReadRepo:
         return self.c.execute(_purchase_warranty_query(), {"serial_id": serial_id}).scalar()
 
     def stream_report(self, f: SerialFilter) -> Iterator[Any]:
-        """Every row of the serial report, fetched in keyset pages of ``STREAM_CHUNK``."""
+        """Every serial's row of the serial report, fetched in keyset pages of
+        ``STREAM_CHUNK`` (the warranty and expiry lists read these; ``report_rows`` is the
+        whole report, batches included)."""
         after = 0
         while True:
             page = self.list_serials(f, after_id=after, limit=STREAM_CHUNK)
@@ -381,6 +389,30 @@ class ReadRepo:
             if len(page) < STREAM_CHUNK:
                 return
             after = page[-1].id
+
+    def report_rows(
+        self, f: SerialFilter, *, after: tuple[int, ...] | None = None, chunk: int = STREAM_CHUNK
+    ) -> Iterator[ReportRow]:
+        """Every row of the serial report in key order (``ReportRow.key``), fetched in keyset
+        pages of ``chunk``: the serials by id (a search: the exact matches first), then the
+        batches' parts (``batch_report``). ``after``: the key of the last row already had."""
+        if after is None or after[0] == 0:
+            after_id = after[1] if after else 0
+            while True:
+                page = self.list_serials(f, after_id=after_id, limit=chunk)
+                for r in page:
+                    yield ReportRow(
+                        (0, r.id, 0, 0), r.sku, r.product, r.serial, None, r.status, 1,
+                        r.location, r.supplier, r.purchase_number, r.purchase_reference,
+                        r.purchase_date, r.customer, r.sales_invoice, r.sale_date,
+                    )  # fmt: skip
+                if len(page) < chunk:
+                    break
+                after_id = page[-1].id
+            after = None
+        per_page = min(chunk, BATCHES_PER_PAGE)
+        part = (after[1], after[2], after[3]) if after else None
+        yield from batch_rows(self.c, f, after=part, per_page=per_page)
 
     def documents(self, kind: str | None, state: str | None, limit: int, **more: Any) -> list[Any]:
         """Newest first; ``more``: partner_id, date_from, date_to, before_id (keyset)."""

@@ -28,7 +28,7 @@ from serialtrack.adapters.db.tables import (
     serials,
 )
 
-STOCK_KINDS = ("internal", "transit")  # where stock is held: stores, and on the way
+STOCK_KINDS = ("internal", "transit", "quarantine")  # stores, on the way, on hold
 
 
 def serials_on_hand(
@@ -41,12 +41,18 @@ def serials_on_hand(
     dispatch = documents.alias("dispatch")
     # In transit a serial's last document is its dispatch, or a transfer receipt of that
     # dispatch that was cancelled (which put it back on the way): either names the transfer.
+    # On hold likewise: its hold, or a cancelled release of it.
     transfer_id = case(
         (
             and_(locations.c.kind == "transit", last.c.kind == "transfer_receipt"),
             last.c.origin_document_id,
         ),
         (locations.c.kind == "transit", last.c.id),
+        (
+            and_(locations.c.kind == "quarantine", last.c.kind == "release"),
+            last.c.origin_document_id,
+        ),
+        (locations.c.kind == "quarantine", last.c.id),
         else_=null(),
     )
     grouped = (
@@ -140,19 +146,26 @@ def quantities_in_stores(
 
 
 def quantities_in_transit(
-    c: Connection, product_id: int | None, location_id: int | None, batch_ids: list[int] | None
+    c: Connection,
+    product_id: int | None,
+    location_id: int | None,
+    batch_ids: list[int] | None,
+    *,
+    place: str = "transit",
 ) -> list[Any]:
     """Units without a serial in transit, per product, transit location, batch and transfer:
     every move of a dispatch or a transfer receipt into a transit location adds, every one
     out of it subtracts (cancellations included, along their own routes); a receipt's moves
     count for the dispatch it names. Read through the documents' moves (``ix_moves_document``),
-    not the whole ledger."""
+    not the whole ledger. ``place="quarantine"``: on hold, per hold (a release's moves count
+    for the hold it names)."""
+    opener, taker = ("dispatch", "transfer_receipt") if place == "transit" else ("hold", "release")
     doc = documents.alias("doc")
     dispatch = documents.alias("dispatch")
     src, dst = locations.alias("src"), locations.alias("dst")
-    transfer_id = case((doc.c.kind == "transfer_receipt", doc.c.origin_document_id), else_=doc.c.id)
-    transit_id = case((dst.c.kind == "transit", dst.c.id), else_=src.c.id)
-    signed = case((dst.c.kind == "transit", moves.c.quantity), else_=-moves.c.quantity)
+    transfer_id = case((doc.c.kind == taker, doc.c.origin_document_id), else_=doc.c.id)
+    transit_id = case((dst.c.kind == place, dst.c.id), else_=src.c.id)
+    signed = case((dst.c.kind == place, moves.c.quantity), else_=-moves.c.quantity)
     grouped = (
         select(
             moves.c.product_id,
@@ -166,9 +179,9 @@ def quantities_in_transit(
         .join(src, src.c.id == moves.c.from_location_id)
         .join(dst, dst.c.id == moves.c.to_location_id)
         .where(
-            doc.c.kind.in_(("dispatch", "transfer_receipt")),  # drafts have no moves
+            doc.c.kind.in_((opener, taker)),  # drafts have no moves
             moves.c.serial_id.is_(None),
-            or_(src.c.kind == "transit", dst.c.kind == "transit"),
+            or_(src.c.kind == place, dst.c.kind == place),
         )
         .group_by(moves.c.product_id, transit_id, moves.c.batch_id, transfer_id)
     )

@@ -63,6 +63,7 @@ locations = Table(
     Column("kind", String(16), nullable=False),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", DateTime, nullable=False),
+    Column("gln", String(13)),  # GS1 Global Location Number: EPCIS names the place by it
 )
 
 partners = Table(
@@ -74,6 +75,10 @@ partners = Table(
     Column("is_customer", Boolean, nullable=False, default=False),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", DateTime, nullable=False),
+    Column("phone", String(60)),
+    Column("email", String(254)),
+    Column("address", Text),
+    Column("gln", String(13)),
 )
 
 products = Table(
@@ -303,6 +308,8 @@ line_batches = Table(
 
 moves.append_column(Column("batch_id", ForeignKey("batches.id")))
 Index("ix_moves_batch", moves.c.batch_id)
+# The journal by date, the home page's weeks: moves in a time window, every product.
+Index("ix_moves_at", moves.c.at)
 
 # What an open inventory count has found on the shelf; one row per serial, whoever scanned it.
 count_scans = Table(

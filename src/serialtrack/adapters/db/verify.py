@@ -353,9 +353,7 @@ class Verifier:
         ):
             return
         kinds = self.names.location_kinds()
-        counted = [
-            i for i, k in kinds.items() if k in (LocationKind.INTERNAL, LocationKind.TRANSIT)
-        ]
+        counted = [i for i, k in kinds.items() if k.holds_stock]
         if not counted:
             return
         parts = []
