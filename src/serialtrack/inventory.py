@@ -31,6 +31,7 @@ from serialtrack.domain.permissions import ANONYMOUS, Permission, require
 from serialtrack.inventory_admin import AdminMixin
 from serialtrack.inventory_dashboard import DashboardMixin
 from serialtrack.inventory_epcis import EpcisMixin
+from serialtrack.inventory_expected import ExpectedMixin
 from serialtrack.inventory_exports import ExportsMixin
 from serialtrack.inventory_journal import JournalMixin
 from serialtrack.inventory_labels import LabelsMixin
@@ -44,6 +45,7 @@ from serialtrack.services import (
     catalog,
     documents,
     imports,
+    lots,
     queries,
     setup,
     warranty_expiry,
@@ -92,7 +94,7 @@ def _anonymous(store: Store, clock: Callable[[], datetime]) -> Inventory:
 
 class Inventory(
     AdminMixin, OperationsMixin, LabelsMixin, PrintingMixin, StockMixin, JournalMixin,
-    EpcisMixin, RecallMixin, ExportsMixin, DashboardMixin,
+    EpcisMixin, RecallMixin, ExportsMixin, DashboardMixin, ExpectedMixin,
 ):  # fmt: skip
     def __init__(
         self, store: Store, *, user: str = setup.ADMIN, clock: Callable[[], datetime] = utc_now
@@ -128,9 +130,18 @@ class Inventory(
             return catalog.add_product(tx, self.actor, values, now=self.clock())
 
     def update_product(self, sku: str, **fields: Any) -> Product:
-        """Change name, unit, GTIN, warranty days, expiry rule or serial pattern."""
+        """Change name, unit, GTIN, warranty days, expiry rule, serial pattern, or the lot
+        fields (``batch_pattern``, ``shelf_life_days``, ``best_before_days``,
+        ``removal_days``, ``alert_days``; None clears one)."""
         with self.store.transaction() as tx:
             return catalog.update_product(tx, self.actor, sku, fields, now=self.clock())
+
+    def next_batch_code(self, sku: str, date: date | None = None) -> str:
+        """The batch code a receipt dated ``date`` (today) would get from ``sku``'s batch
+        pattern; asking does not take it."""
+        with self.store.transaction(write=False) as tx:
+            product = catalog.product(tx, self.actor, sku)
+            return lots.peek(tx, product, date or self.clock().date())
 
     def switch_tracking(
         self,
@@ -625,7 +636,8 @@ class Inventory(
     def expiring(
         self, days: int = 30, *, location: str | None = None, sku: str | None = None
     ) -> list[warranty_expiry.ExpiringRow]:
-        """Serials and batch parts in the stores expiring within ``days`` days, and those
+        """Serials and batch parts in the stores expiring within ``days`` days, or reaching
+        their ``alert`` date (the product's alert days before expiry) within them, and those
         expired already (``expired``), soonest first."""
         with self.store.transaction(write=False) as tx:
             return warranty_expiry.expiring(
@@ -666,8 +678,9 @@ def _kind(kind: str | DocumentKind) -> DocumentKind:
 
 def _line(value: LineLike, index: int) -> LineInput:
     """Accept ``LineInput``, ``{"sku", "quantity", "serials", "batches", "expiry",
-    "warranty_days", "components"}`` or ``(sku, serials | quantity)``; a bundle's
-    ``components`` are lines of its parts in the same forms."""
+    "warranty_days", "components", "batch"}`` or ``(sku, serials | quantity)``; a bundle's
+    ``components`` are lines of its parts in the same forms; ``batch`` is the batch of a
+    serial+batch line's new units."""
     if isinstance(value, LineInput):
         return value
     if isinstance(value, Mapping):
@@ -681,6 +694,7 @@ def _line(value: LineLike, index: int) -> LineInput:
             _date(value.get("expiry"), f"{where}.expiry"),
             value.get("warranty_days"),
             tuple(_line(part, index) for part in value.get("components") or ()),
+            value.get("batch"),
         )
     if isinstance(value, tuple) and len(value) == 2:
         sku, what = value
@@ -722,10 +736,12 @@ def _batches(given: Any, where: str) -> tuple[BatchInput, ...]:
             found.append(batch)
         elif isinstance(batch, Mapping):
             expiry = _date(batch.get("expiry"), f"{at}.expiry")
-            found.append(BatchInput(str(batch.get("code", "")), batch.get("quantity"), expiry))
+            code = batch.get("code")  # none (or "auto"): the product's pattern gives it
+            found.append(BatchInput("" if code is None else str(code), batch.get("quantity"),
+                                    expiry))  # fmt: skip
         elif isinstance(batch, tuple) and len(batch) in (2, 3):
             expiry = _date(batch[2], f"{at}.expiry") if len(batch) == 3 else None
-            found.append(BatchInput(str(batch[0]), batch[1], expiry))
+            found.append(BatchInput("" if batch[0] is None else str(batch[0]), batch[1], expiry))
         else:
             raise Invalid("a batch is a code with a quantity", [Problem(at, repr(batch)[:80])])
     return tuple(found)

@@ -240,9 +240,9 @@ def expiring(inv: Inventory, *, days: int = 30, location: str | None = None,
         C("sku", "SKU", width=12, essential=True), C("serial", "Serial", width=14, essential=True),
         C("batch", "Batch", width=12, essential=True), C("location", "Location", width=14),
         C("quantity", "Quantity", "int", 8, True), C("expiry", "Expiry", "date", 10, True),
-        C("expired", "Expired", "bool", 7, True),
+        C("alert", "Alert", "date", 10, True), C("expired", "Expired", "bool", 7, True),
     )  # fmt: skip
-    data = [[r.sku, r.serial, r.batch, r.location, r.quantity, r.expiry, r.expired]
+    data = [[r.sku, r.serial, r.batch, r.location, r.quantity, r.expiry, r.alert, r.expired]
             for r in rows]  # fmt: skip
     where = f" at {location}" if location else ""
     return Report("expiring", f"Expiring within {days} days{where}", columns, data)

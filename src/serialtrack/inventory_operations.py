@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +16,14 @@ from serialtrack.domain.model import (
     LineInput,
     SerialView,
 )
-from serialtrack.services import corrections, counts, documents, queries, refunds
+from serialtrack.services import (
+    corrections,
+    count_quantities,
+    counts,
+    documents,
+    queries,
+    refunds,
+)
 from serialtrack.services.header import HeaderInput
 from serialtrack.services.queries import DocumentView
 
@@ -200,6 +208,24 @@ class OperationsMixin:
             count_id = self._count_id(tx, count)
             return counts.record(tx, self.actor, count_id, list(scans), sku=sku, now=self.clock())
 
+    def count_quantities(
+        self, count: str | int | counts.CountView, lines: Iterable[Mapping[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """Record counted quantities of quantity-only and batch products, each line
+        ``{"sku", "quantity", "batch"}`` (batch for a batch product); a later entry for the
+        same product and batch replaces the earlier one. One outcome per line."""
+        with self.store.transaction() as tx:
+            count_id = self._count_id(tx, count)
+            return count_quantities.record(tx, self.actor, count_id, list(lines), now=self.clock())
+
+    def count_quantity(
+        self, count: str | int | counts.CountView, sku: str, quantity: int, *,
+        batch: str | None = None,
+    ) -> dict[str, Any]:  # fmt: skip
+        """Record how many of ``sku`` (of its ``batch``) are on the shelf."""
+        line = {"sku": sku, "quantity": quantity, "batch": batch}
+        return self.count_quantities(count, [line])[0]
+
     def count(self, count: str | int | counts.CountView) -> counts.CountView:
         """Expected against found so far (or, once posted, the differences it wrote)."""
         with self.store.transaction(write=False) as tx:
@@ -209,8 +235,8 @@ class OperationsMixin:
         """Post the differences; cancel the count (``cancel``) to reverse them exactly."""
         with self.store.transaction() as tx:
             count_id = self._count_id(tx, count)
-            counts.post(tx, self.actor, count_id, now=self.clock())
-            return counts.view(tx, self.actor, count_id)
+            warnings = counts.post(tx, self.actor, count_id, now=self.clock())
+            return replace(counts.view(tx, self.actor, count_id), warnings=tuple(warnings))
 
     # refunds by scan --------------------------------------------------------------------
     def sold_units(self, scans: Iterable[str]) -> list[refunds.SoldUnit]:

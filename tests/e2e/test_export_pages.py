@@ -353,9 +353,11 @@ def test_the_api_exports_any_report_with_a_token(world: World) -> None:
     assert answer.headers["content-type"] == XLSX
     sheet = open_xlsx(answer.content)
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == ("SKU", "Serial", "Batch", "Location", "Quantity", "Expiry", "Expired")
+    assert rows[0] == (
+        "SKU", "Serial", "Batch", "Location", "Quantity", "Expiry", "Alert", "Expired",
+    )  # fmt: skip
     (old,) = rows[1:]  # NEW expires in ten days: not within five; OLD expired already
-    assert (old[2], old[4], old[6]) == ("OLD", 2, True)
+    assert (old[2], old[4], old[6], old[7]) == ("OLD", 2, None, True)
     assert old[5].date() == world.today - timedelta(days=3)
 
     answer = client.get("/api/v1/exports/recall.pdf",
@@ -413,8 +415,8 @@ def test_the_expiring_page_marks_what_expired(world: World) -> None:
     assert page.status_code == 200, page.text
     rows = table_rows(page.text, "expiring")
     assert rows == [
-        ["VIT", "OLD", "Main", "2", (today - timedelta(days=3)).isoformat(), "expired"],
-        ["VIT", "NEW", "Main", "5", (today + timedelta(days=10)).isoformat(), ""],
+        ["VIT", "OLD", "Main", "2", (today - timedelta(days=3)).isoformat(), "", "expired"],
+        ["VIT", "NEW", "Main", "5", (today + timedelta(days=10)).isoformat(), "", ""],
     ]
     assert page.text.count('<tr class="expired">') == 1
     assert '<a href="/batch?sku=VIT&amp;code=OLD">OLD</a>' in page.text

@@ -91,7 +91,7 @@ def test_the_dashboard_api_needs_a_login_and_answers_the_figures(shop: TestClien
     assert len(body["weeks"]) == 12
     assert re.fullmatch(r"\d{4}-W\d\d", body["weeks"][-1]["week"])
     assert body["expiry"] == {"days": 30, "expired": 0, "within_week": 0, "later": 0,
-                              "expiring": 0}  # fmt: skip
+                              "expiring": 0, "alerted": 0}  # fmt: skip
     short = shop.get("/api/v1/dashboard", params={"weeks": 2, "days": 90}, headers=headers)
     assert len(short.json()["weeks"]) == 2
     assert short.json()["expiry"]["later"] == 24  # LOT-2401, in 60 days

@@ -87,7 +87,8 @@ def test_restore_brings_back_the_state_at_backup_time(db_url: str, tmp_path: Pat
 
 def busy_shop(url: str) -> None:
     """Documents of eleven kinds (a draft, one sent with an Idempotency-Key), batches, a
-    correction, a cancel, a count with its adjustment and discrepancy, audit rows, users,
+    correction, a cancel, counts of serials and of quantities with their adjustments and
+    discrepancies, serial+batch units, a notice of expected serials, audit rows, users,
     tokens, a session, settings, a failed login, a bundle sale: every table but the redactions
     holds rows."""
     with shop(serialtrack.open(url)) as inv:
@@ -136,6 +137,14 @@ def busy_shop(url: str) -> None:
         inv.count_scan(count, ["SN-0007", "ZZ-0001"], sku="PHONE")  # one not on the books
         inv.post_count(count)
         inv.open_count(location="Warehouse")  # left open
+        tally = inv.open_count(location="Store", sku="CABLE")  # a count of quantities
+        inv.count_quantity(tally, "CABLE", 17)
+        inv.post_count(tally)
+        inv.add_product("VAX", "Vaccine", "serial+batch", shelf_life_days=365, alert_days=30,
+                        batch_pattern="V{yy}-{seq:03}")  # fmt: skip
+        # units in a generated batch, expiring by the shelf life; a notice of more to come
+        inv.receive(supplier="Acme", location="Store", lines=[{"sku": "VAX", "serials": ["V1"]}])
+        inv.expect_receipt(supplier="Acme", location="Store", lines=[("VAX", ["V2", "V3"])])
         inv.set_setting("serial_uniqueness", "global")
         token = inv.create_token("kim", "till")
     with TestClient(create_app(url)) as client:  # a sale sent with an Idempotency-Key

@@ -38,7 +38,7 @@ def test_every_kind_of_bad_row_is_reported_by_row(inv: Inventory) -> None:
     rows = [
         "PHONE,,Store,NEW-1,2027-01-31,",
         "PHONE,,Mars,NEW-2,,",  # unknown location
-        "CABLE,,Store,NEW-3,,",  # not serial-tracked
+        "CABLE,,Store,NEW-3,,",  # quantity-only: no serial, and a quantity is missing
         "PHONE,,Store,old-1,,",  # taken
         "PHONE,,Store,NEW-5,31/12/27x,",  # bad date
         "PHONE,,Store,NEW-1,,",  # duplicate in file
@@ -49,9 +49,10 @@ def test_every_kind_of_bad_row_is_reported_by_row(inv: Inventory) -> None:
         inv.import_serials(csv_file(rows), "bad.csv")
     found = {p.where: p.message for p in refused.value.problems}
     assert sorted(found) == [
-        "row 3, location", "row 4, sku", "row 5, serial", "row 6, expiry", "row 7, serial",
-        "row 8, quantity",
+        "row 3, location", "row 4, quantity", "row 4, serial", "row 5, serial", "row 6, expiry",
+        "row 7, serial", "row 8, quantity",
     ]  # fmt: skip
+    assert found["row 4, serial"] == "CABLE is quantity-only: it has no serial codes"
     assert "already known: in stock at Store" in found["row 5, serial"]
     assert "repeats row 2" in found["row 7, serial"]
     assert snapshot(inv) == before

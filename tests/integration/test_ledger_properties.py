@@ -7,8 +7,9 @@ returns (of serials, and of quantities and batches, naming their invoice or rece
 sometimes of more than went out; refunds by scan of serials or of a sale's number), transfers
 (dispatch, partial or whole receipts, one step), write-offs (sales, transfers and write-offs
 sometimes naming serials never received, adopted through an adjustment when the shop allows
-it), inventory counts, batch receipts, sales and transfers, serial corrections beside them,
-and documents dated some days back (or, refused, before 1900 or years ahead).
+it), inventory counts (of serials, of quantities and batches), batch receipts, sales and
+transfers, serial corrections beside them, and documents dated some days back (or, refused,
+before 1900 or years ahead).
 
 After every step ``Inventory.check()`` finds nothing, and the test's own replay agrees: each
 serial is in exactly one place and that place is the one the ledger replay gives; each serial's
@@ -62,7 +63,7 @@ from serialtrack.adapters.db.tables import (
     quants,
     serials,
 )
-from serialtrack.domain.model import LocationKind, status_for
+from serialtrack.domain.model import LineInput, LocationKind, status_for
 from serialtrack.inventory import Inventory
 
 CODES = st.lists(
@@ -73,6 +74,10 @@ SUPPLIERS = st.sampled_from(["Acme", "Globex"])
 CUSTOMERS = st.sampled_from(["Alice", "Bob", None])
 NEW_CODES = st.sampled_from(["A1", "A2", "B1", "D1", "D2"])  # often taken, on purpose
 BATCHES = st.sampled_from(["L1", "L2"])
+# Serial+batch vials: each unit in a batch, each batch with its expiry (GS1 scans carry both).
+VIALS = st.lists(st.sampled_from(["V1", "V2", "V3", "V4"]), min_size=1, max_size=3, unique=True)
+VIAL_GTIN = "09506000134369"
+LOT_EXPIRY = {"L1": date(2030, 1, 31), "L2": date(2030, 6, 30)}
 # Days before today a document is dated: today two times in three, else up to ten days back.
 DAYS = st.one_of(st.just(0), st.just(0), st.integers(1, 10))
 
@@ -158,6 +163,7 @@ class Ledger(RuleBasedStateMachine):
         self.docs: dict[str, Doc] = {}  # every sale, receipt and return made, by number
         self.cancelled_any = False
         self.unknown_allowed = False  # the setting unknown_serials_at_sale
+        self.lots: dict[str, str] = {}  # each vial's batch, from the receipt that created it
 
     def day(self, days: int) -> date:
         return self.today - timedelta(days=days)
@@ -308,6 +314,7 @@ class Ledger(RuleBasedStateMachine):
         shops take serials never received."""
         self.unknown_serials(data.draw(st.booleans()))
         self.inv.add_product("KIT", "Phone kit", "none")
+        self.inv.add_product("VIAL", "Vial", "serial+batch", gtin=VIAL_GTIN)
         self.inv.set_components("KIT", [("PHONE", 1), ("CABLE", 1)])
         self.inv.add_product("BOXED", "Boxed phone", "serial", serial_pattern="BX{seq:03}")
         self.inv.set_components("BOXED", [("PHONE", 1), ("CABLE", 1)])
@@ -341,6 +348,78 @@ class Ledger(RuleBasedStateMachine):
             ),
             lines=lines,
         )
+
+    @rule(codes=VIALS, lot=BATCHES, store=STORES, days=DAYS, scan=st.booleans())
+    def receive_vials(self, codes: list[str], lot: str, store: str, days: int, scan: bool) -> None:
+        """Serial+batch units, the batch typed on the line or carried by GS1 scans; a unit
+        known already keeps its batch (another batch is refused)."""
+        expiry = LOT_EXPIRY[lot]
+        if scan:
+            gs1 = tuple(f"(01){VIAL_GTIN}(10){lot}(17){expiry:%y%m%d}(21){c}" for c in codes)
+            line = LineInput("VIAL", serials=gs1)
+        else:
+            line = LineInput("VIAL", serials=tuple(codes), batch=lot, expiry=expiry)
+        clash = any(self.lots.get(c, lot) != lot for c in codes)
+        done = self.attempt(
+            lambda: self.inv.receive(
+                supplier="Acme", location=store, lines=[line], date=self.day(days)
+            ),
+            expect=REFUSE if clash else None,
+            why="a unit keeps the batch it first came in with",
+        )
+        if done is not None:
+            for code in codes:
+                self.lots.setdefault(code, lot)
+
+    @rule(codes=VIALS, lot=BATCHES, store=STORES, scanned=st.integers(0, 3), stray=st.booleans())
+    def receive_notice(
+        self, codes: list[str], lot: str, store: str, scanned: int, stray: bool
+    ) -> None:
+        """A receipt opened from a supplier's notice of vials, received by scanning GS1 labels
+        (some, perhaps one not on the notice: refused), posted with what was scanned."""
+        expiry = LOT_EXPIRY[lot]
+        before = snapshot(self.inv)
+        try:
+            notice = [("VIAL", codes)]
+            draft = self.inv.expect_receipt(
+                supplier="Globex", location=store, lines=notice, batch=lot, expiry=expiry
+            )
+        except SerialtrackError:
+            assert snapshot(self.inv) == before, "a refused notice wrote something"
+            return
+        label = f"(01){VIAL_GTIN}(10){lot}(17){expiry:%y%m%d}(21)"
+        arrived = [c for c in codes[:scanned] if self.lots.get(c, lot) == lot]
+        for code in [*codes[:scanned], *(["V9"] if stray else [])]:
+            try:
+                self.inv.receive_scan(draft, label + code)
+            except SerialtrackError:
+                if code in arrived and not self.inv.serials(sku="VIAL", text=code, limit=1):
+                    raise  # a unit on the notice, new to the books, must be taken
+                arrived = [c for c in arrived if c != code]
+        try:
+            posted = self.inv.post_received(draft)
+        except SerialtrackError:
+            self.inv.delete_draft(draft.number)
+            assert snapshot(self.inv) == before, "a notice not posted left something behind"
+            return
+        self.posted.append(posted.number)
+        received = {c for line in posted.lines for c in line["serials"]}
+        assert "V9" not in received, "an unexpected serial was taken though the shop refuses"
+        for code in received:
+            self.lots.setdefault(code, lot)
+
+    @rule(data=st.data(), store=STORES, customer=CUSTOMERS, days=DAYS)
+    def sell_vials(self, data: st.DataObject, store: str, customer: str | None, days: int) -> None:
+        rows = self.inv.serials(sku="VIAL", location=store, status="in_stock", limit=100)
+        there = sorted(r["serial"] for r in rows)
+        if there:
+            codes = data.draw(st.lists(st.sampled_from(there), min_size=1, max_size=2, unique=True))
+            lines = [("VIAL", codes)]
+            self.attempt(
+                lambda: self.inv.sell(
+                    customer=customer, location=store, lines=lines, date=self.day(days)
+                )
+            )
 
     @rule(codes=CODES, store=STORES, days=DAYS)
     def opening_balance(self, codes: list[str], store: str, days: int) -> None:
@@ -790,6 +869,22 @@ class Ledger(RuleBasedStateMachine):
             return
         self.posted.append(count.number)
 
+    @rule(store=STORES, goods=st.sampled_from(GOODS), quantity=st.integers(0, 8))
+    def count_quantity(self, store: str, goods: Goods, quantity: int) -> None:
+        """Count a quantity or batch product at a store: afterwards the store holds what was
+        counted, a batch of the counted product not entered nothing, all else as it was."""
+        sku, batch = goods
+        held = {(s, g): sum(n for _, n in dated_nets(self.inv, s, g))
+                for s in ("Store", "Warehouse") for g in GOODS}  # fmt: skip
+        count = self.inv.open_count(location=store, sku=sku)
+        self.inv.count_quantity(count, sku, quantity, batch=batch)
+        self.inv.post_count(count)  # counting never takes more than is there: always accepted
+        self.posted.append(count.number)
+        for (s, g), was in held.items():
+            now = sum(n for _, n in dated_nets(self.inv, s, g))
+            expected = was if s != store or g[0] != sku else quantity if g == goods else 0
+            assert now == expected, f"{count.number} left {now} of {g} at {s}, not {expected}"
+
     def cancel_one(self, number: str) -> None:
         expect, why = self.cancel_verdict(number)
         before = snapshot(self.inv)
@@ -841,6 +936,7 @@ class Ledger(RuleBasedStateMachine):
         check_chains_statuses_and_quantities(self.inv)
         check_transit(self.inv)
         check_holds(self.inv)
+        check_lots(self.inv, self.lots)
 
     @invariant()
     def model_agrees_with_ledger(self) -> None:
@@ -981,6 +1077,22 @@ def check_transit(inv: Inventory) -> None:
         )
         in_transit_quantity = sum(tx.connection.execute(query).scalars())
     assert in_transit_quantity == sum(r["quantity"] for r in left if not r["serials"])
+
+
+def check_lots(inv: Inventory, lots: dict[str, str]) -> None:
+    """Each vial carries the batch it came in with, and each batch's units in the stores are
+    what its enquiry says it holds."""
+    vials = inv.serials(sku="VIAL", limit=100)
+    assert sorted(r["serial"] for r in vials) == sorted(lots)
+    in_stores: Counter[str] = Counter()
+    for row in vials:
+        unit = inv.serial("VIAL", row["serial"])
+        assert unit.batch == lots[row["serial"]], (row["serial"], unit.batch)
+        assert unit.expiry == LOT_EXPIRY[unit.batch]
+        if row["status"] in ("in_stock", "reserved"):
+            in_stores[unit.batch] += 1
+    for lot in set(lots.values()):
+        assert inv.batch("VIAL", lot).on_hand == in_stores[lot], lot
 
 
 def check_holds(inv: Inventory) -> None:

@@ -25,12 +25,16 @@ from serialtrack.adapters.imports import (
 from serialtrack.domain.codes import code_key
 from serialtrack.domain.errors import Problem
 
+PARA_EXPIRY, PARA_LOT = date(2026, 12, 31), "LOT-2024-07"
 TEMPLATE_ROWS = [
     ImportRow(2, "PHONE-X1", "Phone X1 128 GB", "Main store", "SN-000123", None, None),
+    ImportRow(3, "PARA-500", "Paracetamol 500 mg", "Main store", "", PARA_EXPIRY, 100, PARA_LOT),
     ImportRow(
-        3, "PARA-500", "Paracetamol 500 mg", "Main store", "LOT-2024-07", date(2026, 12, 31), 100
+        4, "PEN-30", "Insulin pen", "Main store", "PEN-000001", date(2027, 6, 30), None, "L2501"
     ),
+    ImportRow(5, "CABLE-1M", "USB cable 1 m", "Main store", "", None, 25),
 ]
+WITHOUT_BATCH = [column for column in COLUMNS if column != "batch"]
 
 
 def csv_bytes(text: str, encoding: str = "utf-8") -> bytes:
@@ -150,7 +154,7 @@ def test_header_names_match_ignoring_case_spaces_and_underscores(header: str) ->
     result = read_csv(f"{header}\nA,Thing,Shop,S1,2027-01-31,2\n")
 
     assert result.ok
-    assert result.columns == list(COLUMNS)
+    assert result.columns == WITHOUT_BATCH
     assert result.rows == [ImportRow(2, "A", "Thing", "Shop", "S1", date(2027, 1, 31), 2)]
 
 
@@ -399,7 +403,7 @@ def test_xlsx_cells_become_text_dates_and_whole_numbers() -> None:
         ImportRow(5, "PARA", "Pills", "Shop", "678", date(2028, 1, 2), 250),
         ImportRow(6, "PARA", None, None, "LOT-9", date(2029, 1, 31), 3),
     ]
-    assert result.columns == list(COLUMNS)
+    assert result.columns == WITHOUT_BATCH
 
 
 def test_xlsx_refuses_cells_that_cannot_be_what_their_column_holds() -> None:
@@ -485,7 +489,7 @@ def test_xlsx_template_keeps_serials_as_text_and_looks_right() -> None:
         assert all(cell.font.bold for cell in sheet[1])
         assert sheet.column_dimensions["D"].number_format == "@"
         assert [sheet.cell(row, 4).number_format for row in (2, 3)] == ["@", "@"]
-        assert all(sheet.column_dimensions[letter].width >= 10 for letter in "ABCDEF")
+        assert all(sheet.column_dimensions[letter].width >= 10 for letter in "ABCDEFG")
         assert sheet.freeze_panes == "A2"
         assert book.sheetnames == ["serials", "help"]
     finally:
@@ -520,3 +524,67 @@ def test_rows_written_by_csv_writer_read_back_equal(
     assert result.problems == []
     assert [(row.sku, row.serial) for row in result.rows] == records
     assert [row.row for row in result.rows] == list(range(2, len(records) + 2))
+
+
+# --- batches and quantities ----------------------------------------------------------------
+
+
+def test_a_batch_column_and_rows_without_serials_are_read() -> None:
+    result = read_csv(
+        "sku,serial,Lot Number,expiry,qty\n"
+        "PILLS,,LOT-1,2027-06-30,10\n"
+        "PILLS,,LOT-1,,5\n"  # a batch may repeat: its rows add up
+        "PEN,P-1, L1 ,2027-06-30,\n"
+        "CABLE,,,,3\n"
+    )
+
+    assert result.ok, result.problems
+    assert result.columns == ["sku", "serial", "batch", "expiry", "quantity"]
+    assert result.rows == [
+        ImportRow(2, "PILLS", None, None, "", date(2027, 6, 30), 10, "LOT-1"),
+        ImportRow(3, "PILLS", None, None, "", None, 5, "LOT-1"),
+        ImportRow(4, "PEN", None, None, "P-1", date(2027, 6, 30), None, "L1"),
+        ImportRow(5, "CABLE", None, None, "", None, 3),
+    ]
+
+
+def test_a_header_needs_a_serial_batch_or_quantity_column() -> None:
+    assert read_csv("sku,batch,quantity\nA,L1,2\n").ok
+    assert read_csv("sku,qty\nA,2\n").ok
+    result = read_csv("sku,expiry\nA,2027-01-01\n")
+
+    assert where_and_why(result) == [
+        (
+            "row 1",
+            "the header has no serial column, nor batch or quantity (recognised columns: sku, "
+            "expiry)",
+        )
+    ]
+
+
+def test_batch_cells_are_checked_like_serials() -> None:
+    data = xlsx_bytes(
+        [
+            ["sku", "batch", "quantity"],
+            ["A", datetime(2027, 1, 1), 1],
+            ["A", "x" * 101, 1],
+            ["A", 1234567890123456, 1],
+            ["A", None, None],
+        ]
+    )
+    result = read_rows(data, "lots.xlsx")
+
+    assert where_and_why(result) == [
+        (
+            "row 2, batch",
+            "the batch code is a date or time cell (2027-01-01 00:00:00), not a code: format "
+            "the column as text",
+        ),
+        ("row 3, batch", "the batch code is longer than 100 characters"),
+        (
+            "row 4, batch",
+            "the batch code 1234567890123456 is a number of more than 15 digits, which Excel "
+            "rounds: format the batch column as text and enter the batch code again",
+        ),
+        ("row 5, serial", "the serial is missing"),
+    ]

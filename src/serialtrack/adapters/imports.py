@@ -2,13 +2,17 @@
 
 The downloadable template (``template_csv``, ``template_xlsx``) has the columns::
 
-    sku, product name, location, serial, expiry, quantity
+    sku, product name, location, serial, batch, expiry, quantity
+
+One row per unit of a serial product (its serial; its batch too when the product is tracked by
+serial and batch); one row per batch code and quantity of a batch product; a quantity of a
+quantity-only product.
 
 ``read_rows`` reads such a file whole and returns a ``FileRead``: the good rows, every problem
 found (each naming its row as a spreadsheet shows it, ``row 7`` or ``row 7, expiry``), warnings
 that do not stop the import, and the columns recognised. It needs no database: whether a SKU
-exists, a location exists, a serial is already known, or a serial product's quantity is 1, is
-for the caller to check against storage, with the rows' numbers to name.
+exists, a location exists, a serial is already known, or which of serial, batch and quantity a
+row's product needs, is for the caller to check against storage, with the rows' numbers to name.
 
 Reading rules:
 
@@ -20,16 +24,20 @@ Reading rules:
 - **XLSX.** The first worksheet, cell values (cached results of formulas).
 - **Header.** The first row that is not blank. Names match ignoring case, surrounding space and
   ``_``/space differences (``Product_Name`` is ``product name``); ``serial number``,
-  ``expiry date`` and ``qty`` are accepted too. ``sku`` and ``serial`` are required; ``location``
-  may be missing when the caller names one location for the whole file. Unknown columns are
-  ignored and named in a warning.
+  ``expiry date``, ``qty``, ``lot``, ``batch code`` and the like are accepted too. ``sku`` is
+  required, and at least one of ``serial``, ``batch`` and ``quantity``; ``location`` may be
+  missing when the caller names one location for the whole file. Unknown columns are ignored
+  and named in a warning.
 - **Rows.** Numbered as a spreadsheet shows them (the header is row 1, so the first data row is
   row 2); fully blank rows are skipped. Text is trimmed; a leading apostrophe that our own
   exports put before formula-like text (see ``files.safe_cell``) is taken off again.
 - **Serial.** Checked by ``code_problem``; an integral number cell (``12345.0``) reads as
   ``12345``. A number of 16 or more digits is refused: Excel keeps only 15, so it may already
   be rounded. Two rows with the same SKU and the same serial (by ``code_key``) are a problem
-  naming both rows.
+  naming both rows. A row with none of serial, batch and quantity is refused ("the serial is
+  missing").
+- **Batch.** Read like a serial (it is a code too); rows may repeat it (their quantities add
+  up, or they are the serials of one batch).
 - **Expiry.** A date cell; an Excel date number (``45678``) in an XLSX; or text in one of
   ``YYYY-MM-DD`` (optionally followed by a time, which is ignored), ``DD.MM.YYYY`` or
   ``DD/MM/YYYY`` (day first: ``03/04/2025`` is 3 April, and ``12/31/2025`` is refused with a
@@ -63,10 +71,12 @@ from serialtrack.domain.codes import MAX_CODE_LENGTH, code_key, code_problem
 from serialtrack.domain.errors import Problem
 from serialtrack.domain.posting import MAX_QUANTITY
 
-COLUMNS = ("sku", "product name", "location", "serial", "expiry", "quantity")
+COLUMNS = ("sku", "product name", "location", "serial", "batch", "expiry", "quantity")
 """The template's columns, in order; also the names ``FileRead.columns`` uses."""
 
-REQUIRED_COLUMNS = ("sku", "serial")
+REQUIRED_COLUMNS = ("sku",)
+WHAT_COLUMNS = ("serial", "batch", "quantity")
+"""A header needs at least one of these: what each row brings in."""
 
 MAX_ROWS = 1_000_000
 """The most data rows one file may hold."""
@@ -81,6 +91,13 @@ _ALIASES = {
     "serial no": "serial",
     "expiry date": "expiry",
     "qty": "quantity",
+    "batch code": "batch",
+    "batch number": "batch",
+    "batch no": "batch",
+    "lot": "batch",
+    "lot code": "batch",
+    "lot number": "batch",
+    "lot no": "batch",
 }
 _XLSX_SIGNATURE = b"PK\x03\x04"
 _XLS_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -109,9 +126,10 @@ class ImportRow:
     sku: str
     product_name: str | None
     location: str | None
-    serial: str
+    serial: str  # "" when the row names none (a batch product's or a quantity-only row)
     expiry: date | None
     quantity: int | None
+    batch: str | None = None  # a batch product's code, or a serial+batch unit's batch
 
 
 @dataclass
@@ -134,19 +152,36 @@ class FileRead:
 
 # --- templates -----------------------------------------------------------------------------
 
-_EXAMPLES: tuple[tuple[str, str, str, str, date | None, int | None], ...] = (
-    ("PHONE-X1", "Phone X1 128 GB", "Main store", "SN-000123", None, None),
-    ("PARA-500", "Paracetamol 500 mg", "Main store", "LOT-2024-07", date(2026, 12, 31), 100),
+_EXAMPLES: tuple[tuple[str, str, str, str, str, date | None, int | None], ...] = (
+    ("PHONE-X1", "Phone X1 128 GB", "Main store", "SN-000123", "", None, None),
+    ("PARA-500", "Paracetamol 500 mg", "Main store", "", "LOT-2024-07", date(2026, 12, 31), 100),
+    ("PEN-30", "Insulin pen", "Main store", "PEN-000001", "L2501", date(2027, 6, 30), None),
+    ("CABLE-1M", "USB cable 1 m", "Main store", "", "", None, 25),
 )
-_WIDTHS = (16, 30, 18, 24, 12, 10)
+_WIDTHS = (16, 30, 18, 24, 18, 12, 10)
 _HELP = (
     ("column", "what to write"),
     ("sku", "required: the product's SKU"),
     ("product name", "optional, for your reference"),
     ("location", "where the units are; may be left empty when the import names one location"),
-    ("serial", "required: one row per serial; keep the column formatted as text"),
-    ("expiry", f"optional: a date cell, or text as {DATE_FORMS}"),
-    ("quantity", "for a batch code, how many units share it; empty or 1 for a serial product"),
+    (
+        "serial",
+        "serial products: one row per unit with its serial; keep the column formatted as text",
+    ),
+    (
+        "batch",
+        "batch products: the batch (lot) code, with its quantity; rows of the same batch add "
+        "up. Serial+batch products: each unit's batch. Empty for other products",
+    ),
+    (
+        "expiry",
+        f"a date cell, or text as {DATE_FORMS}; a serial's expiry, or its batch's; rows of "
+        "one batch give the same date (or leave it empty)",
+    ),
+    (
+        "quantity",
+        "batch and quantity-only products: how many units; empty or 1 for a serial",
+    ),
 )
 
 
@@ -156,8 +191,8 @@ def template_csv() -> bytes:
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
     for example in _EXAMPLES:
-        expiry = example[4].isoformat() if example[4] else ""
-        writer.writerow([*example[:4], expiry, "" if example[5] is None else example[5]])
+        expiry = example[5].isoformat() if example[5] else ""
+        writer.writerow([*example[:5], expiry, "" if example[6] is None else example[6]])
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -173,12 +208,12 @@ def template_xlsx() -> bytes:
     sheet.title = "serials"
     sheet.append(list(COLUMNS))
     for example in _EXAMPLES:
-        sheet.append(list(example))
+        sheet.append([cell if cell != "" else None for cell in example])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for index, width in enumerate(_WIDTHS, 1):
         sheet.column_dimensions[get_column_letter(index)].width = width
-    for name, number_format in (("serial", "@"), ("expiry", "yyyy-mm-dd")):
+    for name, number_format in (("serial", "@"), ("batch", "@"), ("expiry", "yyyy-mm-dd")):
         column = COLUMNS.index(name) + 1
         sheet.column_dimensions[get_column_letter(column)].number_format = number_format
         for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
@@ -379,21 +414,35 @@ class _Reader:
                 found = ", ".join(self.result.columns) or "none"
                 message = f"the header has no {name} column (recognised columns: {found})"
                 problems.append(Problem(f"row {number}", message, "column"))
+        if "sku" in first_at and not any(name in first_at for name in WHAT_COLUMNS):
+            found = ", ".join(self.result.columns)
+            message = (
+                f"the header has no serial column, nor batch or quantity (recognised columns: "
+                f"{found})"
+            )
+            problems.append(Problem(f"row {number}", message, "column"))
         return not problems
 
     def _row(self, number: int, cells: Sequence[object]) -> None:
         """Check one data row; keep it when good, note every problem when not."""
         width = len(cells)
-        sku, name, location, serial, expiry, quantity = (
+        sku, name, location, serial, batch, expiry, quantity = (
             cells[position] if 0 <= position < width else None for position in self.positions
         )
+        lot_read = _code(batch, "batch", "batch code")
+        count_read = _quantity(quantity)
         problems: list[Problem] = []
         sku_text = _take(_sku(sku), number, "sku", problems)
-        code = _take(_serial(serial), number, "serial", problems)
-        if sku_text is not None and code is not None:
+        code = _take(_code(serial, "serial", "serial"), number, "serial", problems)
+        if code == _ABSENT:  # a batch or a quantity: which one the product needs is not ours
+            if lot_read == _ABSENT and not isinstance(count_read, int):
+                missing = Problem(f"row {number}, serial", "the serial is missing", "required")
+                problems.append(missing)
+        elif sku_text is not None and code is not None:
             code = _take(self._first_time(number, sku_text, code), number, "serial", problems)
+        lot = _take(lot_read, number, "batch", problems)
         when = _take(_expiry(expiry, self.epoch), number, "expiry", problems)
-        count = _take(_quantity(quantity), number, "quantity", problems)
+        count = _take(count_read, number, "quantity", problems)
         if (self.ignored or width > self.width) and not self.warned_ignored:
             self._check_ignored(number, cells)
         if problems:
@@ -401,7 +450,10 @@ class _Reader:
             return
         assert sku_text is not None
         assert code is not None
-        row = ImportRow(number, sku_text, _text(name), _text(location), code, when, count)
+        row = ImportRow(
+            number, sku_text, _text(name), _text(location), code, when, count,
+            lot or None,
+        )  # fmt: skip
         self.result.rows.append(row)
 
     def _first_time(self, number: int, sku: str, code: str) -> str | _Refusal:
@@ -480,32 +532,40 @@ def _sku(value: object) -> str | _Refusal:
     return _Refusal("the sku is missing", "required") if text is None else text
 
 
-def _serial(value: object) -> str | _Refusal:
-    refusal = None if type(value) is str else _serial_cell_refusal(value)
+_ABSENT = ""
+"""What ``_code`` gives for an empty cell (``_take`` keeps None for a refused one)."""
+
+
+def _code(value: object, column: str, name: str) -> str | _Refusal:
+    """A serial or batch code (``column`` names the column, ``name`` the thing); ``_ABSENT``
+    when the cell is empty."""
+    refusal = None if type(value) is str else _code_cell_refusal(value, column, name)
     if refusal:
         return refusal
     text = _text(value)
     if text is None:
-        return _Refusal("the serial is missing", "required")
+        return _ABSENT
     if text.isprintable() and len(text) <= MAX_CODE_LENGTH:
         return text  # what code_problem accepts, decided faster: no control character
     problem = code_problem(text)
-    return _Refusal(problem.message, "serial") if problem else text
+    if problem is None:
+        return text
+    return _Refusal(problem.message.replace("the serial code", f"the {column} code"), column)
 
 
-def _serial_cell_refusal(value: object) -> _Refusal | None:
-    """Why a cell that is not text cannot be a serial code, if it cannot."""
+def _code_cell_refusal(value: object, column: str, name: str) -> _Refusal | None:
+    """Why a cell that is not text cannot be a serial or batch code, if it cannot."""
     if isinstance(value, bool | date | time | timedelta):
         kind = "true/false" if isinstance(value, bool) else "date or time"
-        message = f"the serial is a {kind} cell ({value}), not a code: format the column as text"
-        return _Refusal(message, "serial")
+        message = f"the {name} is a {kind} cell ({value}), not a code: format the column as text"
+        return _Refusal(message, column)
     if isinstance(value, int | float) and abs(value) >= 10**_EXCEL_DIGITS:
         shown = value if isinstance(value, int) else f"{value:.15g}"
         message = (
-            f"the serial {shown} is a number of more than {_EXCEL_DIGITS} digits, which "
-            "Excel rounds: format the serial column as text and enter the serial again"
+            f"the {name} {shown} is a number of more than {_EXCEL_DIGITS} digits, which "
+            f"Excel rounds: format the {column} column as text and enter the {name} again"
         )
-        return _Refusal(message, "serial")
+        return _Refusal(message, column)
     return None
 
 

@@ -171,7 +171,7 @@ def expand(
         # A serial-tracked bundle's line names its own units (assembled ahead), unless it names
         # components, or an assembly turns its parts into a unit.
         own_units = (
-            product is not None and product.tracking is TrackingMode.SERIAL
+            product is not None and product.tracking.serialized
             and not line.components and not assembling
         )  # fmt: skip
         if product is None or product.id not in compositions or own_units:
@@ -277,7 +277,7 @@ def _component_line(
 ) -> tuple[LineInput, object, str]:
     """A component's line: its serials (given under it or shared out to it), its batches, or
     its quantity (all it takes unless given); how many that is; what it counts."""
-    if c.product.tracking is TrackingMode.SERIAL:
+    if c.product.tracking.serialized:
         serials = (part.serials if part else ()) + tuple(shared)
         line = LineInput(c.product.sku, len(serials), serials,
                          expiry=part.expiry if part else None,
@@ -307,7 +307,7 @@ def _quantity(
     most = 1
     for c in components:
         part = given.get(c.product.id)
-        if c.product.tracking is TrackingMode.SERIAL:
+        if c.product.tracking.serialized:
             have = len(part.serials if part else ()) + len(shared.get(c.product.id, ()))
         elif c.product.tracking is TrackingMode.BATCH:
             have = sum(
@@ -328,7 +328,7 @@ def _share_serials(
 ) -> tuple[dict[int, list[str]], list[Problem]]:
     """Each serial given on the bundle's line, given to the component it is a unit of: by the
     GTIN its label carries, by the books, or to the only serial-tracked component."""
-    serial_parts = [c.product for c in components if c.product.tracking is TrackingMode.SERIAL]
+    serial_parts = [c.product for c in components if c.product.tracking.serialized]
     shared: dict[int, list[str]] = {}
     problems: list[Problem] = []
     if line.serials and not serial_parts:

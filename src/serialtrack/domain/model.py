@@ -15,6 +15,18 @@ class TrackingMode(StrEnum):
     NONE = "none"  # quantity only
     SERIAL = "serial"  # one unique code per unit
     BATCH = "batch"  # a code shared by a quantity of units
+    SERIAL_BATCH = "serial+batch"  # one unique code per unit, each unit in a batch with its expiry
+
+    @property
+    def serialized(self) -> bool:
+        """Each unit has its own serial (``serial``, ``serial+batch``)."""
+        return self in (TrackingMode.SERIAL, TrackingMode.SERIAL_BATCH)
+
+    @property
+    def label(self) -> str:
+        """In words, for people."""
+        return {"none": "quantity only", "serial": "serial", "batch": "batch",
+                "serial+batch": "serial and batch"}[self.value]  # fmt: skip
 
 
 class LocationKind(StrEnum):
@@ -118,6 +130,14 @@ class Product:
     supplier_warranty_days: int | None = None
     customer_warranty_days: int | None = None
     serial_pattern: str | None = None
+    # Lots: a pattern for new batch codes ({sku}-{yy}{ww}-{seq:03}); shelf life in days (a
+    # receipt's expiry = its date + days, unless the line gives one); best-before, removal and
+    # alert dates as days before expiry.
+    batch_pattern: str | None = None
+    shelf_life_days: int | None = None
+    best_before_days: int | None = None
+    removal_days: int | None = None
+    alert_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -180,6 +200,7 @@ class LineInput:
     # A bundle's line may name its components' lines (serials and batches per component);
     # otherwise its serials are shared out among its serial-tracked components.
     components: tuple[LineInput, ...] = ()
+    batch: str | None = None  # serial+batch: the batch of the serials this line creates
 
 
 @dataclass(frozen=True)
@@ -281,6 +302,7 @@ class SerialView:
     bundle: str | None = None  # the bundle (SKU) it left in, while that sale holds it
     inside: str | None = None  # the assembled bundle unit it is a part of: "KIT K-1"
     contents: tuple[str, ...] = ()  # an assembled bundle unit's parts: "PHONE P1", "CHG x 2"
+    batch: str | None = None  # serial+batch: the batch the unit belongs to
 
 
 @dataclass(frozen=True)

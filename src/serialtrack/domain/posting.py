@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from serialtrack.domain.codes import code_key, code_problem, normal_code
 from serialtrack.domain.errors import Invalid, Problem
 from serialtrack.domain.gtin import is_gtin, normalize_gtin
+from serialtrack.domain.lots import past_removal, removal_date
 from serialtrack.domain.model import (
     BatchInput,
     DocumentKind,
@@ -54,6 +55,7 @@ class PlannedLine:
     batches: tuple[PlannedBatch, ...] = ()  # a batch-tracked line's parts
     expiry: date | None = None  # of the serials the line creates
     warranty_days: int | None = None
+    batch: str | None = None  # serial+batch: the batch the line's new units belong to
 
     @property
     def keys(self) -> list[str]:
@@ -174,7 +176,8 @@ def plan_lines(
             continue
         line_problems, codes, quantity = _check_line(rule, product, line, where, seen)
         batches, batch_problems = _check_batches(rule, product, line, where, seen)
-        line_problems += batch_problems + _check_extras(rule, line, where)
+        lot, expiry, lot_problems = _check_lot(rule, product, line, where)
+        line_problems += batch_problems + lot_problems + _check_extras(rule, line, where)
         if batches:
             quantity = sum(b.quantity for b in batches)
         problems.extend(line_problems)
@@ -182,10 +185,88 @@ def plan_lines(
             planned.append(
                 PlannedLine(
                     index + 1, product, quantity, codes, batches=batches,
-                    expiry=line.expiry, warranty_days=line.warranty_days,
+                    expiry=expiry, warranty_days=line.warranty_days, batch=lot,
                 )
             )  # fmt: skip
     return planned, problems
+
+
+def _check_lot(
+    rule: KindRule, product: Product, line: LineInput, where: str
+) -> tuple[str | None, date | None, list[Problem]]:
+    """The batch (and expiry) of a serial+batch line's new units: the line's own, or the one
+    every GS1 scan on the line carries (AI 10, AI 17). Only a document that brings new units
+    in names their batch; the units keep it for life."""
+    lot = line.batch.strip() if isinstance(line.batch, str) and line.batch.strip() else None
+    expiry = line.expiry
+    if product.tracking is not TrackingMode.SERIAL_BATCH:
+        if lot is not None:
+            return None, expiry, [
+                Problem(f"{where}.batch", f"{product.sku} is not tracked by serial and batch")
+            ]  # fmt: skip
+        return None, expiry, []
+    if not rule.creates_serials:
+        if lot is not None:
+            return None, expiry, [
+                Problem(f"{where}.batch", f"a {rule.label} moves units that keep their batch: "
+                        "give serials only")
+            ]  # fmt: skip
+        return None, expiry, []
+    lot, expiry, problems = _lot_scanned(line, lot, expiry, where)
+    if lot is None:
+        problems.append(
+            Problem(f"{where}.batch", f"{product.sku} is tracked by serial and batch: give the "
+                    "batch of these units (or scan GS1 labels that carry it)")
+        )  # fmt: skip
+        return None, expiry, problems
+    problem = code_problem(lot, f"{where}.batch")
+    if problem:
+        return None, expiry, [problem, *problems]
+    if product.expiry_required and expiry is None:
+        problems.append(Problem(f"{where}.expiry", f"{product.sku} batch {lot}: an expiry date "
+                                "is required"))  # fmt: skip
+    return normal_code(lot), expiry, problems
+
+
+def _lot_scanned(
+    line: LineInput, lot: str | None, expiry: date | None, where: str
+) -> tuple[str | None, date | None, list[Problem]]:
+    """The line's batch and expiry completed from its GS1 scans, which must all agree."""
+    problems: list[Problem] = []
+    for position, raw in enumerate(line.serials):
+        scanned = _scanned_lot(raw)
+        if scanned is None:
+            continue
+        batch, best_before = scanned
+        at = f"{where}.serials[{position}]"
+        if batch is not None:
+            if lot is None:
+                lot = batch
+            elif code_key(batch) != code_key(lot):
+                problems.append(Problem(at, f"this unit is of batch {batch}, the line's is "
+                                            f"{lot}: one line per batch"))  # fmt: skip
+        if best_before is not None:
+            if expiry is None:
+                expiry = best_before
+            elif best_before != expiry:
+                problems.append(Problem(at, f"this unit expires on {best_before}, the line's "
+                                            f"batch on {expiry}"))  # fmt: skip
+    return lot, expiry, problems
+
+
+def _scanned_lot(raw: object) -> tuple[str | None, date | None] | None:
+    """The batch and expiry a GS1 scan carries; None for a plain code or an unreadable one
+    (``unit_code`` explains those)."""
+    text = raw.strip() if isinstance(raw, str) else ""
+    if not (text.startswith(_SCAN_MARKS) or "\x1d" in text):
+        return None
+    try:
+        scan = parse_scan(text, "scan")
+    except Invalid:
+        return None
+    if scan.kind == "plain":
+        return None
+    return scan.batch, scan.expiry
 
 
 def _whole(value: object, low: int, high: int) -> bool:
@@ -423,7 +504,26 @@ def _expiry_refusal(
         return None
     if rule.refuses_expired and not allow and on is not None and expired(state.expiry, on):
         return f"expired on {state.expiry}; only a manager may allow expired units"
+    removing = rule.refuses_expired and not allow and on is not None
+    if removing and on is not None and past_removal(line.product, state.expiry, on):
+        removal = removal_date(line.product, state.expiry)
+        return f"past its removal date {removal}; only a manager may allow it"
     return None
+
+
+def lot_problems(line: PlannedLine, states: Mapping[str, BatchState]) -> list[Problem]:
+    """A serial+batch line's batch against the books: an existing batch keeps its expiry, and
+    holds units of this product only (its quantities are those of its units)."""
+    if line.batch is None:
+        return []
+    state = states.get(code_key(line.batch))
+    at = f"lines[{line.line_no - 1}]"
+    if state is None:
+        return []
+    if line.expiry is not None and state.expiry is not None and line.expiry != state.expiry:
+        return [Problem(f"{at}.expiry", f"{line.product.sku} batch {state.code} expires on "
+                        f"{state.expiry}, not {line.expiry}")]  # fmt: skip
+    return []
 
 
 def batch_problems(
@@ -463,6 +563,11 @@ def batch_problems(
             problems.append(
                 Problem(at, f"{name}: expired on {state.expiry}; only a manager may allow it")
             )
+        elif (rule.refuses_expired and not allow_expired and on
+              and past_removal(line.product, state.expiry, on)):  # fmt: skip
+            removal = removal_date(line.product, state.expiry)
+            problems.append(Problem(at, f"{name}: past its removal date {removal}; only a "
+                                    "manager may allow it"))  # fmt: skip
     return problems
 
 

@@ -174,6 +174,15 @@ def update_product(inv: Inv, sku: str, body: m.ProductPatch) -> Product:
     return inv.update_product(sku, **body.changes())
 
 
+@router.get("/products/{sku}/next-batch-code", tags=["catalog"])
+def next_batch_code(
+    inv: Inv, sku: str, on: Annotated[date | None, Query(alias="date")] = None
+) -> dict[str, Any]:
+    """The batch code a receipt dated ``date`` (today) would get from the product's batch
+    pattern; asking does not take it."""
+    return {"sku": sku, "code": inv.next_batch_code(sku, on)}
+
+
 @router.get("/products/{sku}/components", tags=["catalog"])
 def read_components(
     inv: Inv, sku: str, location: Annotated[str | None, Query(max_length=120)] = None
@@ -362,17 +371,18 @@ def _lines(body: m.DocumentIn) -> list[LineInput]:
             line.sku,
             line.quantity,
             _codes(line, index),
-            tuple(BatchInput(b.code, b.quantity, b.expiry) for b in line.batches or ()),
+            tuple(BatchInput(b.code or "", b.quantity, b.expiry) for b in line.batches or ()),
             line.expiry,
             line.warranty_days,
             tuple(_component(part) for part in line.components or ()),
+            line.batch,
         )
         for index, line in enumerate(body.lines)
     ]
 
 
 def _component(part: m.ComponentLineIn) -> LineInput:
-    batches = tuple(BatchInput(b.code, b.quantity, b.expiry) for b in part.batches or ())
+    batches = tuple(BatchInput(b.code or "", b.quantity, b.expiry) for b in part.batches or ())
     serials = tuple(part.serials or ())
     return LineInput(part.sku, part.quantity, serials, batches, part.expiry, part.warranty_days)
 
@@ -585,7 +595,8 @@ def expiring(
     location: Annotated[str | None, Query(max_length=120)] = None,
     sku: Annotated[str | None, Query(max_length=80)] = None,
 ) -> dict[str, Any]:
-    """Serials and batch parts in the stores expiring within ``days`` days, expired included."""
+    """Serials and batch parts in the stores expiring (or reaching their ``alert`` date)
+    within ``days`` days, expired included."""
     return jsonable_encoder({"items": inv.expiring(days, location=location, sku=sku)})
 
 
@@ -617,6 +628,15 @@ def read_count(inv: Inv, ref: str) -> Any:
 def count_scans(inv: Inv, ref: str, body: m.CountScansIn) -> dict[str, Any]:
     """Record serials found on the shelf; a serial scanned twice is counted once."""
     outcomes = inv.count_scan(document_ref(ref), body.scans, sku=body.sku)
+    return jsonable_encoder({"items": outcomes, "count": inv.count(document_ref(ref))})
+
+
+@router.post("/counts/{ref}/quantities", tags=["counts"])
+def count_quantities(inv: Inv, ref: str, body: m.CountQuantitiesIn) -> dict[str, Any]:
+    """Record counted quantities of quantity-only and batch products (per batch); a later
+    entry for the same product and batch replaces the earlier one."""
+    lines = [line.model_dump() for line in body.lines]
+    outcomes = inv.count_quantities(document_ref(ref), lines)
     return jsonable_encoder({"items": outcomes, "count": inv.count(document_ref(ref))})
 
 
@@ -703,7 +723,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def import_template(
     inv: Inv, format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv"
 ) -> Response:
-    """The bulk serial import template: sku, product name, location, serial, expiry, quantity."""
+    """The bulk import template: sku, product name, location, serial, batch, expiry, quantity."""
     if format == "xlsx":
         content = inv.import_template(xlsx=True)
         return Response(content, media_type=XLSX, headers=_attachment("xlsx"))
@@ -731,5 +751,6 @@ def import_serials(
         number=number, reference=reference, check_only=check_only,
     )  # fmt: skip
     numbers = [inv.document(d).number for d in result.documents]
-    return {"rows": result.rows, "serials": result.serials, "documents": numbers,
-            "warnings": result.warnings, "check_only": check_only}  # fmt: skip
+    return {"rows": result.rows, "serials": result.serials, "units": result.units,
+            "documents": numbers, "warnings": result.warnings,
+            "check_only": check_only}  # fmt: skip

@@ -52,7 +52,11 @@ class Strict(BaseModel):
 
 
 class BatchIn(Strict):
-    code: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    code: Annotated[str, StringConstraints(max_length=100)] | None = Field(
+        None,
+        description='Incoming batches: left out (or "auto"), the next code from the product\'s '
+        "batch pattern.",
+    )
     quantity: Annotated[int, Field(ge=1, le=10_000_000)]
     expiry: IsoDate | None = Field(None, description="Incoming batches: its expiry date.")
 
@@ -81,6 +85,10 @@ class LineIn(Strict):
     warranty_days: Days | None = Field(
         None, description="A receipt line's supplier warranty in days, over the product's."
     )
+    batch: Annotated[str, StringConstraints(max_length=100)] | None = Field(
+        None, description="A serial+batch receipt line: the batch its serials belong to "
+        "(or GS1 scans that carry AI 10 give it).",
+    )  # fmt: skip
     serial_text: Annotated[str, StringConstraints(max_length=5_000_000)] | None = Field(
         None, description="Pasted codes (newline, comma, semicolon, tab or space separated) "
         "and START..END ranges, instead of or besides `serials`.",
@@ -146,7 +154,27 @@ class DocumentIn(Strict):
         return self
 
 
-class ProductIn(Strict):
+class LotRules(Strict):
+    """A product's rules for lots: batch-code pattern, shelf life and its derived dates."""
+
+    batch_pattern: Annotated[str, StringConstraints(max_length=120)] | None = Field(
+        None,
+        description="New batch codes: {sku} {yyyy} {yy} {mm} {ww} {dd} and {seq} "
+        "(required; {seq:03} pads), e.g. {sku}-{yy}{ww}-{seq:03}.",
+    )
+    shelf_life_days: int | None = Field(
+        None, description="Expiry of what comes in without one: its date + these days (1-36500)."
+    )
+    best_before_days: int | None = Field(None, description="Best before: days before expiry.")
+    removal_days: int | None = Field(
+        None, description="Taken off sale (pickers, sales refuse it) these days before expiry."
+    )
+    alert_days: int | None = Field(
+        None, description="Listed as expiring (alert) these days before expiry."
+    )
+
+
+class ProductIn(LotRules):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -164,7 +192,7 @@ class ProductIn(Strict):
     serial_pattern: Annotated[str, StringConstraints(max_length=120)] | None = None
 
 
-class ProductPatch(Strict):
+class ProductPatch(LotRules):
     name: Name | None = None
     unit: Annotated[str, StringConstraints(min_length=1, max_length=20)] | None = None
     gtin: Annotated[str, StringConstraints(max_length=14)] | None = None
@@ -213,6 +241,21 @@ class CountScansIn(Strict):
     scans: Annotated[list[Annotated[str, StringConstraints(max_length=2000)]],
                      Field(min_length=1, max_length=100_000)]  # fmt: skip
     sku: Annotated[str, StringConstraints(max_length=80)] | None = None
+
+
+class CountQuantityIn(Strict):
+    sku: Annotated[str, StringConstraints(max_length=80)]
+    batch: Annotated[str, StringConstraints(max_length=100)] | None = None
+    quantity: int = Field(description="How many are on the shelf (0 or more).")
+
+
+class CountQuantitiesIn(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"lines": [{"sku": "PILLS", "batch": "LOT-7",
+                                                    "quantity": 18}]}]},
+    )  # fmt: skip
+    lines: Annotated[list[CountQuantityIn], Field(min_length=1, max_length=10_000)]
 
 
 class DeleteSerialIn(Strict):

@@ -178,11 +178,38 @@ def check() -> None:
 
 
 # master data --------------------------------------------------------------------------
+ShelfLife = Annotated[int | None, typer.Option("--shelf-life", metavar="DAYS",
+                      help="Expiry of what comes in without one: its date + DAYS.")]  # fmt: skip
+BestBefore = Annotated[int | None, typer.Option("--best-before", metavar="DAYS",
+                       help="Best before: DAYS before expiry.")]  # fmt: skip
+Removal = Annotated[int | None, typer.Option("--removal", metavar="DAYS",
+                    help="Taken off sale DAYS before expiry.")]  # fmt: skip
+Alert = Annotated[int | None, typer.Option("--alert", metavar="DAYS",
+                  help="Listed as expiring DAYS before expiry.")]  # fmt: skip
+BatchPattern = Annotated[str | None, typer.Option("--batch-pattern", metavar="PATTERN",
+                         help="New batch codes, e.g. {sku}-{yy}{ww}-{seq:03}.")]  # fmt: skip
+
+
+def lot_fields(
+    shelf_life: int | None, best_before: int | None, removal: int | None, alert: int | None,
+    batch_pattern: str | None,
+) -> dict[str, Any]:  # fmt: skip
+    """The lot options given, as product fields (those not given are left out)."""
+    given = {
+        "shelf_life_days": shelf_life,
+        "best_before_days": best_before,
+        "removal_days": removal,
+        "alert_days": alert,
+        "batch_pattern": batch_pattern,
+    }
+    return {k: v for k, v in given.items() if v is not None}
+
+
 @product_app.command("add")
 def product_add(
     sku: str,
     name: str,
-    tracking: Annotated[str, typer.Option(help="none, serial or batch")] = "serial",
+    tracking: Annotated[str, typer.Option(help="none, serial, batch or serial+batch")] = "serial",
     unit: str = "pcs",
     gtin: str | None = None,
     supplier_warranty_days: Annotated[
@@ -194,6 +221,11 @@ def product_add(
     expiry_required: Annotated[
         bool, typer.Option("--expiry-required", help="Units must be received with an expiry.")
     ] = False,
+    shelf_life: ShelfLife = None,
+    best_before: BestBefore = None,
+    removal: Removal = None,
+    alert: Alert = None,
+    batch_pattern: BatchPattern = None,
 ) -> None:
     """Add a product."""
     fields = {"unit": unit, "gtin": gtin, "expiry_required": expiry_required}
@@ -201,6 +233,7 @@ def product_add(
         "supplier_warranty_days": supplier_warranty_days,
         "customer_warranty_days": customer_warranty_days,
     }
+    fields |= lot_fields(shelf_life, best_before, removal, alert, batch_pattern)
     with inventory() as inv:
         product = inv.add_product(sku, name, tracking, **fields)
     out.print(f"product {product.sku} added ({product.tracking.value} tracking)")
@@ -211,7 +244,9 @@ def product_list(
     text: Annotated[
         str | None, typer.Option(help="SKU or name containing this, or a GTIN.")
     ] = None,
-    tracking: Annotated[str | None, typer.Option(help="none, serial or batch.")] = None,
+    tracking: Annotated[
+        str | None, typer.Option(help="none, serial, batch or serial+batch.")
+    ] = None,
     output: OutputOption = None,
     wide: WideOption = False,
 ) -> None:
@@ -369,9 +404,11 @@ from serialtrack.entrypoints import (  # noqa: E402
     cli_backup,
     cli_documents,
     cli_epcis,
+    cli_expected,
     cli_imports,
     cli_journal,
     cli_labels,
+    cli_lots,
     cli_printing,
     cli_stock,
     cli_stock_reports,
@@ -383,9 +420,11 @@ __all__ = [
     "cli_backup",
     "cli_documents",
     "cli_epcis",
+    "cli_expected",
     "cli_imports",
     "cli_journal",
     "cli_labels",
+    "cli_lots",
     "cli_printing",
     "cli_stock",
     "cli_stock_reports",

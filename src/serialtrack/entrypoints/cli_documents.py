@@ -14,7 +14,8 @@ from typing import IO, Annotated, Any
 import typer
 
 from serialtrack.domain.entry import parse_entry, rule_codes
-from serialtrack.domain.model import BatchInput, LineInput
+from serialtrack.domain.errors import NotFound
+from serialtrack.domain.model import BatchInput, LineInput, TrackingMode
 from serialtrack.domain.rules import title
 from serialtrack.entrypoints.cli import _table, app, inventory, out, report_app
 from serialtrack.entrypoints.cli_output import (
@@ -139,7 +140,11 @@ def read_text(path: Path) -> str:
 
 Batches = Annotated[
     list[str] | None,
-    typer.Option("--batch", help="A batch: CODE:QUANTITY[:EXPIRY YYYY-MM-DD] (repeatable)."),
+    typer.Option(
+        "--batch",
+        help="A batch: CODE:QUANTITY[:EXPIRY YYYY-MM-DD] (repeatable); for a serial+batch "
+        "product, the batch CODE of the serials received (with --expiry).",
+    ),
 ]
 Expiry = Annotated[
     str | None, typer.Option("--expiry", help="Expiry of the serials received, YYYY-MM-DD.")
@@ -162,9 +167,23 @@ def _line(
     expiry: str | None = None,
     warranty_days: int | None = None,
 ) -> LineInput:
+    if batches and ":" not in batches[0] and _serial_batch(inv, sku):
+        if len(batches) > 1:  # one batch per line: a receipt of several is several commands
+            raise typer.BadParameter("one batch per line for a serial+batch product",
+                                     param_hint="--batch")  # fmt: skip
+        codes = entry.codes(inv, sku)
+        when = _date(expiry, "--expiry")
+        return LineInput(sku, quantity, codes, (), when, warranty_days, batch=batches[0])
     parts = tuple(_batch(text) for text in batches or ())
     codes = entry.codes(inv, sku) if not parts else ()
     return LineInput(sku, quantity, codes, parts, _date(expiry, "--expiry"), warranty_days)
+
+
+def _serial_batch(inv: Inventory, sku: str) -> bool:
+    try:
+        return inv.product(sku).tracking is TrackingMode.SERIAL_BATCH
+    except NotFound:
+        return False  # the document's checks name the unknown SKU
 
 
 def _batch(text: str) -> BatchInput:
@@ -668,6 +687,8 @@ def _serial_facts(s: Any) -> list[tuple[str, str]]:
         facts.append(("supplier warranty until", str(s.supplier_warranty_until)))
     if s.customer_warranty_until:
         facts.append(("customer warranty until", str(s.customer_warranty_until)))
+    if s.batch:
+        facts.append(("batch", s.batch))
     if s.expiry:
         facts.append(("expiry", f"{s.expiry}{' (expired)' if s.expired else ''}"))
     return facts

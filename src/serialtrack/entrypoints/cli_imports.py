@@ -20,7 +20,7 @@ def template(
     ),
     xlsx: Annotated[bool, typer.Option("--xlsx", help="An Excel workbook instead of CSV.")] = False,
 ) -> None:
-    """Write the bulk serial import template (sku, product name, location, serial, expiry,
+    """Write the bulk import template (sku, product name, location, serial, batch, expiry,
     quantity)."""
     from serialtrack.adapters.imports import template_csv, template_xlsx
 
@@ -32,7 +32,7 @@ def template(
 
 @app.command("import")
 def import_(
-    file: Annotated[Path, typer.Argument(help="A CSV or XLSX file of serials.")],
+    file: Annotated[Path, typer.Argument(help="A CSV or XLSX file in the template's columns.")],
     location: Annotated[str | None, typer.Option(help="Location for rows that name none.")] = None,
     supplier: Annotated[
         str | None, typer.Option(help="Make receipts from this supplier (else opening balance).")
@@ -63,4 +63,7 @@ def import_(
     if check:
         out.print(f"{plural(result.rows, 'row')} checked: the file can be imported")
     else:
-        out.print(f"{plural(result.serials, 'serial')} imported on {', '.join(numbers)}")
+        what = plural(result.serials, "serial")
+        if result.units != result.serials:  # batches or quantities too
+            what = f"{plural(result.units, 'unit')} ({what})"
+        out.print(f"{what} imported on {', '.join(numbers)}")

@@ -37,6 +37,18 @@ def _show(count: CountView) -> None:
     if count.unexpected:
         _table("Found, not expected here", ["sku", "serial", "books"],
                [[u["sku"], u["code"], u["books"]] for u in count.unexpected])  # fmt: skip
+    if count.quantities:
+        _table("Quantities", ["sku", "batch", "expected", "counted", "difference"],
+               [[q["sku"], q["batch"] or "", q["expected"], _blank(q["counted"]),
+                 _blank(q["difference"], signed=True)] for q in count.quantities])  # fmt: skip
+    for warning in count.warnings:
+        out.print(warning)
+
+
+def _blank(value: int | None, *, signed: bool = False) -> str:
+    if value is None:
+        return "-"
+    return f"{value:+d}" if signed and value else str(value)
 
 
 @count_app.command("open")
@@ -69,6 +81,24 @@ def count_scan(
         outcomes = inv.count_scan(number, given, sku=sku)
         fresh = sum(1 for o in outcomes if o["outcome"] == "counted")
         out.print(f"{fresh} counted, {len(outcomes) - fresh} already counted")
+        _show(inv.count(number))
+
+
+@count_app.command("quantity")
+def count_quantity(
+    number: CountNumber,
+    quantity: Annotated[int, typer.Argument(help="How many are on the shelf (0 or more).")],
+    sku: Annotated[str, typer.Option("--sku", help="The product counted.")],
+    batch: Annotated[
+        str | None, typer.Option("--batch", help="The batch counted (batch products).")
+    ] = None,
+) -> None:
+    """Record how many of a quantity-only or batch product are on the shelf (per batch); a
+    later entry for the same product and batch replaces the earlier one."""
+    with inventory() as inv:
+        done = inv.count_quantity(number, sku, quantity, batch=batch)
+        what = f"{done['sku']}" + (f" batch {done['batch']}" if done["batch"] else "")
+        out.print(f"{what}: {done['quantity']} {done['outcome']}")
         _show(inv.count(number))
 
 
@@ -120,10 +150,18 @@ def batch(sku: str, code: str, output: OutputOption = None, wide: WideOption = F
         expiry = f", expires {b.expiry}{' (expired)' if b.expired else ''}" if b.expiry else ""
         came = f", received on {b.received} from {b.supplier or '-'} on {b.received_on}"
         say(f"{b.sku} batch {b.code}{expiry}{came if b.received else ''}")
+        dates = [f"{what} {day}" for what, day in (("best before", b.best_before),
+                 ("off sale after", b.removal), ("alert", b.alert)) if day]  # fmt: skip
+        if dates:
+            say(", ".join(dates))
         say(f"{b.on_hand} in stock")
         _table("Where it is", ["location", "status", "partner", "quantity"],
                [[p.location, words(p.status), p.partner or "", p.quantity]
                 for p in b.parts], wide=wide)  # fmt: skip
+        if b.units:  # serial+batch: the batch's units
+            _table("Its units", ["serial", "status", "location"],
+                   [[code, words(status), where] for code, status, where in b.units],
+                   wide=wide)  # fmt: skip
         show(replace(history, title="History", subtitle="", footer=()), wide=wide)
 
 
@@ -221,7 +259,8 @@ def expiring(
     output: OutputOption = None,
     wide: WideOption = False,
 ) -> None:
-    """Serials and batches on the shelves expiring soon, and those expired already."""
+    """Serials and batches on the shelves expiring (or reaching their alert date) soon, and
+    those expired already."""
     with inventory() as inv:
         report = inv.report_table("expiring", days=days, location=location, sku=sku)
         emit(report, output, wide=wide)

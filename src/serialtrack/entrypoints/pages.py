@@ -156,6 +156,7 @@ def form_line(form: FormData, i: int) -> dict[str, Any]:
         "batches": form_batches(form, i),
         "expiry": str(form.get(f"lines-{i}-expiry") or "").strip(),
         "warranty_days": str(form.get(f"lines-{i}-warranty_days") or "").strip(),
+        "lot": str(form.get(f"lines-{i}-lot") or "").strip(),  # a serial+batch line's batch
     }
 
 
@@ -188,6 +189,8 @@ def service_lines(lines: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
             ]
         if line.get("expiry"):
             item["expiry"] = line["expiry"]
+        if line.get("lot"):
+            item["batch"] = line["lot"]
         if line.get("warranty_days"):
             item["warranty_days"] = _whole(line["warranty_days"])
         given.append(item)

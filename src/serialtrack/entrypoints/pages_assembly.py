@@ -91,7 +91,7 @@ def _form_rows(form: FormData) -> list[dict[str, Any]]:
 def _sent_rows(inv: Inventory, product: Product, rows: list[dict[str, Any]]) -> list[int]:
     """The rows that are units: all but those left wholly blank (no scan, no serial), unless
     the bundle has no part to scan (then every row is a unit)."""
-    if not any(c.product.tracking is TrackingMode.SERIAL for c in _parts(inv, product.sku)):
+    if not any(c.product.tracking.serialized for c in _parts(inv, product.sku)):
         return [row["index"] for row in rows]
     return [row["index"] for row in rows if row["serial"].strip() or row["parts"].strip()]
 
@@ -132,8 +132,8 @@ def _assembly_page(
     context: dict[str, Any] = {
         "title": f"Assemble {product.sku}", "product": product, "given": given, "rows": rows,
         "locations": stores, "assembles": assembles, "focus": focus,
-        "scanned": [c for c in parts if c.product.tracking is TrackingMode.SERIAL],
-        "taken": [c for c in parts if c.product.tracking is not TrackingMode.SERIAL],
+        "scanned": [c for c in parts if c.product.tracking.serialized],
+        "taken": [c for c in parts if not c.product.tracking.serialized],
         "can_make": [inv.bundle_stock(product.sku, s) for s in stores] if assembles else [],
     }  # fmt: skip
     if refusal is None:

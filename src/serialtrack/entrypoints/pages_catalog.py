@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from serialtrack.domain.errors import Invalid, SerialtrackError
+from serialtrack.domain.lots import derived_dates, rules_in_words
 from serialtrack.domain.model import Component, Product, SerialStatus, SerialView, TrackingMode
 from serialtrack.entrypoints.pages import (
     FormPage,
@@ -26,8 +27,11 @@ router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
 PRODUCT_FIELDS = (
     "name", "unit", "gtin", "supplier_warranty_days", "customer_warranty_days",
-    "expiry_required", "serial_pattern",
+    "expiry_required", "serial_pattern", "batch_pattern", "shelf_life_days", "best_before_days",
+    "removal_days", "alert_days",
 )  # fmt: skip
+DAYS_FIELDS = ("supplier_warranty_days", "customer_warranty_days", "shelf_life_days",
+               "best_before_days", "removal_days", "alert_days")  # fmt: skip
 
 
 def serial_url(sku: str, code: str) -> str:
@@ -165,7 +169,7 @@ async def switch_tracking(request: Request, inv: FormPage, sku: str) -> Response
 def _product_values(form: Any) -> dict[str, Any]:
     """The form's product fields as the service takes them (days as numbers when they are)."""
     values: dict[str, Any] = {key: text(form.get(key)) for key in PRODUCT_FIELDS}
-    for key in ("supplier_warranty_days", "customer_warranty_days"):
+    for key in DAYS_FIELDS:
         if values[key] is not None and values[key].isdigit():
             values[key] = int(values[key])
     values["expiry_required"] = form.get("expiry_required") == "on"
@@ -209,7 +213,7 @@ def _product_page(
         "title": f"{found.sku} {found.name}", "product": found, "stock": inv.stock(sku=found.sku),
         "serials": page, "next_after": _next(page), "after": after,
         "batches": inv.batches(sku=found.sku) if batch else [],
-        "components": parts,
+        "components": parts, "date_rules": rules_in_words(found),
         "part_of": inv.part_of(found.sku),
         "bundle_stock": [_bundle_row(inv.bundle_stock(found.sku, name))
                          for name in _store_names(inv)] if parts else [],
@@ -319,6 +323,7 @@ def _serial_page(
     product = inv.product(view.sku)
     context = {"title": f"{view.sku} {view.code}", "serial": view, "product": product,
                "history": list(reversed(view.history)), "today": inv.clock().date(),
+               "dates": derived_dates(product, view.expiry),
                "correction": given if failed == "correct" else {},
                "deletion": given if failed == "delete" else {}, "failed": failed,
                "inside": _inside(inv, view.inside) if view.inside else None,

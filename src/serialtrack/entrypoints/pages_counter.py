@@ -221,9 +221,9 @@ def _product_scanned(
     parts = inv.components(sku) if product.tracking is TrackingMode.NONE else []
     if parts and not location:
         return scan_problem(request, "choose the store first", counter=True)
-    if any(c.product.tracking is TrackingMode.SERIAL for c in parts):
+    if any(c.product.tracking.serialized for c in parts):
         return _bundle_panel(request, inv, sku, product.name, location or "", parts, on_form)
-    if product.tracking is not TrackingMode.SERIAL:
+    if not product.tracking.serialized:
         return _one_more(request, inv, on_form, sku, bundle=bool(parts))
     if not location:
         return scan_problem(request, "choose the store first", counter=True)
@@ -344,7 +344,7 @@ def bundle_line(
         name, components = "", []
     rows = [
         {"sku": c.product.sku, "name": c.product.name, "per_bundle": c.quantity,
-         "serial": c.product.tracking is TrackingMode.SERIAL,
+         "serial": c.product.tracking.serialized,
          "serials": [s for k, s in parts if k == c.product.sku]}
         for c in components
     ]  # fmt: skip
@@ -357,7 +357,7 @@ def _slots(parts: list[Component], chosen: list[tuple[str, str]]) -> list[dict[s
     the quantity-only ones, included."""
     rows = []
     for c in parts:
-        serial = c.product.tracking is TrackingMode.SERIAL
+        serial = c.product.tracking.serialized
         have = [s for k, s in chosen if k == c.product.sku]
         slots = (have + [""] * c.quantity)[: max(c.quantity, len(have))] if serial else []
         rows.append({"sku": c.product.sku, "name": c.product.name, "per_bundle": c.quantity,
@@ -399,7 +399,7 @@ def _next_part(parts: list[Component], chosen: list[tuple[str, str]]) -> str:
     """The SKU whose serial the panel waits for next."""
     for c in parts:
         have = sum(1 for k, _ in chosen if k == c.product.sku)
-        if c.product.tracking is TrackingMode.SERIAL and have < c.quantity:
+        if c.product.tracking.serialized and have < c.quantity:
             return c.product.sku
     return ""
 
@@ -446,7 +446,7 @@ def _bundle_unit(
         found = inv.scan(scanned)
     except SerialtrackError as refusal:
         return None, refusal.message
-    wanted = {c.product.sku: c for c in parts if c.product.tracking is TrackingMode.SERIAL}
+    wanted = {c.product.sku: c for c in parts if c.product.tracking.serialized}
     names = ", ".join(wanted)
     if found.document:
         return None, f"{scanned} is {found.document}, not a serial of {names}"

@@ -14,13 +14,14 @@ its refusal beside the field it names; the service decides who may do what.
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from serialtrack.domain.errors import SerialtrackError
-from serialtrack.domain.model import TrackingMode
 from serialtrack.entrypoints.pages import (
     FormPage,
     Page,
@@ -63,7 +64,7 @@ def _counts_page(
     context: dict[str, Any] = {
         "title": "Inventory counts", "counts": rows, "given": given,
         "locations": [loc.name for loc in inv.locations() if not loc.kind.is_virtual],
-        "products": [p.sku for p in products if p.tracking is TrackingMode.SERIAL],
+        "products": [p.sku for p in products],  # serials, or quantities of the others
     }  # fmt: skip
     if refusal is None:
         return render(request, "counts.html", context)
@@ -80,12 +81,14 @@ def count(request: Request, inv: Page, count_id: int) -> HTMLResponse:
 def _count_page(
     request: Request, inv: Inventory, count_id: int, *, refusal: SerialtrackError | None = None,
     outcomes: list[dict[str, Any]] | None = None, scan: str = "",
+    entered: dict[str, list[str]] | None = None,
 ) -> HTMLResponse:  # fmt: skip
     view = inv.count(count_id)
     context: dict[str, Any] = {
         "title": f"Inventory count {view.number}", "count": view, "outcomes": outcomes or [],
-        "scan": scan,
-        "products": [p.sku for p in inv.products() if p.tracking is TrackingMode.SERIAL],
+        "scan": scan, "entered": entered or {},
+        "products": [p.sku for p in inv.products() if p.tracking.serialized],
+        "quantity_products": [p.sku for p in inv.products() if not p.tracking.serialized],
     }  # fmt: skip
     if refusal is None:
         return render(request, "count.html", context)
@@ -112,6 +115,43 @@ async def count_scan(request: Request, inv: FormPage, count_id: int) -> HTMLResp
         return _count_page(request, inv, count_id, outcomes=outcomes)
     context = {"count": inv.count(count_id), "outcomes": outcomes, "scan": scanned}
     return render(request, "_count_scan.html", context)
+
+
+@router.post("/counts/{count_id}/quantities", response_class=HTMLResponse)
+async def count_quantities(request: Request, inv: FormPage, count_id: int) -> Response:
+    """Record the quantities entered (one per product and batch; a blank one is not counted),
+    and the extra line's product, batch and quantity (stock found that the books don't have
+    here); then the page again, or the refusal beside the line it names."""
+    form = await request.form()
+    given = zip(form.getlist("sku"), form.getlist("batch"), form.getlist("quantity"), strict=False)
+    rows, lines = [], []  # the form's row of each line sent
+    for row, (sku, batch, quantity) in enumerate(given):
+        if str(quantity).strip() and str(sku).strip():
+            rows.append(row)
+            lines.append({"sku": str(sku), "batch": text(batch), "quantity": _number(quantity)})
+    try:
+        inv.count_quantities(count_id, lines)
+    except SerialtrackError as refusal:
+        problems = [
+            replace(p, where=re.sub(r"^lines\[(\d+)\]", lambda m: f"rows[{rows[int(m[1])]}]",
+                                    p.where))
+            for p in refusal.problems
+        ]  # fmt: skip
+        named = type(refusal)(refusal.message, problems)
+        return _count_page(
+            request,
+            inv,
+            count_id,
+            refusal=named,
+            entered={k: [str(v) for v in form.getlist(k)] for k in ("sku", "batch", "quantity")},
+        )
+    return RedirectResponse(f"/counts/{count_id}#quantities", status_code=303)
+
+
+def _number(given: object) -> int | str:
+    """A whole number as typed, or the text itself for the service to refuse by name."""
+    value = str(given).strip()
+    return int(value) if value.lstrip("-").isdigit() else value
 
 
 @router.post("/counts/{count_id}/post")

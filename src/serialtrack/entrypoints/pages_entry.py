@@ -100,7 +100,7 @@ def with_bundle(inv: Inventory, kind: str, item: dict[str, Any]) -> None:
     bundles = item["quantity"] if isinstance(item.get("quantity"), int) else 1
     wanted = [
         f"{c.product.sku} {c.product.name}"
-        for c in parts if c.product.tracking is TrackingMode.SERIAL
+        for c in parts if c.product.tracking.serialized
         for _ in range(c.quantity * max(bundles, 1))
     ][:MAX_ROWS]  # fmt: skip
     typed = list(item.get("serials") or [])
@@ -122,7 +122,7 @@ def without_blank_parts(inv: Inventory, lines: list[dict[str, Any]]) -> list[dic
 
 
 def _is_serial(product: Product | None) -> bool:
-    return product is not None and product.tracking is TrackingMode.SERIAL
+    return product is not None and product.tracking.serialized
 
 
 def _is_batch(product: Product | None) -> bool:

@@ -28,6 +28,7 @@ from serialtrack.entrypoints import (
     api_admin,
     api_dashboard,
     api_epcis,
+    api_expected,
     api_journal,
     api_labels,
     api_printing,
@@ -42,6 +43,7 @@ from serialtrack.entrypoints import (
     pages_counts,
     pages_documents,
     pages_entry,
+    pages_expected,
     pages_imports,
     pages_journal,
     pages_labels,
@@ -73,7 +75,7 @@ PAGE_ROUTERS = (pages, pages_catalog.router, pages_counts.router, pages_document
                 pages_stock.router, pages_audit.router, pages_labels.router,
                 pages_refunds.router, pages_counter.router, pages_assembly.router,
                 pages_stock_reports.router, pages_journal.router, pages_recall.router,
-                pages_reports.router, exporting.page_router)  # fmt: skip
+                pages_reports.router, exporting.page_router, pages_expected.router)  # fmt: skip
 
 
 def create_app(database_url: str) -> FastAPI:
@@ -109,6 +111,7 @@ def create_app(database_url: str) -> FastAPI:
     app.include_router(api_epcis.router)
     app.include_router(exporting.api_router)
     app.include_router(api_reports.router)
+    app.include_router(api_expected.router)
     for router in PAGE_ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -155,7 +155,7 @@ def expand_lines(
         product = products.get(line.sku)
         parts = compositions.get(product.id) if product else None
         keys = loose_keys(line) if parts else []
-        serial_parts = [c.product for c in parts or () if c.product.tracking is TrackingMode.SERIAL]
+        serial_parts = [c.product for c in parts or () if c.product.tracking.serialized]
         if keys and len(serial_parts) > 1:
             for part in serial_parts:
                 known.update(tx.ledger.states_by_keys(part.id, keys))

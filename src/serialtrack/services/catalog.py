@@ -10,6 +10,7 @@ from serialtrack.adapters.db.store import Tx
 from serialtrack.domain.entry import pattern_problem
 from serialtrack.domain.errors import Conflict, Invalid, NotFound, Problem
 from serialtrack.domain.gtin import gln_problem, normalize_gtin
+from serialtrack.domain.lots import MAX_SHELF_LIFE, pattern_problems
 from serialtrack.domain.model import Actor, Location, LocationKind, Partner, Product, TrackingMode
 from serialtrack.domain.permissions import Permission, may, require
 from serialtrack.domain.posting import warranty_end
@@ -23,6 +24,8 @@ SETTINGS = {
     # allow: a sale may name a serial never received; it comes in through an adjustment and
     # is listed as a discrepancy. refuse (default): such a sale is refused.
     "unknown_serials_at_sale": ("refuse", ("refuse", "allow")),
+    # A serial scanned on a receipt but not on its advance shipping notice: refused or taken.
+    "unexpected_serials": ("refuse", ("refuse", "accept")),
     # Who may post write-offs and inventory counts (units leave the books): managers (default)
     # or clerks too.
     "clerks_take_off_books": ("no", ("no", "yes")),
@@ -125,6 +128,54 @@ def _pattern(value: object, problems: list[Problem]) -> str | None:
     return str(value)
 
 
+LOT_FIELDS = ("batch_pattern", "shelf_life_days", "best_before_days", "removal_days", "alert_days")
+OFFSET_FIELDS = ("best_before_days", "removal_days", "alert_days")
+
+
+def _lots(fields: dict[str, Any], current: Product | None, problems: list[Problem]) -> dict:
+    """The lot fields given, checked: a batch pattern, a shelf life of 1 to 36500 days, and
+    best-before, removal and alert days before expiry, none beyond the shelf life."""
+    values: dict[str, Any] = {}
+    if "batch_pattern" in fields:
+        pattern = fields["batch_pattern"]
+        if pattern is None or (isinstance(pattern, str) and not pattern.strip()):
+            values["batch_pattern"] = None
+        elif found := pattern_problems(pattern):
+            problems += [Problem("batch_pattern", f"batch_pattern: {p}") for p in found]
+        else:
+            values["batch_pattern"] = pattern.strip()
+    if "shelf_life_days" in fields:
+        days = fields["shelf_life_days"]
+        if days is not None and not (
+            isinstance(days, int) and not isinstance(days, bool) and 1 <= days <= MAX_SHELF_LIFE
+        ):
+            problems.append(Problem("shelf_life_days", "shelf_life_days must be a whole number "
+                                    f"of days from 1 to {MAX_SHELF_LIFE}"))  # fmt: skip
+        else:
+            values["shelf_life_days"] = days
+    shelf = values.get("shelf_life_days", current.shelf_life_days if current else None)
+    top = shelf or MAX_SHELF_LIFE
+    for field in OFFSET_FIELDS:
+        if field not in fields:
+            continue
+        days = fields[field]
+        if days is not None and not (
+            isinstance(days, int) and not isinstance(days, bool) and 0 <= days <= top
+        ):
+            limit = f"the shelf life ({shelf})" if shelf else str(MAX_SHELF_LIFE)
+            problems.append(Problem(field, f"{field} must be a whole number of days from 0 to "
+                                    f"{limit}"))  # fmt: skip
+        else:
+            values[field] = days
+    if shelf and current and "shelf_life_days" in fields:  # a shorter shelf life: offsets fit?
+        for field in OFFSET_FIELDS:
+            days = values.get(field, getattr(current, field))
+            if field not in fields and days is not None and days > shelf:
+                problems.append(Problem(field, f"{field} is {days}, more than the new shelf "
+                                        f"life of {shelf} days"))  # fmt: skip
+    return values
+
+
 def add_product(tx: Tx, actor: Actor, fields: dict[str, Any], *, now: datetime) -> Product:
     require(actor, Permission.MANAGE_CATALOG)
     problems: list[Problem] = []
@@ -141,12 +192,13 @@ def add_product(tx: Tx, actor: Actor, fields: dict[str, Any], *, now: datetime) 
         "expiry_required": bool(fields.get("expiry_required", False)),
         "gtin": _gtin(fields.get("gtin"), problems),
         "serial_pattern": _pattern(fields.get("serial_pattern"), problems),
+        **_lots({k: v for k, v in fields.items() if k in LOT_FIELDS}, None, problems),
     }
     try:
         values["tracking"] = TrackingMode(fields.get("tracking", "serial")).value
     except ValueError:
         problems.append(Problem("tracking", "tracking is one of none, serial, batch"))
-    unknown = set(fields) - set(values)
+    unknown = set(fields) - set(values) - set(LOT_FIELDS)
     problems += [Problem(k, f"unknown product field {k!r}") for k in sorted(unknown)]
     if problems:
         raise Invalid("the product is not valid", problems)
@@ -172,7 +224,7 @@ def add_product(tx: Tx, actor: Actor, fields: dict[str, Any], *, now: datetime) 
 
 EDITABLE_PRODUCT_FIELDS = (
     "name", "unit", "gtin", "supplier_warranty_days", "customer_warranty_days",
-    "expiry_required", "serial_pattern",
+    "expiry_required", "serial_pattern", *LOT_FIELDS,
 )  # fmt: skip
 
 
@@ -201,6 +253,7 @@ def update_product(
     for key, check in checks.items():
         if key in fields:
             values[key] = check(fields[key])
+    values.update(_lots(fields, product, problems))
     if problems:
         raise Invalid("the product change is not valid", problems)
     gtin = values.get("gtin")

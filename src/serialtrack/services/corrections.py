@@ -12,7 +12,7 @@ from datetime import datetime
 from serialtrack.adapters.db.store import Tx
 from serialtrack.domain.codes import code_key, code_problem, normal_code
 from serialtrack.domain.errors import Conflict, Invalid, NotFound, Problem
-from serialtrack.domain.model import Actor, Product, TrackingMode
+from serialtrack.domain.model import Actor, Product
 from serialtrack.domain.permissions import Permission, require
 from serialtrack.domain.posting import SerialState, describe
 from serialtrack.services.serials import SERIAL_UNIQUENESS
@@ -76,7 +76,7 @@ def _product(tx: Tx, sku: str) -> Product:
     product = tx.catalog.product_by_sku(sku)
     if product is None:
         raise NotFound(f"no product with SKU {sku!r}")
-    if product.tracking is not TrackingMode.SERIAL:
+    if not product.tracking.serialized:
         raise Invalid(f"{sku} is not serial-tracked", [Problem("sku", "it has no serial codes")])
     return product
 

@@ -27,14 +27,13 @@ from serialtrack.domain.model import (
     LocationKind,
     Product,
     SerialStatus,
-    TrackingMode,
 )
 from serialtrack.domain.permissions import Permission, require, require_may
 from serialtrack.domain.posting import SerialState, describe, unit_code
 from serialtrack.domain.rules import rule_for
 from serialtrack.domain.text import text_problem
 from serialtrack.scanning import parse_scan, resolve
-from serialtrack.services import catalog
+from serialtrack.services import catalog, count_quantities
 from serialtrack.services.execution import move_row, serial_row
 from serialtrack.services.header import next_number
 
@@ -57,6 +56,11 @@ class CountView:
     matched: int
     missing: tuple[dict[str, Any], ...] = field(default=())  # expected, not found
     unexpected: tuple[dict[str, Any], ...] = field(default=())  # found, not expected here
+    # Quantity-only and batch products (services/count_quantities.py): per product and batch,
+    # expected, counted (None: not entered) and difference (None: left as is); and what
+    # posting leaves as is ("PILLS not counted: left as is"), while open and when posted.
+    quantities: tuple[dict[str, Any], ...] = field(default=())
+    warnings: tuple[str, ...] = field(default=())
 
 
 def open_count(
@@ -79,8 +83,8 @@ def open_count(
         product = tx.catalog.product_by_sku(sku)
         if product is None:
             problems.append(Problem("sku", f"no product with SKU {sku!r}"))
-        elif product.tracking is not TrackingMode.SERIAL:
-            problems.append(Problem("sku", f"{sku} is not serial-tracked; count its serials"))
+        elif not product.tracking.serialized and product.tracking not in count_quantities.COUNTED:
+            problems.append(Problem("sku", f"{sku} cannot be counted"))
     if number is not None and tx.documents.number_taken(RULE.kind.value, number.strip()):
         problems.append(Problem("number", f"inventory count {number.strip()} already exists"))
     if note is not None and (problem := text_problem(note, "note", multiline=True)):
@@ -219,7 +223,7 @@ def _product_and_code(
             return None
         product = tx.catalog.product_by_sku(matches.pop())
         assert product is not None
-    if product.tracking is not TrackingMode.SERIAL:
+    if not product.tracking.serialized:
         problems.append(Problem(where, f"{product.sku} is not serial-tracked"))
         return None
     return _unit(tx, product, code, where, problems)
@@ -250,8 +254,11 @@ def view(tx: Tx, actor: Actor, count_id: int) -> CountView:
     if row["state"] != DocumentState.DRAFT.value:
         return _settled(tx, row, base)
     diff = _differences(tx, row)
+    quantities, warnings = count_quantities.lines_of(tx, row)
     return CountView(
         **base,
+        quantities=tuple(quantities),
+        warnings=tuple(warnings),
         expected=diff.expected,
         found=diff.found,
         matched=diff.found - len(diff.unexpected),
@@ -268,13 +275,14 @@ def view(tx: Tx, actor: Actor, count_id: int) -> CountView:
 
 def _settled(tx: Tx, row: Any, base: dict[str, Any]) -> CountView:
     """A posted (or cancelled) count: its differences as they were flagged when it posted."""
-    flags = tx.counts.flags(row["id"])
+    flags = [f for f in tx.counts.flags(row["id"]) if f["kind"] != count_quantities.FLAG]
     missing = [f for f in flags if f["kind"] == "count_missing"]
     unexpected = [f for f in flags if f["kind"] != "count_missing"]
     found = sum(tx.counts.found_by_product(row["id"]).values())
     matched = found - len(unexpected)
     return CountView(
         **base,
+        quantities=tuple(count_quantities.settled_lines(tx, row)),
         expected=matched + len(missing),
         found=found,
         matched=matched,
@@ -318,8 +326,9 @@ def _differences(tx: Tx, row: Any) -> _Diff:
     return _Diff(expected, sum(found.values()), missing, unexpected, skus, found)
 
 
-def post(tx: Tx, actor: Actor, count_id: int, *, now: datetime) -> None:
-    """Write the differences: lost out, found in or over, the rest flagged for investigation.
+def post(tx: Tx, actor: Actor, count_id: int, *, now: datetime) -> list[str]:
+    """Write the differences: lost out, found in or over, the rest flagged for investigation;
+    return what was left as is (products in scope not counted).
 
     What the shelf lacks leaves the books: a manager's (or a clerk's, when the shop's
     setting says so); clerks open counts and scan."""
@@ -339,7 +348,11 @@ def post(tx: Tx, actor: Actor, count_id: int, *, now: datetime) -> None:
                 for s in held
             ],
         )
-    _Posting(tx, actor, row, diff, now).run()
+    warnings = count_quantities.warnings_before_posting(tx, row)
+    posting = _Posting(tx, actor, row, diff, now)
+    posting.run()
+    count_quantities.post(tx, actor, row, first_line_no=len(posting.line_ids) + 1, now=now)
+    return warnings
 
 
 class _Posting:

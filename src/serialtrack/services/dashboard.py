@@ -19,7 +19,9 @@ What counts, decided once here:
   the document was posted), not the document's date; the current week (so far) is the last.
 - **Expiring**: serials in stock or reserved and batch parts in the stores, as
   ``warranty_expiry.expiring`` lists them: expired (past their expiry date), expiring within a
-  week (today included), and later within ``days``; counted in the database, not listed.
+  week (today included), and later within ``days``; and those expiring later whose alert
+  date (the product's alert days before expiry) comes within ``days``; counted in the
+  database, not listed.
 """
 
 from __future__ import annotations
@@ -71,6 +73,7 @@ class ExpiryFigures:
     within_week: int  # not expired, expiring within 7 days (or ``days``, if fewer)
     later: int  # expiring after that, within ``days``
     expiring: int  # within_week + later
+    alerted: int = 0  # expiring after ``days``, their alert date (alert days before) within them
 
 
 @dataclass(frozen=True)
@@ -174,7 +177,8 @@ def _expiry(tx: Tx, today: date, days: int) -> ExpiryFigures:
     for r in sql.expiring_by_bucket(tx.connection, today, soon, until):
         counted[r.bucket] += int(r.quantity or 0)
     within, later = counted["soon"], counted["later"]
-    return ExpiryFigures(days, counted["expired"], within, later, within + later)
+    alerted = sql.alerted_beyond(tx.connection, until)
+    return ExpiryFigures(days, counted["expired"], within, later, within + later, alerted)
 
 
 # --- the charts ---------------------------------------------------------------------------
@@ -211,6 +215,10 @@ def svg_charts(d: Dashboard) -> DashboardCharts:
     ]
     if e.days > soon:
         expiry_bars.append(charts.Bar(f"in {soon + 1} to {e.days} days", e.later))
+    if e.alerted:
+        expiry_bars.append(charts.Bar("alert reached", e.alerted,
+                                      f"their alert date within {e.days} days, expiring later",
+                                      "chart-warn"))  # fmt: skip
     expiry = charts.bar_chart(
         f"Expiring within {e.days} days",
         expiry_bars,

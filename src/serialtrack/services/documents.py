@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 
 from serialtrack.adapters.db.store import Tx
 from serialtrack.domain.bundles import Expanded
@@ -17,7 +17,6 @@ from serialtrack.domain.model import (
     DocumentState,
     LineInput,
     Product,
-    TrackingMode,
 )
 from serialtrack.domain.permissions import (
     Permission,
@@ -30,11 +29,12 @@ from serialtrack.domain.posting import (
     PlannedLine,
     SerialState,
     batch_problems,
+    lot_problems,
     plan_lines,
     serial_problems,
 )
 from serialtrack.domain.rules import KindRule, rule_for
-from serialtrack.services import bundles, catalog, execution, serials
+from serialtrack.services import bundles, catalog, execution, lots, serials
 from serialtrack.services.header import Header, HeaderInput, next_number, resolve_header
 
 
@@ -69,7 +69,8 @@ def create(
         )
     header, problems = _resolve(tx, actor, rule, given, now)
     expanded, products, bundle_problems = bundles.expand_lines(tx, rule, lines, given.note)
-    planned, line_problems = _plan(rule, products, expanded, bundle_problems)
+    on = header.date if header else now.date()
+    planned, line_problems = _plan(tx, rule, on, products, expanded, bundle_problems)
     problems += bundle_problems + line_problems
     if problems or header is None:
         raise Invalid(f"the {rule.label} is not valid", problems)
@@ -124,7 +125,8 @@ def update_draft(
         tx, actor, rule, replace(given, number=None if same_number else given.number), now
     )
     expanded, products, bundle_problems = bundles.expand_lines(tx, rule, lines, given.note)
-    planned, line_problems = _plan(rule, products, expanded, bundle_problems)
+    on = header.date if header else now.date()
+    planned, line_problems = _plan(tx, rule, on, products, expanded, bundle_problems)
     problems += bundle_problems + line_problems
     if problems or header is None:
         raise Invalid(f"the {rule.label} is not valid", problems)
@@ -146,17 +148,22 @@ def update_draft(
 
 
 def _plan(
+    tx: Tx,
     rule: KindRule,
+    on: date,
     products: dict[str, Product],
     expanded: Expanded,
     bundle_problems: list[Problem],
 ) -> tuple[list[PlannedLine], list[Problem]]:
     """The expanded lines planned; when a bundle line was refused whole (and left no lines),
-    "a document needs at least one line" would only confuse."""
+    "a document needs at least one line" would only confuse. Incoming batches left without a
+    code get the product pattern's next one, and expiry the shelf life's (``lots``)."""
     if bundle_problems and not expanded.lines:
         return [], []
-    planned, problems = plan_lines(rule, products, expanded.lines)
-    return planned, expanded.relabel(problems)
+    lines, prepared = lots.prepare_lines(tx, rule, on, products, expanded.lines)
+    planned, problems = plan_lines(rule, products, lines)
+    said = {p.where for p in prepared}
+    return planned, expanded.relabel(prepared + [p for p in problems if p.where not in said])
 
 
 @contextmanager
@@ -185,6 +192,7 @@ def _line_values(line: PlannedLine) -> dict[str, object]:
         "quantity": line.quantity,
         "warranty_days": line.warranty_days,
         "expiry": line.expiry,
+        "batch": line.batch,
     }
 
 
@@ -299,6 +307,9 @@ def post(tx: Tx, actor: Actor, document_id: int, *, now: datetime) -> None:
     header = _header_of(tx, rule, row)
     _origin_still_posted(tx, header)
     planned, states = serial_states(tx, rule, _planned_of(tx, document_id))
+    if not planned:  # a receipt opened from a notice, nothing scanned yet
+        raise Invalid(f"{row['number']} has no lines yet: nothing to post",
+                      [Problem("lines", "a document needs at least one line")])  # fmt: skip
     check_serials(tx, rule, header, planned, states, document_id=document_id)
     tx.documents.forget_draft_serials(document_id)
     execution.post(tx, actor, document_id, header, planned, states, now=now)
@@ -420,6 +431,10 @@ def check_serials(
     )
     outgoing = header.from_location.kind.holds_stock
     for line in planned:
+        if line.batch is not None:
+            problems += lot_problems(line, tx.ledger.batch_states(
+                line.product.id, [code_key(line.batch)], header.from_location.id))  # fmt: skip
+            problems += _known_lots(tx, line, states)
         if line.batches:
             keys = [b.key for b in line.batches]
             problems += batch_problems(
@@ -434,6 +449,25 @@ def check_serials(
         problems = serials.global_uniqueness_problems(tx, planned)
     if problems:
         raise Conflict(f"the {rule.label} names serials it cannot move", problems)
+
+
+def _known_lots(
+    tx: Tx, line: PlannedLine, states: dict[tuple[int, str], SerialState]
+) -> list[Problem]:
+    """Units already in the books keep the batch they came in with: a line of another batch
+    cannot bring them back in."""
+    known = {k: states[(line.product.id, k)].id for k in line.keys
+             if (line.product.id, k) in states}  # fmt: skip
+    if not known or line.batch is None:
+        return []
+    lots = tx.ledger.batches_of(list(known.values()))
+    problems = []
+    for position, (code, key) in enumerate(zip(line.codes, line.keys, strict=True)):
+        if key in known and code_key(lots.get(known[key]) or "") != code_key(line.batch):
+            of = f"batch {lots[known[key]]}" if lots.get(known[key]) else "no batch"
+            problems.append(Problem(f"lines[{line.line_no - 1}].serials[{position}]",
+                                    f"{code} is of {of}, not {line.batch}"))  # fmt: skip
+    return problems
 
 
 def insert_document(
@@ -519,13 +553,13 @@ def _planned_of(tx: Tx, document_id: int) -> list[PlannedLine]:
     planned = []
     for row in tx.documents.lines(document_id):
         product = tx.catalog.product(row["product_id"])
-        serial = product.tracking is TrackingMode.SERIAL
+        serial = product.tracking.serialized
         planned.append(
             PlannedLine(
                 row["line_no"], product, row["quantity"],
                 tuple(codes.get(row["id"], ())) if serial else (), row["id"],
                 batches=tuple(parts.get(row["id"], ())),
-                expiry=row["expiry"], warranty_days=row["warranty_days"],
+                expiry=row["expiry"], warranty_days=row["warranty_days"], batch=row["batch"],
             )
         )  # fmt: skip
     return planned

@@ -166,6 +166,9 @@ class _Identifiers:
         self.private = setting(PRIVATE_BASE_SETTING) or PRIVATE_BASE
 
     def serial(self, row: RowMapping, code: str) -> str:
+        if row["gtin"] and row["unit_batch"] is not None:  # GS1 Digital Link: /01/…/10/…/21/…
+            lot = digital_link(row["gtin"], "10", row["unit_batch"], base=self.link)
+            return f"{lot}/21/{quote(code, safe='')}"
         if row["gtin"]:
             return digital_link(row["gtin"], "21", code, base=self.link)
         return f"{self.private}serial:{_q(row['sku'])}:{_q(code)}"
@@ -225,6 +228,8 @@ def _event(group: list[RowMapping], ids: _Identifiers) -> dict[str, Any]:
         "disposition": disposition,
     }
     event.update(_items(group, ids))
+    if action == "ADD":
+        event.update(_lot_master_data(group))
     from_gln, to_gln = first[f"{src}_gln"], first[f"{dst}_gln"]
     if from_kind is LocationKind.INTERNAL:
         event["readPoint"] = {"id": ids.location(from_name, from_gln)}
@@ -249,6 +254,20 @@ def _event(group: list[RowMapping], ids: _Identifiers) -> dict[str, Any]:
             "reason": "did_not_occur",
         }
     return event
+
+
+def _lot_master_data(group: list[RowMapping]) -> dict[str, Any]:
+    """``ilmd`` of units of one batch coming into the books (serial+batch): the CBV master
+    data lotNumber and itemExpirationDate. Units of several batches in one event carry the
+    batch in their Digital Link URIs (with a GTIN) only."""
+    lots = {(row["unit_batch"], row["unit_expiry"]) for row in group if row["unit_batch"]}
+    if len(lots) != 1 or any(row["unit_batch"] is None for row in group):
+        return {}
+    ((lot, expiry),) = lots
+    ilmd: dict[str, Any] = {"cbvmda:lotNumber": lot}
+    if expiry is not None:
+        ilmd["cbvmda:itemExpirationDate"] = expiry.isoformat()
+    return {"ilmd": ilmd}
 
 
 def _action(from_kind: LocationKind, to_kind: LocationKind) -> str:

@@ -47,9 +47,11 @@ def serial_row(
     document_id: int,
     now: datetime,
     expiry: date | None = None,
+    batch_id: int | None = None,
 ) -> dict[str, Any]:
     """A new serial's row, as the document that brings it in creates it."""
     return {
+        "batch_id": batch_id,
         "product_id": product_id,
         "code": code,
         "code_key": code_key(code),
@@ -191,6 +193,7 @@ def _move_serials(
     status = status_for(header.to_location.kind)
     keys = line.keys
     known = {k: states[(line.product.id, k)].id for k in keys if (line.product.id, k) in states}
+    batch_id, expiry = _lot_of(tx, document_id, header, line, now) if line.batch else (None, None)
     fresh = [
         serial_row(
             line.product.id,
@@ -199,7 +202,8 @@ def _move_serials(
             status=status,
             document_id=document_id,
             now=now,
-            expiry=line.expiry,
+            expiry=expiry if line.batch else line.expiry,
+            batch_id=batch_id,
         )
         for code, key in zip(line.codes, keys, strict=True)
         if key not in known
@@ -226,6 +230,22 @@ def _move_serials(
         (known[k], code_of[k]) if k in known else (created[k], code)
         for k, code in zip(keys, line.codes, strict=True)
     ]
+
+
+def _lot_of(
+    tx: Tx, document_id: int, header: Header, line: PlannedLine, now: datetime
+) -> tuple[int, date | None]:
+    """The batch a serial+batch line's new units belong to (created with the line's expiry if
+    new) and the expiry they carry: the batch's."""
+    assert line.batch is not None
+    key = code_key(line.batch)
+    state = tx.ledger.batch_states(line.product.id, [key], header.to_location.id).get(key)
+    if state is not None:
+        return state.id, state.expiry if state.expiry is not None else line.expiry
+    part = PlannedBatch(line.batch, line.quantity, line.expiry)
+    return _new_batch(tx, document_id, line, part, f"lines[{line.line_no - 1}].batch", now), (
+        line.expiry
+    )
 
 
 def _move_batches(

@@ -190,7 +190,7 @@ def _select(tx: Tx, actor: Actor, request: LabelRequest) -> tuple[list[LabelCont
         raise NotFound(f"no product with SKU {request.sku!r}", [Problem("sku", "unknown SKU")])
     if request.batch:
         return _batch(tx, product, request.batch), product.sku
-    if request.new and product.tracking is not TrackingMode.SERIAL:
+    if request.new and not product.tracking.serialized:
         raise Invalid(
             f"{product.sku} is not serial-tracked",
             [Problem("sku", f"{product.sku} has no serials to print new codes of")],
@@ -271,7 +271,7 @@ def _units(tx: Tx, units: list[Unit]) -> tuple[list[LabelContent], str]:
             message = f"no serial {serial!r} of {product.sku}"
             problems.append((i, Problem(f"units[{i}]", message, UNKNOWN)))
             continue
-        out.append(_content(product, serial=known[0], expiry=known[1]))
+        out.append(_content(product, serial=known[0], expiry=known[1], batch=known[2]))
     if problems:
         problems.sort(key=lambda pair: pair[0])
         error = NotFound if all(p.code == UNKNOWN for _, p in problems) else Invalid
@@ -357,8 +357,8 @@ def _serials(tx: Tx, product: Product, codes: list[str], *, strict: bool) -> lis
         )  # fmt: skip
     out = []
     for code, key in zip(codes, keys, strict=True):
-        shown, expiry = found.get(key, (code, None))
-        out.append(_content(product, serial=shown, expiry=expiry))
+        shown, expiry, lot = found.get(key, (code, None, None))
+        out.append(_content(product, serial=shown, expiry=expiry, batch=lot))
     return out
 
 
@@ -367,7 +367,7 @@ def _in_stock(tx: Tx, product: Product, location_id: int | None) -> list[LabelCo
         rows = tx.labels.in_stock_batches(product.id, location_id)
         return [_content(product, batch=r.code, expiry=r.expiry) for r in rows]
     rows = tx.labels.in_stock_serials(product.id, location_id)
-    return [_content(product, serial=r.code, expiry=r.expiry) for r in rows]
+    return [_content(product, serial=r.code, expiry=r.expiry, batch=r.batch) for r in rows]
 
 
 def _batch(tx: Tx, product: Product, code: str) -> list[LabelContent]:

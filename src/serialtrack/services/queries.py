@@ -10,6 +10,7 @@ from itertools import islice
 from operator import attrgetter
 from typing import Any
 
+from serialtrack.adapters.db import lots as lots_db
 from serialtrack.adapters.db.reads import SerialFilter
 from serialtrack.adapters.db.store import Tx
 from serialtrack.domain.codes import code_key
@@ -130,6 +131,7 @@ def serial(
         old_codes=tuple(dict.fromkeys(c.old_code for c in changes)),
         corrections=changes,
         supplier=row.supplier,
+        batch=row.batch,
         receipt=row.purchase_number,
         received_on=row.purchase_date,
         customer=row.customer,
@@ -209,6 +211,7 @@ def serial_filter(tx: Tx, **given: Any) -> SerialFilter:
     return SerialFilter(
         product_id, status or None, location_id, text, **dates, partner_id=partner_id,
         unexpired_on=given.get("unexpired_on"),
+        removal=lots_db.removal_days(tx.connection) if given.get("unexpired_on") else (),
     )  # fmt: skip
 
 
@@ -373,6 +376,7 @@ def document(tx: Tx, actor: Actor, document_id: int) -> DocumentView:
                 "line_no": line.line_no, "sku": line.sku, "quantity": line.quantity,
                 "serials": codes, "batches": parts.get(line.id, []),
                 "warranty_days": line.warranty_days, "expiry": line.expiry,
+                "batch": line.batch,  # a serial+batch line's batch
                 "bundle": group.sku if group else None,
                 "bundle_no": group.bundle_no if group else None,
             }

@@ -183,7 +183,7 @@ def _unit(tx: Tx, actor: Actor, sku: str, code: str, today: date) -> RecallRow:
     view = queries.serial(tx, actor, sku, code, today=today, history=False)
     sold = view.status.value == "sold"
     return RecallRow(
-        sku=view.sku, serial=view.code, batch=None, quantity=1, status=view.status.value,
+        sku=view.sku, serial=view.code, batch=view.batch, quantity=1, status=view.status.value,
         location=view.location, partner=view.customer if sold else view.holder,
         document=view.sale if sold else view.last_document,
         date=view.sold_on if sold else None, where=view.summary or view.location,
@@ -202,7 +202,12 @@ def _batch_rows(tx, actor, code, product, today) -> list[RecallRow]:  # type: ig
         sku = found[0].sku
     else:
         sku = product.sku
-    return _parts(batch_enquiry.batch(tx, actor, sku, code, today=today))
+    view = batch_enquiry.batch(tx, actor, sku, code, today=today)
+    if view.tracking == TrackingMode.SERIAL_BATCH.value:  # every unit of it, one by one
+        row = batch_queries.batch_row(tx.connection, _product(tx, sku).id, code_key(code))
+        codes = [u.code for u in batch_queries.unit_codes(tx.connection, row.id, limit=None)]
+        return [_unit(tx, actor, sku, unit, today) for unit in codes]
+    return _parts(view)
 
 
 def _parts(view: batch_enquiry.BatchView) -> list[RecallRow]:
@@ -243,7 +248,7 @@ def _document_rows(tx, actor, number, product, today) -> list[RecallRow]:  # typ
         if product is not None and line["sku"] != product.sku:
             continue
         tracking = tx.catalog.product_by_sku(line["sku"]).tracking  # type: ignore[union-attr]
-        if tracking is TrackingMode.SERIAL:
+        if tracking.serialized:
             rows += [_unit(tx, actor, line["sku"], code, today) for code in line["serials"]]
         elif tracking is TrackingMode.BATCH:
             for part in line["batches"]:

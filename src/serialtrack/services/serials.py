@@ -30,7 +30,7 @@ def generate(tx: Tx, actor: Actor, sku: str, count: int, *, now: datetime) -> li
     """
     require(actor, Permission.POST_DOCUMENT)
     product = _product(tx, sku)
-    if product.tracking is not TrackingMode.SERIAL:
+    if not product.tracking.serialized:
         raise Invalid(f"{sku} is not serial-tracked", [Problem("sku", "no serials to generate")])
     return codes_for(tx, product, count, now=now)
 
@@ -111,12 +111,14 @@ def scan(tx: Tx, actor: Actor, text: str) -> ScanResult:
         code = read.batch or read.serial
         if code and not _names_product(product, code):  # a label's (10), or a typed code
             return _with_batch(tx, product, code, base)
+    if product.tracking is TrackingMode.SERIAL_BATCH and read.batch and read.serial is None:
+        return _with_batch(tx, product, read.batch, base)  # a batch's label, no unit's
     if read.serial is None or (read.kind == "plain" and _names_product(product, read.serial)):
         # The product's own SKU or GTIN names the product, never a unit (nor a new serial).
         message = f"{product.sku} scanned, but no serial: scan the unit's serial number"
         base["serial"] = None
         return ScanResult(**base, sku=product.sku, message=message)  # type: ignore[arg-type]
-    if product.tracking is not TrackingMode.SERIAL:
+    if not product.tracking.serialized:
         raise Invalid(
             f"{product.sku} is not serial-tracked", [Problem("scan", "not a serial product")]
         )
@@ -174,14 +176,18 @@ def _unit_by_code(tx: Tx, code: str, base: dict[str, object]) -> ScanResult:
 
 
 def _with_batch(tx: Tx, product: Product, code: str, base: dict[str, object]) -> ScanResult:
-    """A batch code of a batch-tracked product: how much of it the stores hold."""
+    """A batch code of a batch (or serial+batch) product: how much of it the stores hold."""
     row = batch_queries.batch_row(tx.connection, product.id, code_key(code))
     if row is None:
         message = f"{product.sku} batch {code.strip()}: a new batch, not in the books yet"
         return ScanResult(**{**base, "serial": None, "batch": code.strip()}, sku=product.sku,  # type: ignore[arg-type]
                           message=message)  # fmt: skip
-    held = sum(r.quantity for r in batch_queries.places(tx.connection, row.id)
-               if r.kind == "internal")  # fmt: skip
+    if product.tracking is TrackingMode.SERIAL_BATCH:  # its units, counted
+        held = sum(r.quantity for r in batch_queries.unit_places(tx.connection, row.id)
+                   if r.kind == "internal" and r.status == "in_stock")  # fmt: skip
+    else:
+        held = sum(r.quantity for r in batch_queries.places(tx.connection, row.id)
+                   if r.kind == "internal")  # fmt: skip
     return ScanResult(
         **{**base, "serial": None, "batch": row.code, "expiry": row.expiry},  # type: ignore[arg-type]
         sku=product.sku,

@@ -159,9 +159,8 @@ def _rows(
     """Serials counted, quantities and batch parts in stores, in transit and on hold."""
     rows: list[StockRow] = []
     statuses = (status,) if status else tuple(s.value for s in ON_HAND_STATUSES)
-    if ids is None:
-        counted = q.serials_on_hand(c, product_id, location_id, statuses)
-        rows += [StockRow(**r._mapping) for r in counted]
+    counted = q.serials_on_hand(c, product_id, location_id, statuses, ids)
+    rows += [StockRow(**r._mapping) for r in counted]
     if status in (None, SerialStatus.IN_STOCK):
         for r in q.quantities_in_stores(c, product_id, location_id, ids):
             rows.append(StockRow(**r._mapping, status="in_stock", transfer=None))

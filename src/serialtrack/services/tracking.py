@@ -57,7 +57,7 @@ def switch(
         mode = TrackingMode(tracking)
     except ValueError:
         problem = Problem("tracking", tracking)
-        raise Invalid("tracking is one of none, serial, batch", [problem]) from None
+        raise Invalid("tracking is one of none, serial, batch, serial+batch", [problem]) from None
     if mode is product.tracking:
         raise Invalid(f"{sku} is already {mode.value}-tracked", [Problem("tracking", "no change")])
     if tx.catalog.compositions([product.id]):

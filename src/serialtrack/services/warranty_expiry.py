@@ -9,7 +9,8 @@ from datetime import date, timedelta
 
 from serialtrack.adapters.db.store import Tx
 from serialtrack.domain.errors import Invalid, Problem
-from serialtrack.domain.model import Actor, SerialStatus, TrackingMode
+from serialtrack.domain.lots import derived_dates
+from serialtrack.domain.model import Actor, Product, SerialStatus
 from serialtrack.domain.permissions import Permission, require
 from serialtrack.domain.posting import expired, warranty_end
 from serialtrack.services import queries
@@ -39,6 +40,7 @@ class ExpiringRow:
     quantity: int
     expiry: date
     expired: bool
+    alert: date | None = None  # expiry - the product's alert days
 
 
 def _days(days: object) -> int:
@@ -66,7 +68,7 @@ def warranty_ending(
         product = products.get(r.sku) or products.setdefault(
             r.sku, tx.catalog.product_by_sku(r.sku)
         )
-        if product.tracking is not TrackingMode.SERIAL:  # type: ignore[union-attr]
+        if not product.tracking.serialized:  # type: ignore[union-attr]
             continue
         if customer:
             end = warranty_end(r.sale_date, product.customer_warranty_days)  # type: ignore[union-attr]
@@ -90,22 +92,37 @@ def expiring(
     tx: Tx, actor: Actor, *, days: int, today: date, location: str | None = None,
     sku: str | None = None,
 ) -> list[ExpiringRow]:  # fmt: skip
-    """Serials and batch parts in the stores that expire within ``days`` days, and those
-    already expired, soonest first (per store)."""
+    """Serials and batch parts in the stores that expire within ``days`` days, or reach their
+    alert date (the product's alert days before expiry) within them, and those already
+    expired, soonest first (per store)."""
     require(actor, Permission.READ)
     until = today + timedelta(days=_days(days))
     f = queries.serial_filter(tx, sku=sku, location=location)
     rows: list[ExpiringRow] = []
+    products: dict[str, Product | None] = {}
+
+    def alert(sku: str, expiry: date) -> date | None:
+        if sku not in products:
+            products[sku] = tx.catalog.product_by_sku(sku)
+        product = products[sku]
+        return derived_dates(product, expiry).alert if product else None
+
+    def due(expiry: date | None, alert_on: date | None) -> bool:
+        return expiry is not None and (expiry <= until or (alert_on is not None
+                                                           and alert_on <= until))  # fmt: skip
+
     for status in ("in_stock", "reserved"):
         g = queries.serial_filter(tx, sku=sku, location=location, status=status)
         for r in tx.reads.stream_report(g):
             extra = tx.reads.serial_extra(r.id)
-            if extra.expiry is not None and extra.expiry <= until:
+            on = alert(r.sku, extra.expiry) if extra.expiry else None
+            if due(extra.expiry, on):
                 rows.append(ExpiringRow(r.sku, r.serial, None, r.location, 1, extra.expiry,
-                                        expired(extra.expiry, today)))  # fmt: skip
+                                        expired(extra.expiry, today), on))  # fmt: skip
     for b in tx.reads.batches(f.product_id, f.location_id):
-        if b.expiry is not None and b.expiry <= until and b.quantity > 0:
+        on = alert(b.sku, b.expiry) if b.expiry else None
+        if due(b.expiry, on) and b.quantity > 0:
             rows.append(ExpiringRow(b.sku, None, b.code, b.location, int(b.quantity), b.expiry,
-                                    expired(b.expiry, today)))  # fmt: skip
+                                    expired(b.expiry, today), on))  # fmt: skip
     return sorted(rows, key=lambda row: (row.expiry, row.location, row.sku,
                                          row.serial or row.batch or ""))  # fmt: skip

@@ -14,6 +14,7 @@ from serialtrack.adapters.db.tables import (
     moves,
     partners,
     products,
+    serials,
     users,
 )
 
@@ -81,12 +82,18 @@ def with_partners(c: Connection, batch_id: int) -> list[Any]:
 
 def history(c: Connection, batch_id: int) -> list[Any]:
     """Every move of the batch, oldest first, with its document, partner and route."""
+    query = _moves_query(
+        moves.c.id, moves.c.at, moves.c.quantity, where=moves.c.batch_id == batch_id
+    )
+    return list(c.execute(query.order_by(moves.c.id)))
+
+
+def _moves_query(*measures: Any, where: Any) -> Any:
+    """Moves with their document (id, number, kind, date), partner, route and user."""
     src, dst = locations.alias("src"), locations.alias("dst")
-    query = (
+    return (
         select(
-            moves.c.id,
-            moves.c.at,
-            moves.c.quantity,
+            *measures,
             moves.c.reversal,
             documents.c.id.label("document_id"),
             documents.c.number,
@@ -102,10 +109,8 @@ def history(c: Connection, batch_id: int) -> list[Any]:
         .join(src, src.c.id == moves.c.from_location_id)
         .join(dst, dst.c.id == moves.c.to_location_id)
         .join(users, users.c.id == moves.c.user_id)
-        .where(moves.c.batch_id == batch_id)
-        .order_by(moves.c.id)
+        .where(where)
     )
-    return list(c.execute(query))
 
 
 def created_by(c: Connection, batch_id: int) -> Any:
@@ -117,3 +122,62 @@ def created_by(c: Connection, batch_id: int) -> Any:
         .where(batches.c.id == batch_id)
     )
     return c.execute(query).first()
+
+
+# --- serial+batch: a batch's quantities are those of its units --------------------------------
+
+
+def _units(batch_id: int) -> Any:
+    return select(serials.c.id).where(serials.c.batch_id == batch_id).scalar_subquery()
+
+
+def unit_places(c: Connection, batch_id: int) -> list[Any]:
+    """How many of the batch's units are at each location, per status, and with which partner
+    (the last document's, for units with a customer or a supplier)."""
+    partner = case((locations.c.kind.in_(BY_PARTNER), partners.c.name), else_=None).label("partner")
+    query = (
+        select(
+            locations.c.name,
+            locations.c.kind,
+            serials.c.status,
+            partner,
+            func.count().label("quantity"),
+        )
+        .select_from(serials)
+        .join(locations, locations.c.id == serials.c.location_id)
+        .outerjoin(documents, documents.c.id == serials.c.last_document_id)
+        .outerjoin(partners, partners.c.id == documents.c.partner_id)
+        .where(serials.c.batch_id == batch_id)
+        .group_by(locations.c.name, locations.c.kind, serials.c.status, partner)
+        .order_by(locations.c.kind != "internal", locations.c.name, serials.c.status, partner)
+    )
+    return list(c.execute(query))
+
+
+def unit_codes(c: Connection, batch_id: int, limit: int | None = 1000) -> list[Any]:
+    """The batch's units (code, status, location), by code; the first ``limit`` (None: all)."""
+    query = (
+        select(serials.c.code, serials.c.status, locations.c.name.label("location"))
+        .join(locations, locations.c.id == serials.c.location_id)
+        .where(serials.c.batch_id == batch_id)
+        .order_by(serials.c.code_key)
+        .limit(limit)
+    )
+    return list(c.execute(query))
+
+
+def unit_history(c: Connection, batch_id: int) -> list[Any]:
+    """The moves of the batch's units, one row per document and route (units counted)."""
+    first = func.min(moves.c.id)
+    query = _moves_query(
+        first.label("id"),
+        func.min(moves.c.at).label("at"),
+        func.sum(moves.c.quantity).label("quantity"),
+        where=moves.c.serial_id.in_(_units(batch_id)),
+    )
+    return list(c.execute(query.group_by(*_grouped(query)).order_by(first)))
+
+
+def _grouped(query: Any) -> list[Any]:
+    """The columns of ``query`` that are not aggregates: what it groups by."""
+    return [col for col in query.selected_columns if col.name not in ("id", "at", "quantity")]

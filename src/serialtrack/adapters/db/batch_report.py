@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import Connection, and_, exists, false, func, or_, select, true
 
+from serialtrack.adapters.db.lots import sellable_expiry
 from serialtrack.adapters.db.tables import (
     batch_quants,
     batches,
@@ -174,7 +175,8 @@ def _page(f: SerialFilter, start: int, *, inclusive: bool) -> Any:
         (f.text, lambda v: batches.c.code_key.startswith(code_key(v), autoescape=True)),
         (f.received_from, lambda v: received >= v),
         (f.received_to, lambda v: received <= v),
-        (f.unexpired_on, lambda v: or_(batches.c.expiry.is_(None), batches.c.expiry >= v)),
+        (f.unexpired_on,
+         lambda v: sellable_expiry(batches.c.product_id, batches.c.expiry, v, f.removal)),
         (f.partner_id, lambda v: or_(_first_receipt(lambda d: d.c.partner_id) == v, _moved(
             ("sale", "purchase_return"), lambda _, d: d.c.partner_id == v))),
         (f.status, _has_status),

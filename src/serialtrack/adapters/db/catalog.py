@@ -10,6 +10,7 @@ from sqlalchemy import Connection, RowMapping, and_, func, insert, or_, select, 
 from sqlalchemy.dialects import postgresql, sqlite
 
 from serialtrack.adapters.db.chain import ChainRepo
+from serialtrack.adapters.db.lots import removal_days, sellable_expiry
 from serialtrack.adapters.db.tables import (
     api_tokens,
     audit,
@@ -324,7 +325,8 @@ class CatalogRepo:
         if not product_ids:
             return {}
         ids = set(product_ids)
-        unexpired = or_(serials.c.expiry.is_(None), serials.c.expiry >= today)
+        removal = removal_days(self.c)  # past its removal date is as good as expired here
+        unexpired = sellable_expiry(serials.c.product_id, serials.c.expiry, today, removal)
         counted = (
             select(serials.c.product_id, func.count())
             .where(
@@ -335,7 +337,7 @@ class CatalogRepo:
             )
             .group_by(serials.c.product_id)
         )
-        fresh = or_(batches.c.expiry.is_(None), batches.c.expiry >= today)
+        fresh = sellable_expiry(batches.c.product_id, batches.c.expiry, today, removal)
         in_batches = (
             select(batches.c.product_id, func.sum(batch_quants.c.quantity))
             .join(batch_quants, batch_quants.c.batch_id == batches.c.id)
@@ -368,7 +370,7 @@ class CatalogRepo:
 
     def on_hand(self, product_id: int) -> list[tuple[str, str, int]]:
         """(location, kind, quantity) wherever the product is held: stores and transit."""
-        held = ("internal", "transit")
+        held = ("internal", "transit", "quarantine")
         counted = (
             select(locations.c.name, locations.c.kind, func.count())
             .join(serials, serials.c.location_id == locations.c.id)
@@ -428,4 +430,9 @@ def _product(row: RowMapping) -> Product:
         supplier_warranty_days=row["supplier_warranty_days"],
         customer_warranty_days=row["customer_warranty_days"],
         serial_pattern=row["serial_pattern"],
+        batch_pattern=row.get("batch_pattern"),
+        shelf_life_days=row.get("shelf_life_days"),
+        best_before_days=row.get("best_before_days"),
+        removal_days=row.get("removal_days"),
+        alert_days=row.get("alert_days"),
     )

@@ -7,8 +7,17 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, exists, func, select, text
 
 from serialtrack.adapters.db.ledger import _dialect_insert, _state, _state_query, chunks
-from serialtrack.adapters.db.tables import count_scans, discrepancies, products, serials
-from serialtrack.domain.model import SerialStatus
+from serialtrack.adapters.db.tables import (
+    batch_quants,
+    batches,
+    count_quantities,
+    count_scans,
+    discrepancies,
+    products,
+    quants,
+    serials,
+)
+from serialtrack.domain.model import SerialStatus, TrackingMode
 from serialtrack.domain.posting import SerialState
 
 _SCAN_KEY = [count_scans.c.document_id, count_scans.c.product_id, count_scans.c.code_key]
@@ -95,3 +104,62 @@ class CountRepo:
             .order_by(discrepancies.c.id)
         )
         return list(self.c.execute(query).mappings())
+
+    # counted quantities (quantity-only and batch products) ----------------------------------
+    def set_quantities(self, rows: list[dict[str, Any]]) -> None:
+        """Record counted quantities; an entry for the same product and batch replaces the one
+        before."""
+        key = [count_quantities.c.document_id, count_quantities.c.product_id,
+               count_quantities.c.batch_code]  # fmt: skip
+        for row in rows:
+            query = _dialect_insert(self.c)(count_quantities).values(**row)
+            query = query.on_conflict_do_update(
+                index_elements=key,
+                set_={"quantity": row["quantity"], "user_id": row["user_id"], "at": row["at"]},
+            )
+            self.c.execute(query)
+
+    def counted_quantities(self, document_id: int) -> list[RowMapping]:
+        """What the count has counted: product id, batch code ('' for none), quantity."""
+        query = (
+            select(count_quantities.c.product_id, count_quantities.c.batch_code,
+                   count_quantities.c.quantity)
+            .where(count_quantities.c.document_id == document_id)
+            .order_by(count_quantities.c.product_id, count_quantities.c.batch_code)
+        )  # fmt: skip
+        return list(self.c.execute(query).mappings())
+
+    def expected_quantities(
+        self, location_id: int, product_ids: list[int] | None, *, lock: bool = False
+    ) -> list[RowMapping]:
+        """What the books hold at a store of quantity-only products (batch_id None, code '')
+        and of batch products (per batch): product id, batch id, batch code, quantity. Only
+        ``product_ids`` if given; ``lock`` holds the rows until commit (PostgreSQL)."""
+        plain = (
+            select(quants.c.product_id, quants.c.quantity)
+            .join(products, products.c.id == quants.c.product_id)
+            .where(quants.c.location_id == location_id, quants.c.quantity != 0,
+                   products.c.tracking == TrackingMode.NONE.value)
+        )  # fmt: skip
+        lots = (
+            select(batches.c.product_id, batches.c.id, batches.c.code, batch_quants.c.quantity)
+            .join(batches, batches.c.id == batch_quants.c.batch_id)
+            .join(products, products.c.id == batches.c.product_id)
+            .where(batch_quants.c.location_id == location_id, batch_quants.c.quantity != 0,
+                   products.c.tracking == TrackingMode.BATCH.value)
+        )  # fmt: skip
+        if product_ids is not None:
+            plain = plain.where(quants.c.product_id.in_(product_ids))
+            lots = lots.where(batches.c.product_id.in_(product_ids))
+        if lock:
+            plain = plain.with_for_update(of=quants)
+            lots = lots.with_for_update(of=batch_quants)
+        rows: list[dict[str, Any]] = [
+            {"product_id": r[0], "batch_id": None, "batch_code": "", "quantity": int(r[1])}
+            for r in self.c.execute(plain)
+        ]
+        rows += [
+            {"product_id": r[0], "batch_id": r[1], "batch_code": r[2], "quantity": int(r[3])}
+            for r in self.c.execute(lots)
+        ]
+        return sorted(rows, key=lambda r: (r["product_id"], r["batch_code"]))  # type: ignore[return-value]

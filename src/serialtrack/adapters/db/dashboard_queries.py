@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, case, false, func, literal, select, union_all
 
+from serialtrack.adapters.db.lots import alert_by, alert_days
 from serialtrack.adapters.db.tables import (
     batch_quants,
     batches,
@@ -156,6 +157,27 @@ def expiring_by_bucket(c: Connection, today: date, soon: date, until: date) -> l
         each.c.bucket
     )
     return list(c.execute(query))
+
+
+def alerted_beyond(c: Connection, until: date) -> int:
+    """Units in the stores expiring after ``until`` whose alert date comes by ``until``."""
+    alerts = alert_days(c)
+    if not alerts:
+        return 0
+    serial_count = (
+        select(func.count())
+        .select_from(serials.join(locations, locations.c.id == serials.c.location_id))
+        .where(locations.c.kind == STORE, serials.c.status.in_(HELD),
+               alert_by(serials.c.product_id, serials.c.expiry, until, alerts))
+    )  # fmt: skip
+    batch_sum = (
+        select(func.coalesce(func.sum(batch_quants.c.quantity), 0))
+        .select_from(batch_quants.join(batches, batches.c.id == batch_quants.c.batch_id)
+                     .join(locations, locations.c.id == batch_quants.c.location_id))
+        .where(locations.c.kind == STORE, batch_quants.c.quantity > 0,
+               alert_by(batches.c.product_id, batches.c.expiry, until, alerts))
+    )  # fmt: skip
+    return int(c.execute(serial_count).scalar_one()) + int(c.execute(batch_sum).scalar_one())
 
 
 def _bucket(expiry: Any, today: date, soon: date) -> Any:

@@ -30,11 +30,13 @@ def moves_for_export(
 ) -> Iterator[RowMapping]:
     """Every move with ``since <= at < until`` (of ``product_id``), oldest first: its
     document (kind, number, posting time, origin's kind and number), product (SKU, GTIN,
-    unit), serial code (as it was when it moved), batch code, the name, kind and GLN of both
+    unit), serial code (as it was when it moved), batch code (and a serial+batch unit's batch
+    and expiry), the name, kind and GLN of both
     locations and the GLN of the document's partner."""
     source = locations.alias("source")
     target = locations.alias("target")
     origin = documents.alias("origin")
+    lot = batches.alias("lot")  # a serial+batch unit's batch
     columns = (
         moves.c.id, moves.c.at, moves.c.document_id, moves.c.product_id, moves.c.quantity,
         moves.c.reversal, moves.c.from_location_id, moves.c.to_location_id,
@@ -46,6 +48,7 @@ def moves_for_export(
         source.c.gln.label("from_gln"),
         target.c.name.label("to_name"), target.c.kind.label("to_kind"),
         target.c.gln.label("to_gln"), partners.c.gln.label("partner_gln"),
+        lot.c.code.label("unit_batch"), lot.c.expiry.label("unit_expiry"),
     )  # fmt: skip
     query = (
         select(*columns)
@@ -56,6 +59,7 @@ def moves_for_export(
         .join(target, target.c.id == moves.c.to_location_id)
         .outerjoin(serials, serials.c.id == moves.c.serial_id)
         .outerjoin(batches, batches.c.id == moves.c.batch_id)
+        .outerjoin(lot, lot.c.id == serials.c.batch_id)
         .outerjoin(origin, origin.c.id == documents.c.origin_document_id)
         .outerjoin(partners, partners.c.id == documents.c.partner_id)
         .order_by(moves.c.id)

@@ -17,21 +17,30 @@ class LabelReads:
     def __init__(self, connection: Connection) -> None:
         self.c = connection
 
-    def serial_codes(self, product_id: int, keys: Sequence[str]) -> dict[str, tuple[str, Any]]:
-        """``code key -> (code, expiry)`` of the product's serials among ``keys``."""
-        found: dict[str, tuple[str, date | None]] = {}
+    def serial_codes(
+        self, product_id: int, keys: Sequence[str]
+    ) -> dict[str, tuple[str, Any, str | None]]:
+        """``code key -> (code, expiry, batch)`` of the product's serials among ``keys`` (the
+        batch of a serial+batch unit, else None)."""
+        found: dict[str, tuple[str, date | None, str | None]] = {}
         for part in chunks(list(keys)):
             rows = self.c.execute(
-                select(serials.c.code_key, serials.c.code, serials.c.expiry).where(
-                    serials.c.product_id == product_id, serials.c.code_key.in_(part)
+                select(
+                    serials.c.code_key,
+                    serials.c.code,
+                    serials.c.expiry,
+                    batches.c.code.label("batch"),
                 )
+                .outerjoin(batches, batches.c.id == serials.c.batch_id)
+                .where(serials.c.product_id == product_id, serials.c.code_key.in_(part))
             )
-            found.update({r.code_key: (r.code, r.expiry) for r in rows})
+            found.update({r.code_key: (r.code, r.expiry, r.batch) for r in rows})
         return found
 
     def in_stock_serials(self, product_id: int, location_id: int | None) -> list[Any]:
         query = (
-            select(serials.c.code, serials.c.expiry)
+            select(serials.c.code, serials.c.expiry, batches.c.code.label("batch"))
+            .outerjoin(batches, batches.c.id == serials.c.batch_id)
             .where(serials.c.product_id == product_id, serials.c.status == SerialStatus.IN_STOCK)
             .order_by(serials.c.id)
         )

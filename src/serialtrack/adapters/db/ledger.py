@@ -191,6 +191,17 @@ class LedgerRepo:
         for row in self.c.execute(query, execution_options={"yield_per": 10_000}):
             yield row.code
 
+    def batches_of(self, ids: Sequence[int]) -> dict[int, str | None]:
+        """serial id -> the code of the batch it belongs to (serial+batch), None for none."""
+        found: dict[int, str | None] = {}
+        query = select(serials.c.id, batches.c.code).outerjoin(
+            batches, batches.c.id == serials.c.batch_id
+        )
+        for part in chunks(ids):
+            rows = self.c.execute(query.where(serials.c.id.in_(part)))
+            found.update({r.id: r.code for r in rows})
+        return found
+
     def states_by_ids(self, ids: Sequence[int]) -> list[SerialState]:
         found = []
         for part in chunks(ids):

@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased
 
 from serialtrack.adapters.db.batch_report import BATCHES_PER_PAGE, ReportRow, batch_rows
 from serialtrack.adapters.db.ledger import _state_query
+from serialtrack.adapters.db.lots import sellable_expiry
 from serialtrack.adapters.db.tables import (
     batch_quants,
     batches,
@@ -50,6 +51,8 @@ class SerialFilter:
     sold_to: date | None = None
     partner_id: int | None = None  # bought from or sold to this partner
     unexpired_on: date | None = None  # leave out serials expired by this day (sellable ones)
+    # (product id, removal days): with unexpired_on, units past their removal date are out too
+    removal: tuple[tuple[int, int], ...] = ()
 
 
 # Where a unit came from: the latest posted receipt or opening balance that brought it in.
@@ -117,9 +120,11 @@ def _report_base() -> tuple[Any, Any, Any]:
             _while_sold(sp.c.name, "customer"),
             _while_sold(sd.c.number, "sales_invoice"),
             _while_sold(sd.c.date, "sale_date"),
+            batches.c.code.label("batch"),
         )
         .join(products, products.c.id == serials.c.product_id)
         .join(locations, locations.c.id == serials.c.location_id)
+        .outerjoin(batches, batches.c.id == serials.c.batch_id)
         .outerjoin(rd, rd.c.id == _latest_document(PURCHASE_KINDS))
         .outerjoin(rp, rp.c.id == rd.c.partner_id)
         .outerjoin(sd, sd.c.id == _latest_document(SALE_KINDS))
@@ -139,7 +144,10 @@ def _filtered(query: Any, f: SerialFilter, rd: Any, sd: Any) -> Any:
         (f.sold_from, lambda v: sd.c.date >= v),
         (f.sold_to, lambda v: sd.c.date <= v),
         (f.partner_id, lambda v: or_(rd.c.partner_id == v, sd.c.partner_id == v)),
-        (f.unexpired_on, lambda v: or_(serials.c.expiry.is_(None), serials.c.expiry >= v)),
+        (
+            f.unexpired_on,
+            lambda v: sellable_expiry(serials.c.product_id, serials.c.expiry, v, f.removal),
+        ),
     ]
     for value, condition in conditions:
         if value is not None:
@@ -402,7 +410,7 @@ class ReadRepo:
                 page = self.list_serials(f, after_id=after_id, limit=chunk)
                 for r in page:
                     yield ReportRow(
-                        (0, r.id, 0, 0), r.sku, r.product, r.serial, None, r.status, 1,
+                        (0, r.id, 0, 0), r.sku, r.product, r.serial, r.batch, r.status, 1,
                         r.location, r.supplier, r.purchase_number, r.purchase_reference,
                         r.purchase_date, r.customer, r.sales_invoice, r.sale_date,
                     )  # fmt: skip
@@ -442,6 +450,7 @@ class ReadRepo:
                 lines.c.warranty_days,
                 lines.c.expiry,
                 lines.c.bundle_id,
+                lines.c.batch,
                 products.c.sku,
                 products.c.name,
             )

@@ -32,11 +32,15 @@ STOCK_KINDS = ("internal", "transit", "quarantine")  # stores, on the way, on ho
 
 
 def serials_on_hand(
-    c: Connection, product_id: int | None, location_id: int | None, statuses: tuple[str, ...]
+    c: Connection,
+    product_id: int | None,
+    location_id: int | None,
+    statuses: tuple[str, ...],
+    batch_ids: list[int] | None = None,
 ) -> list[Any]:
-    """Serials in stores and in transit per product, location, status and transfer: sku,
-    name, location, location_kind, status, transfer (a dispatch's number, in transit only),
-    quantity."""
+    """Serials in stores and in transit per product, location, status, batch (serial+batch)
+    and transfer: sku, name, location, location_kind, status, batch, transfer (a dispatch's
+    number, in transit only), quantity."""
     last = documents.alias("last")
     dispatch = documents.alias("dispatch")
     # In transit a serial's last document is its dispatch, or a transfer receipt of that
@@ -60,18 +64,27 @@ def serials_on_hand(
             serials.c.product_id,
             serials.c.location_id,
             serials.c.status,
+            serials.c.batch_id,
             transfer_id.label("transfer_id"),
             func.count().label("quantity"),
         )
         .join(locations, locations.c.id == serials.c.location_id)
         .outerjoin(last, last.c.id == serials.c.last_document_id)
         .where(locations.c.kind.in_(STOCK_KINDS), serials.c.status.in_(statuses))
-        .group_by(serials.c.product_id, serials.c.location_id, serials.c.status, transfer_id)
+        .group_by(
+            serials.c.product_id,
+            serials.c.location_id,
+            serials.c.status,
+            serials.c.batch_id,
+            transfer_id,
+        )
     )
     if product_id is not None:
         grouped = grouped.where(serials.c.product_id == product_id)
     if location_id is not None:
         grouped = grouped.where(serials.c.location_id == location_id)
+    if batch_ids is not None:
+        grouped = grouped.where(serials.c.batch_id.in_(batch_ids))
     g = grouped.subquery()
     query = (
         select(
@@ -80,13 +93,14 @@ def serials_on_hand(
             locations.c.name.label("location"),
             locations.c.kind.label("location_kind"),
             g.c.status,
-            null().label("batch"),
+            batches.c.code.label("batch"),  # serial+batch: the units' batch
             dispatch.c.number.label("transfer"),
             g.c.quantity,
         )
         .join(products, products.c.id == g.c.product_id)
         .join(locations, locations.c.id == g.c.location_id)
         .outerjoin(dispatch, dispatch.c.id == g.c.transfer_id)
+        .outerjoin(batches, batches.c.id == g.c.batch_id)
     )
     return list(c.execute(query))
 

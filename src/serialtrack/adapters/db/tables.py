@@ -88,7 +88,9 @@ products = Table(
     Column("sku", String(80), nullable=False, unique=True),
     Column("name", String(200), nullable=False),
     Column("unit", String(20), nullable=False, default="pcs"),
-    Column("tracking", String(10), nullable=False),
+    # serial+batch needs 12 characters: widened on PostgreSQL (revision 0013); SQLite holds any
+    # length, and rebuilding its products table would cascade.
+    Column("tracking", String(10).with_variant(String(16), "postgresql"), nullable=False),
     Column("gtin", String(14), unique=True),
     Column("expiry_required", Boolean, nullable=False, default=False),
     Column("supplier_warranty_days", Integer),
@@ -469,3 +471,50 @@ Index("ix_lines_bundle", lines.c.bundle_id)
 discrepancies.append_column(Column("resolved_at", DateTime))
 discrepancies.append_column(Column("resolved_by", ForeignKey("users.id")))
 discrepancies.append_column(Column("resolution", Text))
+
+# --- lots (revision 0013) ------------------------------------------------------------------------
+# Tracking serial+batch: each unit has its serial and belongs to a batch (fixed when it is
+# received); a draft's line names the batch of the serials it will create.
+serials.append_column(Column("batch_id", ForeignKey("batches.id")))
+Index("ix_serials_batch", serials.c.batch_id)
+lines.append_column(Column("batch", String(100)))
+# A product's batch-code pattern ({sku}-{yy}{ww}-{seq:03}), shelf life in days (expiry = the
+# receipt's date + days) and the offsets, in days before expiry, of its best-before, removal
+# and alert dates.
+products.append_column(Column("shelf_life_days", Integer))
+products.append_column(Column("best_before_days", Integer))
+products.append_column(Column("removal_days", Integer))
+products.append_column(Column("alert_days", Integer))
+products.append_column(Column("batch_pattern", String(120)))
+
+# What an open count of a quantity-only or batch product has counted, per product and batch
+# ('' for a quantity-only product); the latest entry for a line replaces the one before.
+count_quantities = Table(
+    "count_quantities",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("document_id", ForeignKey("documents.id", ondelete="CASCADE"), nullable=False),
+    Column("product_id", ForeignKey("products.id"), nullable=False),
+    Column("batch_code", String(100), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("user_id", ForeignKey("users.id"), nullable=False),
+    Column("at", DateTime, nullable=False),
+    UniqueConstraint("document_id", "product_id", "batch_code", name="uq_count_quantities_line"),
+)
+
+# The serials a draft receipt or a dispatch expects (an advance shipping notice), with the
+# batch and expiry the supplier gave; a scan on receiving marks one found (who, when).
+expected_serials = Table(
+    "expected_serials",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("document_id", ForeignKey("documents.id", ondelete="CASCADE"), nullable=False),
+    Column("product_id", ForeignKey("products.id"), nullable=False),
+    Column("code", String(100), nullable=False),
+    Column("code_key", String(100), nullable=False),
+    Column("batch", String(100)),
+    Column("expiry", Date),
+    Column("scanned_by", ForeignKey("users.id")),
+    Column("scanned_at", DateTime),
+    UniqueConstraint("document_id", "product_id", "code_key", name="uq_expected_serials_code"),
+)
