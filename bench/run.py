@@ -3,8 +3,11 @@
     .venv/bin/python bench/run.py                  # SQLite, "millions" check at 1,000,000
     .venv/bin/python bench/run.py --quick          # SQLite, "millions" check at 100,000
     .venv/bin/python bench/run.py --postgres       # PostgreSQL (127.0.0.1:5432, db test)
+    .venv/bin/python bench/run.py --quick --http   # and one-serial sales over HTTP
     .venv/bin/python bench/run.py --big 2000000 --json figures.json
 
+Beside each case its floor: the least work the same result needs, with the bare driver
+(sqlite3 / psycopg) in the same run on the same backend (``floor_*`` steps).
 Every measured step runs in a fresh subprocess (this same file with ``--step``), so the
 peak-RSS delta of a step belongs to that step alone. Databases live in a temporary directory
 (SQLite) or in throw-away ``bench_<random>_*`` schemas (PostgreSQL) dropped at the end.
@@ -23,6 +26,7 @@ import platform
 import random
 import resource
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -45,6 +49,7 @@ STORE, SUPPLIER, CUSTOMER = "Store", "Acme", "Alice"
 MARK = "BENCH-RESULT "
 FILL_CHUNK = 250_000
 SMALL = 10_000
+SALES = 1000  # one-serial sale documents on the small database (and on its floor)
 ROUNDS = 5  # the small cases are repeated and the median round kept (shared machines are noisy)
 
 # --------------------------------------------------------------------------------------
@@ -254,13 +259,32 @@ def step_calibrate(a: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
-def _floor_rows(count: int) -> Iterator[tuple[Any, ...]]:
-    now = datetime.now(UTC).replace(tzinfo=None).isoformat(" ")
-    for i in range(count):
-        c = code("F", i)
+# --------------------------------------------------------------------------------------
+# floors: the least work the same result needs, with the bare driver (sqlite3 / psycopg)
+# --------------------------------------------------------------------------------------
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(tzinfo=None).isoformat(" ")
+
+
+def _stamp(db: Bare) -> Any:
+    """Now, as the driver binds a timestamp: a datetime for psycopg, ISO text for sqlite3."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    return now if db.pg else now.isoformat(" ")
+
+
+def _floor_rows(count: int, prefix: str = "F", start: int = 0) -> Iterator[tuple[Any, ...]]:
+    now = _now()
+    for i in range(start, start + count):
+        c = code(prefix, i)
         yield (1, c, c.casefold(), 1, "in_stock", 1, 1, now)
 
 
+SERIALS_COLUMNS = (
+    "product_id, code, code_key, location_id, status, last_document_id, created_document_id,"
+    " created_at"
+)
 SERIALS_DDL = """
 create table serials (
     id integer primary key, product_id integer not null, code varchar(100) not null,
@@ -268,10 +292,7 @@ create table serials (
     last_document_id integer, reserved_by integer, created_document_id integer, expiry date,
     notes text, created_at timestamp not null, unique (product_id, code_key))
 """
-SERIALS_INSERT = (
-    "insert into serials (product_id, code, code_key, location_id, status, last_document_id,"
-    " created_document_id, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)"
-)
+SERIALS_INSERT = f"insert into serials ({SERIALS_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?)"
 LEDGER_DDL = """
 create index ix_serials_code_key on serials (code_key);
 create index ix_serials_location_status on serials (location_id, status);
@@ -285,78 +306,325 @@ create table moves (
 create index ix_moves_serial on moves (serial_id, id);
 create index ix_moves_document on moves (document_id);
 create index ix_moves_product_at on moves (product_id, at);
+create table documents (
+    id integer primary key, kind varchar(24) not null, number varchar(60) not null,
+    state varchar(12) not null, date date not null, partner_id integer,
+    from_location_id integer not null, to_location_id integer not null,
+    created_by integer not null, created_at timestamp not null, posted_by integer,
+    posted_at timestamp, cancelled_by integer, cancelled_at timestamp,
+    unique (kind, number));
+create index ix_documents_state_kind on documents (state, kind);
+create index ix_documents_partner on documents (partner_id);
 """
-MOVES_INSERT = (
-    "insert into moves (at, document_id, line_id, product_id, serial_id, quantity,"
-    " from_location_id, to_location_id, user_id, reversal) values (?, 1, 1, 1, ?, 1, 2, 1, 1, 0)"
+MOVES_COLUMNS = (
+    "at, document_id, line_id, product_id, serial_id, quantity, from_location_id,"
+    " to_location_id, user_id, reversal"
 )
+MOVES_INSERT = f"insert into moves ({MOVES_COLUMNS}) values (?, ?, 1, 1, ?, 1, ?, ?, 1, ?)"
+DOCUMENT_INSERT = (
+    "insert into documents (kind, number, state, date, partner_id, from_location_id,"
+    " to_location_id, created_by, created_at, posted_by, posted_at)"
+    " values (?, ?, 'posted', ?, ?, ?, ?, 1, ?, 1, ?) returning id"
+)
+SUPPLIER_PLACE, STORE_PLACE, CUSTOMER_PLACE = 2, 1, 3  # location ids in the floor databases
 
 
-def _sqlite_floor(path: str, count: int, *, ledger: bool) -> dict[str, Any]:
-    """Plain sqlite3: the same rows into a table with the unique index (and, with ``ledger``,
-    every index of serials plus one move per serial, like a receipt writes)."""
-    db = sqlite3.connect(path, isolation_level=None)
-    db.execute("pragma journal_mode=WAL")
-    db.execute("pragma synchronous=FULL")
-    db.execute(SERIALS_DDL)
-    if ledger:
-        db.executescript(LEDGER_DDL)
-    out: dict[str, Any] = {"count": count}
+class Bare:
+    """The bare driver on a bench database: sqlite3 with WAL and ``synchronous=FULL`` (as
+    serialtrack sets them; no foreign keys: least work) and explicit ``BEGIN IMMEDIATE``, or
+    psycopg (one transaction per ``begin``/``commit``, ``COPY`` for bulk rows)."""
+
+    def __init__(self, url: str) -> None:
+        self.pg = not url.startswith("sqlite:///")
+        self.db: Any
+        if self.pg:
+            import psycopg
+
+            self.db = psycopg.connect(url)
+        else:
+            self.db = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+            self.db.execute("pragma journal_mode=WAL")
+            self.db.execute("pragma synchronous=FULL")
+
+    def sql(self, text: str) -> str:
+        if not self.pg:
+            return text
+        return text.replace("?", "%s").replace("integer primary key", "bigserial primary key")
+
+    def script(self, ddl: str) -> None:
+        for statement in filter(str.strip, ddl.split(";")):
+            self.db.execute(self.sql(statement))
+        if self.pg:
+            self.db.commit()
+
+    def execute(self, text: str, params: tuple[Any, ...] = ()) -> Any:
+        return self.db.execute(self.sql(text), params)
+
+    def begin(self) -> None:
+        if not self.pg:  # psycopg opens a transaction at the first statement
+            self.db.execute("begin immediate")
+
+    def commit(self) -> None:
+        if self.pg:
+            self.db.commit()
+        else:
+            self.db.execute("commit")
+
+    def bulk(self, table: str, columns: str, rows: Iterator[tuple[Any, ...]]) -> None:
+        """Many rows: ``executemany`` on SQLite, ``COPY ... FROM STDIN`` on PostgreSQL."""
+        if self.pg:
+            with self.db.cursor() as cur, cur.copy(f"copy {table} ({columns}) from stdin") as cp:
+                for row in rows:
+                    cp.write_row(row)
+        else:
+            marks = ", ".join("?" * len(columns.split(",")))
+            self.db.executemany(f"insert into {table} ({columns}) values ({marks})", rows)
+
+    def close(self) -> None:
+        self.db.close()
+
+
+@step
+def step_floor_setup(a: argparse.Namespace) -> dict[str, Any]:
+    """The tables of the ledger floor: serials with every index, moves, documents."""
+    db = Bare(a.url)
+    db.script(SERIALS_DDL + ";" + LEDGER_DDL)
+    db.close()
+    return {}
+
+
+@step
+def step_floor_plain(a: argparse.Namespace) -> dict[str, Any]:
+    """``count`` rows into a table with only its unique index (the first floor asked for)."""
+    db = Bare(a.url)
+    db.script(SERIALS_DDL)
+    out: dict[str, Any] = {"count": a.count}
     with measured(out):
-        db.execute("begin immediate")
-        db.executemany(SERIALS_INSERT, _floor_rows(count))
-        if ledger:
-            first = db.execute("select min(id) from serials").fetchone()[0]
-            now = datetime.now(UTC).replace(tzinfo=None).isoformat(" ")
-            db.executemany(MOVES_INSERT, ((now, first + i) for i in range(count)))
-        db.execute("commit")
+        db.begin()
+        db.bulk("serials", SERIALS_COLUMNS, _floor_rows(a.count))
+        db.commit()
+    db.close()
+    return out
+
+
+def _floor_receipt(db: Bare, prefix: str, start: int, count: int) -> int:
+    """What a receipt needs: its document row, the serials with every index, one move each."""
+    now, today = _now(), datetime.now(UTC).date().isoformat()
+    db.begin()
+    number = f"R-{prefix}-{start}"
+    (doc,) = db.execute(
+        DOCUMENT_INSERT, ("receipt", number, today, 1, SUPPLIER_PLACE, STORE_PLACE, now, now)
+    ).fetchone()
+    rows = ((1, c, k, STORE_PLACE, s, doc, doc, at) for (_, c, k, _, s, _, _, at) in
+            _floor_rows(count, prefix, start))  # fmt: skip
+    db.bulk("serials", SERIALS_COLUMNS, rows)
+    (last,) = db.execute("select max(id) from serials").fetchone()
+    moves = (
+        (now, doc, 1, 1, i, 1, SUPPLIER_PLACE, STORE_PLACE, 1, False)
+        for i in range(last - count + 1, last + 1)
+    )
+    db.bulk("moves", MOVES_COLUMNS, moves)
+    db.commit()
+    return int(doc)
+
+
+@step
+def step_floor_receipt(a: argparse.Namespace) -> dict[str, Any]:
+    """``rounds`` floor receipts of ``count`` serials (median kept), like ``step_receipt``."""
+    db = Bare(a.url)
+    rounds = []
+    for k in range(a.rounds):
+        this: dict[str, Any] = {"count": a.count}
+        with measured(this):
+            this["number"] = _floor_receipt(db, a.prefix, a.start + k * a.count, a.count)
+        rounds.append(this)
+    db.close()
+    out = median_round(rounds)
+    out["seconds_rounds"] = [r["seconds"] for r in rounds]
+    return out
+
+
+@step
+def step_floor_cancel(a: argparse.Namespace) -> dict[str, Any]:
+    """Cancel document ``number`` (an id here): the document's state, its serials back where
+    they came from (if still where it left them), and one reversal move per move."""
+    db = Bare(a.url)
+    doc, now = int(a.number), _stamp(db)
+    out: dict[str, Any] = {}
+    with measured(out):
+        db.begin()
+        changed = db.execute(
+            "update documents set state = 'cancelled', cancelled_by = 1, cancelled_at = ?"
+            " where id = ? and state = 'posted'",
+            (now, doc),
+        ).rowcount
+        assert changed == 1
+        db.execute(
+            "update serials set location_id = ?, status = 'returned', last_document_id = null"
+            " where id in (select serial_id from moves where document_id = ? and reversal = ?)"
+            " and last_document_id = ? and location_id = ?",
+            (SUPPLIER_PLACE, doc, False, doc, STORE_PLACE),
+        )
+        db.execute(
+            f"insert into moves ({MOVES_COLUMNS}) select ?, document_id, line_id, product_id,"
+            " serial_id, quantity, to_location_id, from_location_id, ?, ? from moves"
+            " where document_id = ? and reversal = ? order by id",
+            (now, 1, True, doc, False),
+        )
+        db.commit()
     db.close()
     return out
 
 
 @step
-def step_floor_sqlite(a: argparse.Namespace) -> dict[str, Any]:
-    return _sqlite_floor(a.url.removeprefix("sqlite:///"), a.count, ledger=False)
+def step_floor_lookups(a: argparse.Namespace) -> dict[str, Any]:
+    """The lookups of ``step_lookups`` (same codes): the serial row by its unique key, then
+    its moves by serial id."""
+    rng = random.Random(a.seed)
+    keys = [code(a.prefix, rng.randrange(a.pool)).casefold() for _ in range(a.count)]
+    db = Bare(a.url)
+    one = db.sql(
+        "select id, code, status, location_id, last_document_id, reserved_by, expiry, notes,"
+        " created_at from serials where product_id = ? and code_key = ?"
+    )
+    history = db.sql(f"select id, {MOVES_COLUMNS} from moves where serial_id = ? order by id")
 
+    def once() -> int:
+        n = 0
+        for key in keys:
+            row = db.db.execute(one, (1, key)).fetchone()
+            n += len(db.db.execute(history, (row[0],)).fetchall())
+        if db.pg:
+            db.db.rollback()  # end the read transaction psycopg opened
+        return n
 
-@step
-def step_floor_ledger_sqlite(a: argparse.Namespace) -> dict[str, Any]:
-    return _sqlite_floor(a.url.removeprefix("sqlite:///"), a.count, ledger=True)
-
-
-def _postgres_floor(url: str, count: int, *, ledger: bool) -> dict[str, Any]:
-    """psycopg ``executemany`` (pipelined) of the same rows; ``ledger`` as for SQLite."""
-    import psycopg
-
-    def pg(sql: str) -> str:
-        return sql.replace("?", "%s").replace("integer primary key", "bigserial primary key")
-
-    out: dict[str, Any] = {"count": count}
-    with psycopg.connect(url) as db:
-        db.execute(pg(SERIALS_DDL))
-        if ledger:
-            for statement in filter(str.strip, LEDGER_DDL.split(";")):
-                db.execute(pg(statement))
-        db.commit()
-        with measured(out), db.cursor() as cur:
-            cur.executemany(pg(SERIALS_INSERT), _floor_rows(count))
-            if ledger:
-                first = db.execute("select min(id) from serials").fetchone()[0]  # type: ignore[index]
-                now = datetime.now(UTC).replace(tzinfo=None)
-                moves = pg(MOVES_INSERT).replace(", 0)", ", false)")
-                cur.executemany(moves, ((now, first + i) for i in range(count)))
-            db.commit()
+    out: dict[str, Any] = {"count": a.count}
+    median_of_rounds(out, a.count, once)
+    db.close()
     return out
 
 
 @step
-def step_floor_postgres(a: argparse.Namespace) -> dict[str, Any]:
-    return _postgres_floor(a.url, a.count, ledger=False)
+def step_floor_sales(a: argparse.Namespace) -> dict[str, Any]:
+    """``count`` sale documents of one serial each, like ``step_sales``: per document one
+    transaction: the document row, a compare-and-set on the serial's status, one move."""
+    db = Bare(a.url)
+    keys = [code(a.prefix, i).casefold() for i in range(a.start, a.start + a.count)]
+    today = datetime.now(UTC).date().isoformat()
+    document, move = db.sql(DOCUMENT_INSERT), db.sql(MOVES_INSERT)
+    take = db.sql(
+        "update serials set status = 'sold', location_id = ?, last_document_id = ?"
+        " where product_id = ? and code_key = ? and status = 'in_stock' and location_id = ?"
+        " and reserved_by is null returning id"
+    )
+    run = db.db.execute
+    out: dict[str, Any] = {"count": a.count}
+    with measured(out):
+        for n, key in enumerate(keys):
+            now = _now()
+            db.begin()
+            number = f"S-{a.start + n}"
+            (doc,) = run(
+                document, ("sale", number, today, 3, STORE_PLACE, CUSTOMER_PLACE, now, now)
+            ).fetchone()
+            taken = run(take, (CUSTOMER_PLACE, doc, 1, key, STORE_PLACE)).fetchone()
+            if taken is None:
+                raise RuntimeError(f"serial {key} is not in stock")
+            run(move, (now, doc, taken[0], STORE_PLACE, CUSTOMER_PLACE, False))
+            db.commit()
+    out["ms_each"] = out["seconds"] * 1000 / a.count
+    out["cpu_ms_each"] = out["cpu_seconds"] * 1000 / a.count
+    db.close()
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# over HTTP: a real ``serialtrack serve`` (one worker) and a keep-alive client
+# --------------------------------------------------------------------------------------
 
 
 @step
-def step_floor_ledger_postgres(a: argparse.Namespace) -> dict[str, Any]:
-    return _postgres_floor(a.url, a.count, ledger=True)
+def step_http_sales(a: argparse.Namespace) -> dict[str, Any]:
+    """``count`` one-serial sales as ``POST /api/v1/documents`` on one keep-alive connection
+    with a bearer token, against ``serialtrack serve --workers 1`` on ``url``; per-request
+    latencies. With ``--profile-file`` the server runs under cProfile (its file: ``.server``)."""
+    import socket
+
+    with inventory(a.url) as inv:
+        codes = [code("H", i) for i in range(a.count)]
+        inv.receive(supplier=SUPPLIER, location=STORE, lines=[(SKU, codes)])
+        token = inv.create_token("admin", "bench")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    env = {**os.environ, "SERIALTRACK_DATABASE_URL": a.url}
+    command = [sys.executable]
+    if a.profile_file:
+        command += ["-m", "cProfile", "-o", a.profile_file + ".server"]
+    command += ["-m", "serialtrack", "serve", "--port", str(port), "--workers", "1"]
+    log = open(a.url.removeprefix("sqlite:///") + ".server.log", "wb")  # noqa: SIM115
+    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        conn = _wait_for_server(port, server)
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        latencies = []
+        out: dict[str, Any] = {"count": a.count}
+        with measured(out):
+            for c in codes:
+                body = json.dumps(
+                    {
+                        "kind": "sale",
+                        "partner": CUSTOMER,
+                        "location": STORE,
+                        "lines": [{"sku": SKU, "serials": [c]}],
+                    }
+                )
+                t0 = time.perf_counter()
+                conn.request("POST", "/api/v1/documents", body, headers)
+                answer = conn.getresponse()
+                data = answer.read()
+                latencies.append((time.perf_counter() - t0) * 1000)
+                if answer.status != 201:
+                    raise RuntimeError(f"{answer.status}: {data[:500]!r}")
+        conn.close()
+    finally:
+        # SIGINT under cProfile: uvicorn re-raises the signal it caught once it has shut
+        # down; a KeyboardInterrupt still lets cProfile write its file, a SIGTERM does not.
+        server.send_signal(signal.SIGINT if a.profile_file else signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+    latencies.sort()
+    out["p50_ms"] = latencies[len(latencies) // 2]
+    out["p99_ms"] = latencies[min(len(latencies) - 1, math.ceil(len(latencies) * 0.99) - 1)]
+    out["ms_each"] = out["seconds"] * 1000 / a.count
+    out["cpu_ms_each"] = out["cpu_seconds"] * 1000 / a.count
+    return out
+
+
+def _wait_for_server(port: int, server: subprocess.Popen[bytes]) -> Any:
+    """A keep-alive connection to the server once ``/api/v1/health`` answers 200."""
+    import http.client
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError("the server exited (see its .server.log)")
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        try:
+            conn.request("GET", "/api/v1/health")
+            answer = conn.getresponse()
+            answer.read()
+            if answer.status == 200:
+                return conn
+        except OSError:
+            pass
+        conn.close()
+        time.sleep(0.2)
+    raise RuntimeError("the server did not answer in 60 s")
 
 
 def child(a: argparse.Namespace) -> None:
@@ -487,7 +755,7 @@ class Runner:
             return self._missing(case, f"failed (exit {done.returncode}, traceback above)")
         lines = [x for x in done.stdout.splitlines() if x.startswith(MARK)]
         self.raw[case] = json.loads(lines[-1].removeprefix(MARK))
-        if step_name == "receipt":
+        if step_name in ("receipt", "floor_receipt"):
             self.dbs.analyze(url)
         return self.raw[case]
 
@@ -509,9 +777,10 @@ def human(n: int) -> str:
 
 
 class Table:
-    """Rows of case, figure, unit and, against a reference case, the ratio of wall times and
-    the ratio of this process's CPU times (steadier on a busy machine; for PostgreSQL it
-    leaves out the server's share)."""
+    """Rows of case, figure, unit and, against a reference case (its floor: the same work with
+    the bare driver in the same run; or, for ``*_on_<big>`` and ``fill_*``, the small-database
+    case), the reference's figure, the ratio of wall times and the ratio of this process's CPU
+    times (steadier on a busy machine; on PostgreSQL it leaves out the server's share)."""
 
     def __init__(self) -> None:
         self.rows: list[dict[str, Any]] = []
@@ -524,16 +793,26 @@ class Table:
         ratio: float | None = None,
         vs: str = "",
         cpu_ratio: float | None = None,
+        floor: float | None = None,
     ) -> None:
-        row = {"case": case, "figure": figure, "unit": unit, "ratio": ratio}
+        row = {"case": case, "figure": figure, "unit": unit, "floor": floor, "ratio": ratio}
         self.rows.append({**row, "cpu_ratio": cpu_ratio, "vs": vs})
 
+    def against(
+        self, case: str, this: dict[str, Any], base: dict[str, Any], name: str, unit: str
+    ) -> None:
+        """A per-unit figure (``ms_each``) or a duration (``seconds``) beside its reference."""
+        key, cpu = ("ms_each", "cpu_ms_each") if "ms_each" in base else ("seconds", "cpu_seconds")
+        figure, floor = this[key], base[key]
+        self.add(case, figure, unit, figure / floor, name, this[cpu] / base[cpu], floor)
+
     def print(self) -> None:
-        header = ("case", "figure", "unit", "time ratio", "cpu ratio", "reference")
+        header = ("case", "figure", "floor", "unit", "ratio", "cpu ratio", "floor (reference)")
         cells = [header] + [
             (
                 r["case"],
                 _fmt(r["figure"]),
+                "" if r["floor"] is None else _fmt(r["floor"]),
                 r["unit"],
                 _times(r["ratio"]),
                 _times(r["cpu_ratio"]),
@@ -542,7 +821,7 @@ class Table:
             for r in self.rows
         ]
         widths = [max(len(c[i]) for c in cells) for i in range(len(header))]
-        align = "<><>><"
+        align = "<>><>><"
         for n, c in enumerate(cells):
             print(
                 "  ".join(f"{x:{a}{w}}" for x, a, w in zip(c, align, widths, strict=True)).rstrip()
@@ -550,8 +829,9 @@ class Table:
             if n == 0:
                 print("-" * (sum(widths) + 2 * (len(widths) - 1)))
         print(
-            "\ntime ratio, cpu ratio: wall-clock / this process's CPU time per unit of work,"
-            " divided by the reference's\n(1.00x = as fast, 2.00x = twice as slow)."
+            "\nfloor: the reference's figure in the same unit; ratio, cpu ratio: wall-clock /"
+            " this process's CPU time\nper unit of work divided by the reference's"
+            " (1.00x = as fast, 2.00x = twice as slow)."
         )
 
 
@@ -572,33 +852,27 @@ def _fmt(x: float) -> str:
 
 
 def run_empty(dbs: Any, t: Table, run: Runner) -> None:
-    """DB "a": a 100k receipt on an empty database, its report, its cancellation."""
+    """DB "a": a 100k receipt on an empty database, its report, its cancellation; beside
+    them the floors: the same receipt and cancel with the bare driver, and the 100k rows into
+    a table with only its unique index."""
     url = dbs.new("a")
     run("setup_a", "setup", url)
     r = run("receipt_100000", "receipt", url, prefix="R", start=0, count=100_000)
     rep = run("report_stream_100000", "report", url)
     c = run("cancel_receipt_100000", "cancel", url, number=r["number"])
-    t.add("receipt_100000", r["seconds"], "s")
-    t.add("receipt_100000", 100_000 / r["seconds"], "serials/s")
+    floor_url = dbs.new("floor_a")
+    run("floor_setup_a", "floor_setup", floor_url)
+    fr = run("floor_receipt_100000", "floor_receipt", floor_url, prefix="R", count=100_000)
+    fc = run("floor_cancel_100000", "floor_cancel", floor_url, number=fr["number"])
+    fp = run("floor_unique_only_100000", "floor_plain", dbs.new("floor_plain"), count=100_000)
+    t.against("receipt_100000", r, fr, "floor_receipt_100000", "s")
+    t.against("receipt_100000", r, fp, "floor_unique_only_100000", "s")
+    t.add("receipt_100000", 100_000 / r["seconds"], "serials/s", floor=100_000 / fr["seconds"])
     t.add("receipt_100000", r["rss_peak_delta_mb"], "MB peak RSS delta")
-    t.add("cancel_receipt_100000", c["seconds"], "s", *_ratios(c, r, "receipt_100000"))
+    t.against("cancel_receipt_100000", c, fc, "floor_cancel_100000", "s")
     t.add("report_stream_100000", rep["seconds"], "s")
     t.add("report_stream_100000", rep["rows"] / rep["seconds"], "rows/s")
     t.add("report_stream_100000", rep["rss_peak_delta_mb"], "MB peak RSS delta")
-
-
-def run_floor(dbs: Any, t: Table, run: Runner) -> None:
-    """The same 100k rows written with the bare driver: once the asked-for floor (one table,
-    its unique index), once a "ledger floor" (every index of serials plus one move per serial)."""
-    kind = "sqlite" if dbs.name == "sqlite" else "postgres"
-    floor, ledger = f"floor_{kind}_100000", f"floor_ledger_{kind}_100000"
-    f = run(floor, f"floor_{kind}", dbs.new("floor"), count=100_000)
-    fl = run(ledger, f"floor_ledger_{kind}", dbs.new("floor_ledger"), count=100_000)
-    receipt = run.raw["receipt_100000"]
-    t.add(floor, f["seconds"], "s")
-    t.add(ledger, fl["seconds"], "s", *_ratios(fl, f, floor))
-    t.add("receipt_100000", receipt["seconds"], "s", *_ratios(receipt, f, floor))
-    t.add("receipt_100000", receipt["seconds"], "s", *_ratios(receipt, fl, ledger))
 
 
 def _ratios(this: dict[str, Any], base: dict[str, Any], name: str, per: float = 1) -> tuple:
@@ -608,21 +882,42 @@ def _ratios(this: dict[str, Any], base: dict[str, Any], name: str, per: float = 
     return wall, name, this["cpu_seconds"] / base["cpu_seconds"] / per
 
 
-def run_small(url: str, t: Table, run: Runner, seed: int) -> int:
-    """DB "b" while small: 10k receipts, then lookups, pages and sales among those serials.
-    Returns how many serials it holds."""
+def run_small(dbs: Any, url: str, t: Table, run: Runner, seed: int, sales: int) -> int:
+    """DB "b" while small: 10k receipts, then lookups, pages and sales among those serials;
+    the same receipts, lookups and sales on a floor database. Returns how many serials DB
+    "b" holds."""
     run("setup_b", "setup", url)
     r = run("receipt_10000", "receipt", url, prefix="S", start=0, count=SMALL, rounds=ROUNDS)
     held = SMALL * ROUNDS
     lk = run("lookups_1000", "lookups", url, prefix="S", pool=held, count=1000, seed=seed)
     pg = run("serials_page_20", "pages", url, pool=held, count=20, seed=seed)
-    s = run("sales_1000", "sales", url, prefix="S", start=0, count=1000)
-    t.add("receipt_10000", r["seconds"], "s")
-    t.add("receipt_10000", SMALL / r["seconds"], "serials/s")
-    t.add("sales_1000", s["ms_each"], "ms/document")
-    t.add("lookups_1000", lk["ms_each"], "ms/lookup")
+    s = run(f"sales_{sales}", "sales", url, prefix="S", start=0, count=sales)
+    floor = dbs.new("floor_b")
+    run("floor_setup_b", "floor_setup", floor)
+    fr = run("floor_receipt_10000", "floor_receipt", floor, prefix="S", count=SMALL, rounds=ROUNDS)
+    fl = run("floor_lookups_1000", "floor_lookups", floor, prefix="S", pool=held, count=1000,
+             seed=seed)  # fmt: skip
+    fs = run(f"floor_sales_{sales}", "floor_sales", floor, prefix="S", start=0, count=sales)
+    t.against("receipt_10000", r, fr, "floor_receipt_10000", "s")
+    t.add("receipt_10000", SMALL / r["seconds"], "serials/s", floor=SMALL / fr["seconds"])
+    t.against(f"sales_{sales}", s, fs, f"floor_sales_{sales}", "ms/document")
+    t.against("lookups_1000", lk, fl, "floor_lookups_1000", "ms/lookup")
     t.add("serials_page_20", pg["ms_each"], "ms/page")
     return held
+
+
+def run_http(dbs: Any, t: Table, run: Runner, count: int, sales: int) -> None:
+    """One-serial sales over HTTP (SQLite, one worker): p50 and p99 beside the bare-driver
+    floor of a sale and beside the same sale through the library."""
+    url = dbs.new("http")
+    run("setup_http", "setup", url)
+    h = run(f"http_sales_{count}", "http_sales", url, count=count)
+    floor, library = f"floor_sales_{sales}", f"sales_{sales}"
+    fs, s = run.raw[floor], run.raw[library]
+    for q in ("p50", "p99"):
+        ms = h[f"{q}_ms"]
+        t.add(f"http_sale_{q}", ms, "ms/document", ms / fs["ms_each"], floor, None, fs["ms_each"])
+        t.add(f"http_sale_{q}", ms, "ms/document", ms / s["ms_each"], library, None, s["ms_each"])
 
 
 def run_fill(dbs: Any, url: str, t: Table, run: Runner, held: int, big: int) -> int:
@@ -633,7 +928,13 @@ def run_fill(dbs: Any, url: str, t: Table, run: Runner, held: int, big: int) -> 
         n = min(FILL_CHUNK, held + big - filled)
         case = f"fill_{human(n)}_on_{human(filled)}"
         f = run(case, "receipt", url, prefix="S", start=filled, count=n)
-        t.add(case, n / f["seconds"], "serials/s", *_ratios(f, small, "receipt_10000", n / SMALL))
+        t.add(
+            case,
+            n / f["seconds"],
+            "serials/s",
+            *_ratios(f, small, "receipt_10000", n / SMALL),
+            floor=SMALL / small["seconds"],
+        )
         t.add(case, f["rss_peak_delta_mb"], "MB peak RSS delta")
         filled += n
     size = dbs.size_mb(url)
@@ -642,7 +943,7 @@ def run_fill(dbs: Any, url: str, t: Table, run: Runner, held: int, big: int) -> 
     return filled
 
 
-def run_big(url: str, t: Table, run: Runner, filled: int, tag: str, seed: int) -> None:
+def run_big(url: str, t: Table, run: Runner, filled: int, tag: str, seed: int, sales: int) -> None:
     """DB "b" once big: the small-database cases again, each with its ratio to the small one."""
     on = f"_on_{tag}"
     rb = run(
@@ -651,22 +952,15 @@ def run_big(url: str, t: Table, run: Runner, filled: int, tag: str, seed: int) -
     pool = filled + SMALL * ROUNDS
     lb = run("lookups_100" + on, "lookups", url, prefix="S", pool=pool, count=100, seed=seed)
     pb = run("serials_page_20" + on, "pages", url, pool=pool, count=20, seed=seed)
-    sb = run("sales_100" + on, "sales", url, prefix="S", start=1000, count=100)
+    sb = run("sales_100" + on, "sales", url, prefix="S", start=sales, count=100)
     raw = run.raw
-    t.add(
-        "receipt_10000" + on,
-        rb["seconds"],
-        "s",
-        *_ratios(rb, raw["receipt_10000"], "receipt_10000"),
-    )
+    t.against("receipt_10000" + on, rb, raw["receipt_10000"], "receipt_10000", "s")
     for case, r, unit, base in (
         ("lookups_100", lb, "ms/lookup", "lookups_1000"),
-        ("sales_100", sb, "ms/document", "sales_1000"),
+        ("sales_100", sb, "ms/document", f"sales_{sales}"),
         ("serials_page_20", pb, "ms/page", "serials_page_20"),
     ):
-        b = raw[base]
-        ratio, cpu = r["ms_each"] / b["ms_each"], r["cpu_ms_each"] / b["cpu_ms_each"]
-        t.add(case + on, r["ms_each"], unit, ratio, base, cpu)
+        t.against(case + on, r, raw[base], base, unit)
 
 
 def source_version() -> str:
@@ -727,17 +1021,21 @@ def parent(a: argparse.Namespace) -> None:
         os.makedirs(a.profile, exist_ok=True)
     t, run = Table(), Runner(dbs, a.profile, a.timeout)
     started = time.perf_counter()
+    http_dbs = SqliteDatabases(a.tmpdir) if a.http else None
     try:
         run_empty(dbs, t, run)
-        run_floor(dbs, t, run)
         url = dbs.new("b")
         calibrate(t, run, "calibration_before_small")
-        held = run_small(url, t, run, a.seed)
+        held = run_small(dbs, url, t, run, a.seed, SALES)
+        if a.http:
+            run_http(http_dbs, t, run, a.http_sales, SALES)
         filled = run_fill(dbs, url, t, run, held, big)
         calibrate(t, run, "calibration_before_big", "calibration_before_small")
-        run_big(url, t, run, filled, human(big), a.seed)
+        run_big(url, t, run, filled, human(big), a.seed, SALES)
     finally:
         dbs.close()
+        if http_dbs is not None:
+            http_dbs.close()
     info["total_seconds"] = round(time.perf_counter() - started, 1)
     info["load_average_end"] = os.getloadavg()[0]
     print()
@@ -765,6 +1063,14 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--json", metavar="FILE", help="also write the figures to FILE")
     p.add_argument("--tmpdir", help="directory for the SQLite files (default: system temp)")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument(
+        "--http",
+        action="store_true",
+        help="also one-serial sales over HTTP against `serialtrack serve` (SQLite, 1 worker)",
+    )
+    p.add_argument(
+        "--http-sales", type=int, default=500, help="sales over HTTP (default 500): p50, p99"
+    )
     p.add_argument("--profile", metavar="DIR", help="write a cProfile file per case to DIR")
     p.add_argument(
         "--timeout", type=float, default=1200, help="seconds a step may take (default 1200)"

@@ -283,15 +283,32 @@ class Inventory(
         with self.store.transaction(write=False) as tx:
             return catalog.partner(tx, self.actor, name)
 
-    def locations(self) -> list[Location]:
+    def locations(self, *, archived: bool = False) -> list[Location]:
+        """The locations in use; ``archived=True``: the archived ones too."""
         require(self.actor, Permission.READ)
         with self.store.transaction(write=False) as tx:
-            return tx.catalog.list_locations()
+            return [x for x in tx.catalog.list_locations() if archived or x.active]
 
-    def partners(self) -> list[Partner]:
+    def partners(self, *, archived: bool = False) -> list[Partner]:
+        """The partners in use; ``archived=True``: the archived ones too."""
         require(self.actor, Permission.READ)
         with self.store.transaction(write=False) as tx:
-            return tx.catalog.list_partners()
+            return [x for x in tx.catalog.list_partners() if archived or x.active]
+
+    def archive_location(self, name: str) -> Location:
+        """Archive a store (managers): offered nowhere, named by no new document, its history
+        kept; refused while it holds stock. ``restore_location`` brings it back."""
+        return self.update_location(name, active=False)
+
+    def restore_location(self, name: str) -> Location:
+        return self.update_location(name, active=True)
+
+    def archive_partner(self, name: str) -> Partner:
+        """Archive a partner (managers): no new document names it; its history stays."""
+        return self.update_partner(name, active=False)
+
+    def restore_partner(self, name: str) -> Partner:
+        return self.update_partner(name, active=True)
 
     def takes_unknown_serials(self, kind: str | DocumentKind) -> bool:
         """Whether a document of ``kind`` may name a serial never received (then adopted
@@ -303,6 +320,12 @@ class Inventory(
         """What this user may do here (the role, as the shop's settings extend it)."""
         with self.store.transaction(write=False) as tx:
             return catalog.permissions(tx, self.actor)
+
+    def require(self, permission: str | Permission) -> None:
+        """Refuse (``Forbidden``) unless this user may do ``permission`` here: a form's page
+        says so before it is filled, not after (the service checks again on saving)."""
+        with self.store.transaction(write=False) as tx:
+            catalog.require_permission(tx, self.actor, Permission(permission))
 
     def setting(self, key: str) -> str:
         with self.store.transaction(write=False) as tx:

@@ -58,8 +58,12 @@ class AdminMixin:
 
     def via_token(self, api_token: str) -> Inventory:
         """The inventory acting as an API token's user."""
-        with self.store.transaction() as tx:
-            actor = auth.token_actor(tx, api_token, now=self.clock())
+        now = self.clock()
+        with self.store.transaction(write=False) as tx:  # every request: a read only
+            actor, due = auth.token_actor(tx, api_token, now=now)
+        if due is not None:  # "last used", at most once a minute
+            with self.store.transaction() as tx:
+                auth.touch_token(tx, due, now=now)
         return self.as_actor(actor)
 
     def via_password(self, username: str, password: str, client: str | None = None) -> Inventory:

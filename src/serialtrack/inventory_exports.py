@@ -379,10 +379,13 @@ def locations(inv: Inventory) -> Report:
     columns = (
         C("name", "Name", width=24, essential=True),
         C("kind", "Kind", width=12, essential=True),
+        C("state", "State", width=9, essential=True),
     )
+    # the web's words: "store", and "kept by the system" for the virtual ones
     return Report("locations", "Locations", columns,
-                  [[loc.name, "store" if loc.kind.value == "internal" else loc.kind.value]
-                   for loc in inv.locations()])  # fmt: skip
+                  [[loc.name, "store" if loc.kind.value == "internal" else loc.kind.value,
+                    "in use" if loc.active else "archived"]
+                   for loc in inv.locations(archived=True)])  # fmt: skip
 
 
 def partners(inv: Inventory) -> Report:
@@ -390,10 +393,12 @@ def partners(inv: Inventory) -> Report:
         C("name", "Name", width=24, essential=True), C("supplier", "Supplier", "bool", 8, True),
         C("customer", "Customer", "bool", 8, True), C("phone", "Phone", width=16),
         C("email", "E-mail", width=24), C("address", "Address", width=30),
+        C("state", "State", width=9, essential=True),
     )  # fmt: skip
     return Report("partners", "Partners", columns,
-                  [[p.name, p.is_supplier, p.is_customer, p.phone, p.email, p.address]
-                   for p in inv.partners()])  # fmt: skip
+                  [[p.name, p.is_supplier, p.is_customer, p.phone, p.email, p.address,
+                    "in use" if p.active else "archived"]
+                   for p in inv.partners(archived=True)])  # fmt: skip
 
 
 REPORTS: dict[str, Callable[..., Report]] = {

@@ -23,6 +23,7 @@ from serialtrack.services import (
     documents,
     queries,
     refunds,
+    transfer_close,
 )
 from serialtrack.services.header import HeaderInput
 from serialtrack.services.queries import DocumentView
@@ -111,6 +112,26 @@ class OperationsMixin:
         )  # fmt: skip
         return self._document(header, lines, post=post)
 
+    def close_transfer(
+        self,
+        dispatch: str | DocumentView,
+        *,
+        outcome: str = "back",
+        reason: str | None = None,
+        date: date | None = None,
+    ) -> list[DocumentView]:
+        """Close a transfer short: what is still in transit on ``dispatch`` goes ``back`` to
+        the store that sent it (a transfer receipt there), or, ``outcome="write_off"``, is
+        written off as lost with ``reason`` (a manager's; a transfer receipt back and a
+        write-off, in one transaction). It then leaves "in transit"."""
+        number = dispatch.number if isinstance(dispatch, DocumentView) else dispatch
+        with self.store.transaction() as tx:
+            made = transfer_close.close_short(
+                tx, self.actor, number, outcome=outcome, reason=reason, day=date,
+                now=self.clock(),
+            )  # fmt: skip
+            return [queries.document(tx, self.actor, i) for i in made]
+
     def in_transit(self) -> list[dict[str, Any]]:
         """Transfers not fully received: per dispatch and product, what is still on the way."""
         with self.store.transaction(write=False) as tx:
@@ -191,12 +212,16 @@ class OperationsMixin:
         sku: str | None = None,
         number: str | None = None,
         note: str | None = None,
+        blind: bool = False,
     ) -> counts.CountView:
-        """Open an inventory count of store ``location`` (of one product, with ``sku``)."""
+        """Open an inventory count of store ``location`` (of one product, with ``sku``).
+
+        ``blind``: the counter does not see what the books expect (expected, missing,
+        unexpected) until it posts; managers do."""
         with self.store.transaction() as tx:
             count_id = counts.open_count(
                 tx, self.actor, location=location, sku=sku, number=number, note=note,
-                now=self.clock(),
+                now=self.clock(), blind=blind,
             )  # fmt: skip
             return counts.view(tx, self.actor, count_id)
 
@@ -225,6 +250,19 @@ class OperationsMixin:
         """Record how many of ``sku`` (of its ``batch``) are on the shelf."""
         line = {"sku": sku, "quantity": quantity, "batch": batch}
         return self.count_quantities(count, [line])[0]
+
+    def count_unscan(
+        self, count: str | int | counts.CountView, scan: str, *, sku: str | None = None
+    ) -> dict[str, Any]:
+        """Undo a wrong scan on an open count: the serial is no longer among what it found."""
+        with self.store.transaction() as tx:
+            return counts.unscan(tx, self.actor, self._count_id(tx, count), scan, sku=sku)
+
+    def discard_count(self, count: str | int | counts.CountView) -> None:
+        """Discard an open count: its scans go, its number stays accounted for (discarded).
+        A posted count is cancelled instead (``cancel``)."""
+        with self.store.transaction() as tx:
+            documents.delete_draft(tx, self.actor, self._count_id(tx, count), now=self.clock())
 
     def count(self, count: str | int | counts.CountView) -> counts.CountView:
         """Expected against found so far (or, once posted, the differences it wrote)."""
@@ -310,6 +348,14 @@ class OperationsMixin:
                 tx, self.actor, sku, code, new_code, reason=reason, now=self.clock()
             )
             return queries.serial(tx, self.actor, sku, new_code, today=self.clock().date())
+
+    def set_serial_note(self, sku: str, code: str, note: str | None) -> SerialView:
+        """Set the free-text note of a serial (an internal reference, a remark; empty or None
+        clears it); audited. Answers the serial."""
+        with self.store.transaction() as tx:
+            serial_id = corrections.set_note(tx, self.actor, sku, code, note, now=self.clock())
+            (state,) = tx.ledger.states_by_ids([serial_id])
+            return queries.serial(tx, self.actor, sku, state.code, today=self.clock().date())
 
     def delete_serial(self, sku: str, code: str, *, reason: str | None = None) -> str:
         """Delete a serial entered by mistake (nothing but its creating document touched it).

@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import Any
 
 PASSWORDS = {"mia": "manager-pass-1", "kim": "clerk-pass-1"}
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# Written under build/ (ignored by git), never into docs/: ``python3 scripts/screenshots.py``
+# runs these tests and copies them into docs/screenshots/, which the README links.
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 
 
 def shot(page: Any, name: str) -> None:
-    """Save the page as docs/screenshots/<name>.png (the README links them)."""
+    """Save the page as build/screenshots/<name>.png (scripts/screenshots.py copies it to docs)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 

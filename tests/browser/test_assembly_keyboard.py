@@ -1,7 +1,7 @@
 """Bundle units assembled ahead in a real browser with the keyboard only: the store chosen with
 the arrow keys, a unit's serial typed, its parts scanned (each a code and Enter), Enter on an
 empty line goes on, "Add a unit" opens the next row with the focus in it, and the second unit's
-serial is left blank (generated). Saves docs/screenshots/assembly.png."""
+serial is left blank (generated). Saves build/screenshots/assembly.png."""
 
 from __future__ import annotations
 

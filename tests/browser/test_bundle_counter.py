@@ -1,6 +1,6 @@
 """A bundle sold at the counter in a real browser with the keyboard only: the bundle's SKU opens
 its panel, each part's serial is scanned into it, the last one adds the bundle's line, and
-Ctrl+Enter sells. Saves docs/screenshots/counter-bundle.png and bundle-sale.png."""
+Ctrl+Enter sells. Saves build/screenshots/counter-bundle.png and bundle-sale.png."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Printing from the pages in a real browser: labels from a receipt, a slip from a sale. Both
 files are decoded back (zxing-cpp on pages rendered by pypdfium2); their first pages are saved
-as docs/screenshots/label-sheet.png and slip.png for the README."""
+as build/screenshots/label-sheet.png and slip.png for the README."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def documents(shop_url: str) -> tuple[int, int]:
 
 
 def symbols(data: bytes, name: str) -> list[tuple[str, str]]:
-    """(format, text) of every barcode; the first page saved as docs/screenshots/<name>.png."""
+    """(format, text) of every barcode; the first page saved as build/screenshots/<name>.png."""
     document = pdfium.PdfDocument(data)
     found = []
     for number, page in enumerate(document):

@@ -124,7 +124,7 @@ def test_a_refusal_is_shown_beside_the_unit_it_names_and_nothing_is_written(
     beside = text_of(part_of(refused.text, 'id="units-2-parts-errors"', "</ul>"))
     assert "NOPE: no unit of PHN-X1 or CASE-1 has this serial" in beside
     assert 'id="units-0-parts-errors"' not in refused.text
-    assert "<code>units[2].serials[1]</code>" in refused.text  # the row shown, not the unit sent
+    assert ">unit 3, serial 2</span>" in refused.text  # the row shown ("Unit 3"), not the unit sent
     assert ">X1-00005\nNOPE</textarea>" in refused.text
     assert 'value="K-2"' in refused.text
     assert re.search(r'id="units-2-parts"[^>]*aria-invalid="true"', refused.text, re.S)

@@ -128,7 +128,7 @@ def test_the_counter_asks_for_each_parts_serial_and_adds_one_bundle_line(
     assert f"2 {TIMES} CBL-USB USB-C cable: included" in text_of(opened.text)
     said = {
         "X1-00004": "X1-00004 is already on line 1",  # on the sale already
-        "X1-00002": "PHN-X1 X1-00002 is not in stock at Main store (sold at Customers)",
+        "X1-00002": "PHN-X1 X1-00002 is not in stock at Main store: sold to Jane Doe on SO-000001",
         "LP14-0005": "LAP-14 is not a serial-tracked part of KIT",
         "CASE-1": "CASE-1 scanned, but no serial",
     }

@@ -234,6 +234,6 @@ def test_units_assembled_and_taken_apart_over_http_and_by_command_line(
     assert "inside BOX B1 (assembled), which is in stock at Store" in run("serial", "PHONE", "P2")
     assert "contents: PHONE P2, CHG x 1, CASE C2" in run("serial", "BOX", "B1")
     refused_cli = run("assemble", "--sku", "BOX", "--location", "Store", "P2,C1", ok=False)
-    assert "units[0]" in refused_cli
+    assert "unit 1, component 1, serial 1: PHONE P2" in refused_cli  # counted from one
     taken = run("disassemble", "--sku", "BOX", "--location", "Store", "B1")
     assert "1 x BOX, 3 parts back" in taken

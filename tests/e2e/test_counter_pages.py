@@ -76,8 +76,11 @@ def test_a_serial_adds_its_line_with_the_warranty_end(shop: TestClient) -> None:
 def test_refusals_are_shown_beside_the_scan_box(shop: TestClient) -> None:
     token = as_user(shop, "kim")
     for code, said in (
-        ("X1-00002", "PHN-X1 X1-00002 is not in stock at Main store (sold at Customers)"),
-        ("LP14-0005", "LAP-14 LP14-0005 is not in stock at Main store (in stock at Warehouse)"),
+        (
+            "X1-00002",
+            "PHN-X1 X1-00002 is not in stock at Main store: sold to Jane Doe on SO-000001",
+        ),
+        ("LP14-0005", "LAP-14 LP14-0005 is not in stock at Main store: in stock at Warehouse"),
         ("NO-SUCH-UNIT", "'NO-SUCH-UNIT' is no known product, GTIN or serial"),
     ):
         refused = scan(shop, token, code)
@@ -109,10 +112,11 @@ def test_a_sku_or_gtin_opens_the_unit_picker_and_enter_picks_the_exact_unit(
     assert 'name="lines-1-serial" value="X1-00005"' in picked.text
     assert '<div id="counter-picker" hx-swap-oob="true"></div>' in picked.text  # closes
     several = pick(shop, token, "pick=1", unit="X1-0001")
-    assert "units start with “X1-0001”" in several.text
+    assert "units have “X1-0001” in their serial" in several.text
     assert "lines-0-serial" not in several.text
     sold = pick(shop, token, "pick=1", unit="X1-00002")
-    assert "PHN-X1 X1-00002 is not offered here (sold at Customers)" in html.unescape(sold.text)
+    said = "PHN-X1 X1-00002 is not offered here: sold to Jane Doe on SO-000001"
+    assert said in html.unescape(sold.text)
     clicked = pick(shop, token, "pick=1&code=X1-00006")
     assert 'name="lines-0-serial" value="X1-00006"' in clicked.text
 

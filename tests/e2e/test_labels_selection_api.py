@@ -133,7 +133,7 @@ def test_serial_list_selection_opens_the_labels_page(client: TestClient) -> None
     assert "the selection is empty" in nothing.text
     unknown = client.get("/labels", params={"selection": "1", "unit": ["TAB:T-1", "TAB:NOPE"]})
     assert unknown.status_code == 404
-    assert "units[1]: no serial &#39;NOPE&#39; of TAB" in unknown.text
+    assert "unit 2: no serial &#39;NOPE&#39; of TAB" in unknown.text  # as people count
 
 
 def test_generated_codes_get_a_print_labels_link(client: TestClient) -> None:

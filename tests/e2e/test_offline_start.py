@@ -151,7 +151,10 @@ def crawl(base: str) -> dict[str, bytes]:
 
 
 def foreign_urls(base: str, path: str, body: bytes) -> list[str]:
-    """The http(s) URLs in ``body`` that are not the app's (a vendored file: those it loads)."""
+    """The http(s) URLs in ``body`` that are not the app's (a vendored file: those it loads).
+    An XML namespace (the favicon's ``xmlns="http://www.w3.org/2000/svg"``) is a name, never
+    fetched."""
+    body = re.sub(rb'xmlns(:[\w-]+)?="[^"]*"', b"", body)
     found = [u.decode() for u in URL.findall(body)]
     if path in VENDORED or path.endswith(".css"):
         found = []

@@ -231,7 +231,7 @@ def test_enter_in_the_picker_chooses_the_exact_code(
     sold = inv.sell(customer="Bob", location="Store", lines=[("PHONE", ["K1"])])
     gone = pick(client, "K1")  # K1 is at the customer: K10 is not chosen for it
     assert chosen_codes(gone) == []
-    assert "PHONE K1 is not offered here (sold at Customers)" in html.unescape(gone)
+    assert f"PHONE K1 is not offered here: sold to Bob on {sold.number}" in html.unescape(gone)
     assert sold.number
 
 

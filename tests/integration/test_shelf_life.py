@@ -127,6 +127,9 @@ def test_past_its_removal_date_is_kept_off_sale(at: Inventory) -> None:
     offered = [r["serial"] for r in at.serials(sku="PHN", sellable=True)]
     assert offered == ["NEW"]
     assert {r["serial"] for r in at.serials(sku="PHN")} == {"OLD", "NEW"}  # listed, not offered
+    # the batch pickers offer only what may be sold: B-OLD is not expired, but past removal
+    sellable = {r["code"]: r["sellable"] for r in at.batches(sku="VAX")}
+    assert sellable == {"B-OLD": False, "B-NEW": True}
 
     with pytest.raises(SerialtrackError) as refused:
         at.sell(location="Store", customer="Bob", lines=[("PHN", ["OLD"])])

@@ -146,6 +146,7 @@ class Location:
     name: str
     kind: LocationKind
     gln: str | None = None  # GS1 Global Location Number
+    active: bool = True  # archived: offered nowhere, named by no new document; history stays
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,7 @@ class Partner:
     email: str | None = None
     address: str | None = None  # lines allowed
     gln: str | None = None  # GS1 Global Location Number (the party)
+    active: bool = True  # archived: offered nowhere, named by no new document; history stays
 
     @property
     def contact(self) -> str:
@@ -303,6 +305,7 @@ class SerialView:
     inside: str | None = None  # the assembled bundle unit it is a part of: "KIT K-1"
     contents: tuple[str, ...] = ()  # an assembled bundle unit's parts: "PHONE P1", "CHG x 2"
     batch: str | None = None  # serial+batch: the batch the unit belongs to
+    note: str | None = None  # free text about this unit: an internal reference, a remark
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,8 @@ class Permission(StrEnum):
     # Releasing stock put on hold (a recall) back to sale: a manager's decision. Anyone who
     # posts documents may put stock on hold.
     RELEASE_HOLD = "release_hold"
+    # What the books expect on an open blind count (the counter sees only what was found).
+    SEE_BLIND_COUNT = "see_blind_count"
 
 
 _VIEWER = {Permission.READ}
@@ -40,6 +42,7 @@ _MANAGER = _CLERK | {
     Permission.DELETE_SERIAL,
     Permission.TAKE_OFF_BOOKS,
     Permission.RELEASE_HOLD,
+    Permission.SEE_BLIND_COUNT,
 }
 _ADMIN = _MANAGER | {Permission.MANAGE_USERS, Permission.VERIFY_LEDGER}
 

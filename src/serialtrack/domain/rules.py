@@ -326,3 +326,22 @@ def heading(kind: DocumentKind | str) -> str:
     (its own name, where ``title`` says what the rule is: a dispatch is a transfer's leg)."""
     kind = DocumentKind(kind)
     return TITLES.get(kind) or kind.value.replace("_", " ").capitalize()
+
+
+# What a kind does to a unit, for the headline of a refusal that lists each unit it cannot
+# move: "Some serials cannot be received: see each line below".
+DONE = {
+    DocumentKind.OPENING_BALANCE: "put on hand", DocumentKind.RECEIPT: "received",
+    DocumentKind.PURCHASE_RETURN: "returned to the supplier", DocumentKind.SALE: "sold",
+    DocumentKind.SALES_RETURN: "taken back", DocumentKind.DISPATCH: "dispatched",
+    DocumentKind.TRANSFER_RECEIPT: "received from transit", DocumentKind.TRANSFER: "moved",
+    DocumentKind.WRITE_OFF: "written off", DocumentKind.ADJUSTMENT: "adjusted",
+    DocumentKind.INVENTORY_COUNT: "counted", DocumentKind.SERIAL_ASSIGNMENT: "assigned",
+    DocumentKind.ASSEMBLY: "assembled", DocumentKind.DISASSEMBLY: "taken apart",
+    DocumentKind.HOLD: "held", DocumentKind.RELEASE: "released",
+}  # fmt: skip
+
+
+def cannot_move(kind: DocumentKind | str) -> str:
+    """The headline of a refusal naming serials a document of ``kind`` cannot move."""
+    return f"Some serials cannot be {DONE.get(DocumentKind(kind), 'moved')}: see each line below"

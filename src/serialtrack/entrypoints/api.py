@@ -236,8 +236,11 @@ def disassemble(inv: Inv, body: m.DisassemblyIn) -> DocumentView:
 
 
 @router.get("/locations", tags=["catalog"])
-def list_locations(inv: Inv, offset: Offset = 0, limit: Limit = 100) -> dict[str, Any]:
-    return jsonable_encoder(_page(inv.locations(), offset, limit))
+def list_locations(
+    inv: Inv, offset: Offset = 0, limit: Limit = 100, archived: bool = False
+) -> dict[str, Any]:
+    """The locations in use (``archived=true``: the archived ones too, ``active`` false)."""
+    return jsonable_encoder(_page(inv.locations(archived=archived), offset, limit))
 
 
 @router.post("/locations", status_code=201, tags=["catalog"])
@@ -252,16 +255,22 @@ def read_location(inv: Inv, name: str) -> Location:
 
 @router.patch("/locations/{name}", tags=["catalog"])
 def update_location(inv: Inv, name: str, body: m.LocationPatch) -> Location:
-    """Rename a store, or set its GLN (an empty one clears it)."""
+    """Rename a store, set its GLN (an empty one clears it), or archive it (``active``: false;
+    refused while it holds stock) or restore it (``active``: true)."""
     return inv.update_location(name, **body.model_dump(exclude_unset=True))
 
 
 @router.get("/partners", tags=["catalog"])
 def list_partners(
-    inv: Inv, role: str | None = None, offset: Offset = 0, limit: Limit = 100
+    inv: Inv,
+    role: str | None = None,
+    offset: Offset = 0,
+    limit: Limit = 100,
+    archived: bool = False,
 ) -> dict[str, Any]:
+    """The partners in use (``archived=true``: the archived ones too, ``active`` false)."""
     found = [
-        p for p in inv.partners()
+        p for p in inv.partners(archived=archived)
         if role is None or (role == "supplier" and p.is_supplier)
         or (role == "customer" and p.is_customer)
     ]  # fmt: skip
@@ -552,6 +561,15 @@ def list_holds(inv: Inv) -> dict[str, Any]:
     return jsonable_encoder({"items": inv.on_hold()})
 
 
+@router.post("/transfers/{number}/close", tags=["documents"])
+def close_transfer(inv: Inv, number: str, body: m.TransferCloseIn) -> dict[str, Any]:
+    """Close a transfer short: what is still in transit goes ``back`` to the source (a
+    transfer receipt there) or is written off as lost (``write_off`` with a ``reason``;
+    managers). The documents made are listed; the transfer leaves "in transit"."""
+    made = inv.close_transfer(number, outcome=body.outcome, reason=body.reason, date=body.date)
+    return jsonable_encoder({"items": made})
+
+
 @router.post("/holds/{number}/release", tags=["documents"])
 def release_hold(inv: Inv, number: str, body: m.ReleaseIn | None = None) -> DocumentView:
     """Bring back to its store what hold ``number`` still has (managers), or the lines
@@ -615,7 +633,8 @@ def list_discrepancies(
 @router.post("/counts", status_code=201, tags=["counts"])
 def open_count(inv: Inv, body: m.CountIn) -> Any:
     """Open an inventory count of a store (of one product, with ``sku``)."""
-    return inv.open_count(location=body.location, sku=body.sku, number=body.number, note=body.note)
+    return inv.open_count(location=body.location, sku=body.sku, number=body.number,
+                          note=body.note, blind=body.blind)  # fmt: skip
 
 
 @router.get("/counts/{ref}", tags=["counts"])
@@ -629,6 +648,20 @@ def count_scans(inv: Inv, ref: str, body: m.CountScansIn) -> dict[str, Any]:
     """Record serials found on the shelf; a serial scanned twice is counted once."""
     outcomes = inv.count_scan(document_ref(ref), body.scans, sku=body.sku)
     return jsonable_encoder({"items": outcomes, "count": inv.count(document_ref(ref))})
+
+
+@router.post("/counts/{ref}/unscan", tags=["counts"])
+def count_unscan(inv: Inv, ref: str, body: m.CountUnscanIn) -> dict[str, Any]:
+    """Undo a wrong scan on an open count (``sku`` when several products have the code)."""
+    removed = inv.count_unscan(document_ref(ref), body.scan, sku=body.sku)
+    return jsonable_encoder({"item": removed, "count": inv.count(document_ref(ref))})
+
+
+@router.delete("/counts/{ref}", status_code=204, tags=["counts"])
+def discard_count(inv: Inv, ref: str) -> Response:
+    """Discard an open count; a posted one is cancelled instead."""
+    inv.discard_count(document_ref(ref))
+    return Response(status_code=204)
 
 
 @router.post("/counts/{ref}/quantities", tags=["counts"])

@@ -3,7 +3,8 @@
 - ``GET /api/v1/journal``: every move, filtered, oldest first, keyset-paged (``after`` = the
   previous page's ``next_after``); ``GET /api/v1/journal.csv``: the same, every page, as CSV;
 - ``POST /api/v1/discrepancies/{id}/resolve``: mark one resolved with a note (managers);
-- ``POST /api/v1/products/{sku}/serials/{code}/correction``: fix a mistyped serial code.
+- ``POST /api/v1/products/{sku}/serials/{code}/correction``: fix a mistyped serial code;
+- ``PATCH /api/v1/products/{sku}/serials/{code}``: a serial's note (an internal reference).
 """
 
 from __future__ import annotations
@@ -92,3 +93,15 @@ def correct_serial(inv: Inv, sku: str, code: str, body: CorrectionIn) -> SerialV
     """Fix a mistyped serial code (managers): the whole history stays with the unit and the old
     code stays searchable. Answers the serial under its new code."""
     return inv.correct_serial(sku, code, body.new_code, reason=body.reason)
+
+
+class SerialNoteIn(m.Strict):
+    note: Annotated[str, StringConstraints(max_length=2000)] | None
+
+
+@router.patch("/products/{sku}/serials/{code}", tags=["serials"])
+def note_serial(inv: Inv, sku: str, code: str, body: SerialNoteIn) -> SerialView:
+    """Set a serial's ``note`` (free text: an internal reference, a remark; "" or null clears
+    it). Anyone who posts documents may; the audit trail keeps the note before and after.
+    Answers the serial."""
+    return inv.set_serial_note(sku, code, body.note)

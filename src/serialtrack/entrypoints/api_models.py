@@ -4,7 +4,7 @@ not a quantity nor ``"yes"`` a boolean), bounded, with examples."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -232,6 +232,12 @@ class CountIn(Strict):
     sku: Annotated[str, StringConstraints(max_length=80)] | None = None
     number: Annotated[str, StringConstraints(max_length=60)] | None = None
     note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    blind: bool = Field(False, description="Hide what the books expect until it posts.")
+
+
+class CountUnscanIn(Strict):
+    scan: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+    sku: Annotated[str, StringConstraints(max_length=80)] | None = None
 
 
 class CountScansIn(Strict):
@@ -274,6 +280,7 @@ class LocationIn(Strict):
 class LocationPatch(Strict):
     name: Annotated[str, StringConstraints(min_length=1, max_length=120)] | None = None
     gln: Gln | None = Field(None, description="GS1 Global Location Number; empty clears it.")
+    active: bool | None = Field(None, description="false archives it, true restores it.")
 
 
 Phone = Annotated[str, StringConstraints(max_length=60)]
@@ -289,6 +296,7 @@ class PartnerPatch(Strict):
     email: Email | None = None
     address: Address | None = None
     gln: Gln | None = None
+    active: bool | None = Field(None, description="false archives it, true restores it.")
 
 
 class PartnerIn(Strict):
@@ -523,6 +531,14 @@ class RecallHoldIn(RecallIn):
     reason: Annotated[str, StringConstraints(max_length=10_000)] | None = Field(
         None, description="Why (a hold needs one): the recall notice."
     )
+
+
+class TransferCloseIn(Strict):
+    outcome: Literal["back", "write_off"] = Field(
+        "back", description="back: to the store that sent it; write_off: lost (managers)."
+    )
+    reason: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    date: IsoDate | None = None
 
 
 class ReleaseIn(Strict):

@@ -12,7 +12,7 @@ import serialtrack
 from serialtrack.config import Settings
 from serialtrack.domain.errors import SerialtrackError
 from serialtrack.domain.reports import Column, Report
-from serialtrack.entrypoints import cli_output
+from serialtrack.entrypoints import cli_output, wording
 from serialtrack.entrypoints.cli_output import OutputOption, WideOption, emit, err, out
 from serialtrack.inventory import Inventory
 
@@ -93,9 +93,9 @@ def inventory() -> Iterator[Inventory]:
 
 
 def _fail(error: SerialtrackError) -> None:
-    err.print(f"error: {error.message}", markup=False)
+    err.print(f"error: {wording.plainly(error.message)}", markup=False)
     for problem in error.problems[:50]:
-        err.print(f"  {problem}", markup=False)
+        err.print(f"  {wording.problem_line(problem)}", markup=False)
     if len(error.problems) > 50:
         err.print(f"  ... and {len(error.problems) - 50} more", markup=False)
     raise typer.Exit(1)
@@ -188,6 +188,8 @@ Alert = Annotated[int | None, typer.Option("--alert", metavar="DAYS",
                   help="Listed as expiring DAYS before expiry.")]  # fmt: skip
 BatchPattern = Annotated[str | None, typer.Option("--batch-pattern", metavar="PATTERN",
                          help="New batch codes, e.g. {sku}-{yy}{ww}-{seq:03}.")]  # fmt: skip
+SerialPattern = Annotated[str | None, typer.Option("--serial-pattern", metavar="PATTERN",
+                          help="For --generate, e.g. {sku}-{year}-{seq:06}.")]  # fmt: skip
 
 
 def lot_fields(
@@ -226,9 +228,12 @@ def product_add(
     removal: Removal = None,
     alert: Alert = None,
     batch_pattern: BatchPattern = None,
+    serial_pattern: SerialPattern = None,
 ) -> None:
     """Add a product."""
     fields = {"unit": unit, "gtin": gtin, "expiry_required": expiry_required}
+    if serial_pattern is not None:
+        fields["serial_pattern"] = serial_pattern
     fields |= {
         "supplier_warranty_days": supplier_warranty_days,
         "customer_warranty_days": customer_warranty_days,
@@ -304,13 +309,18 @@ Gln = Annotated[str | None, typer.Option(help="GS1 Global Location Number (13 di
 @location_app.command("add")
 def location_add(
     name: str,
-    kind: Annotated[str, typer.Option(help="internal or a virtual kind")] = "internal",
+    kind: Annotated[str, typer.Option(help="store, or a virtual kind")] = "store",
     gln: Gln = None,
 ) -> None:
     """Add a location (a store, warehouse or bin)."""
     with inventory() as inv:
         location = inv.add_location(name, kind, gln=gln)
-    out.print(f"location {location.name} added ({location.kind.value})")
+    out.print(f"location {location.name} added ({_kind_words(location.kind.value)})")
+
+
+def _kind_words(kind: str) -> str:
+    """A location's kind as the web says it: a store, or one kept by the system."""
+    return "store" if kind == "internal" else f"{kind}, kept by the system"
 
 
 @location_app.command("edit")
@@ -326,6 +336,23 @@ def location_edit(
     out.print(
         f"location {location.name} saved" + (f" (GLN {location.gln})" if location.gln else "")
     )
+
+
+@location_app.command("archive")
+def location_archive(name: str) -> None:
+    """Archive a store: offered nowhere, named by no new document; its history stays. Refused
+    while it holds stock."""
+    with inventory() as inv:
+        location = inv.archive_location(name)
+    out.print(f"location {location.name} archived (restore: serialtrack location restore)")
+
+
+@location_app.command("restore")
+def location_restore(name: str) -> None:
+    """Bring an archived store back into use."""
+    with inventory() as inv:
+        location = inv.restore_location(name)
+    out.print(f"location {location.name} restored")
 
 
 @location_app.command("list")
@@ -372,6 +399,22 @@ def partner_edit(
     with inventory() as inv:
         partner = inv.update_partner(name, **{k: v for k, v in given.items() if v is not None})
     out.print(f"partner {partner.name} saved" + (f": {partner.contact}" if partner.contact else ""))
+
+
+@partner_app.command("archive")
+def partner_archive(name: str) -> None:
+    """Archive a partner: no new document names it; its history stays."""
+    with inventory() as inv:
+        partner = inv.archive_partner(name)
+    out.print(f"partner {partner.name} archived (restore: serialtrack partner restore)")
+
+
+@partner_app.command("restore")
+def partner_restore(name: str) -> None:
+    """Bring an archived partner back into use."""
+    with inventory() as inv:
+        partner = inv.restore_partner(name)
+    out.print(f"partner {partner.name} restored")
 
 
 @partner_app.command("list")

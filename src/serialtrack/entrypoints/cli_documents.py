@@ -6,7 +6,7 @@ import csv
 import itertools
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import IO, Annotated, Any
@@ -14,7 +14,7 @@ from typing import IO, Annotated, Any
 import typer
 
 from serialtrack.domain.entry import parse_entry, rule_codes
-from serialtrack.domain.errors import NotFound
+from serialtrack.domain.errors import Conflict, NotFound
 from serialtrack.domain.model import BatchInput, LineInput, TrackingMode
 from serialtrack.domain.rules import title
 from serialtrack.entrypoints.cli import _table, app, inventory, out, report_app
@@ -179,6 +179,75 @@ def _line(
     return LineInput(sku, quantity, codes, parts, _date(expiry, "--expiry"), warranty_days)
 
 
+LineTexts = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--line",
+        help="One product of the document (repeatable, beside --sku or instead): "
+        "SKU:SN1,SN2 (serials, ranges SN1..SN9), SKU:QUANTITY, or SKU:batch=CODE:QTY[:EXPIRY] "
+        "(several batches comma-separated; serial+batch: SKU:batch=CODE:SN1,SN2).",
+    ),
+]
+OptionalSku = Annotated[
+    str | None, typer.Option("--sku", help="The product's SKU (or give each with --line).")
+]
+
+
+def _lines(
+    inv: Inventory,
+    sku: str | None,
+    entry: Entry,
+    quantity: int | None,
+    texts: list[str] | None,
+    *,
+    batches: list[str] | None = None,
+    expiry: str | None = None,
+    warranty_days: int | None = None,
+) -> list[LineInput]:
+    """The document's lines: the ``--sku`` line (serials, ``--quantity``, ``--batch``...), then
+    one per ``--line``; a receipt of three products is one command, one document. ``expiry``
+    and ``warranty_days`` (a receipt's) hold for each line bringing serials in."""
+    lines: list[LineInput] = []
+    if sku is not None:
+        lines.append(_line(inv, sku, entry, quantity, batches=batches, expiry=expiry,
+                           warranty_days=warranty_days))  # fmt: skip
+    elif any(vars(entry).values()) or quantity is not None or batches:
+        raise typer.BadParameter(
+            "serials, --quantity and --batch go with --sku; a --line carries its own",
+            param_hint="--sku",
+        )
+    when = _date(expiry, "--expiry")
+    for text in texts or ():  # --expiry and --warranty-days: of every line's serials received
+        given = _line_text(inv, text)
+        if given.serials and (when or warranty_days is not None):
+            given = replace(given, expiry=when, warranty_days=warranty_days)
+        lines.append(given)
+    if not lines:
+        raise typer.BadParameter("name a product: --sku SKU or --line SKU:...", param_hint="--sku")
+    return lines
+
+
+def _line_text(inv: Inventory, text: str) -> LineInput:
+    """One ``--line``: ``SKU:SN1,SN2``, ``SKU:5`` or ``SKU:batch=L1:12[:EXPIRY][,L2:3]``."""
+    sku, sep, rest = (part.strip() for part in text.partition(":"))
+    if not sep or not sku or not rest:
+        raise typer.BadParameter(
+            f"{text!r}: write SKU:SN1,SN2 or SKU:QUANTITY or SKU:batch=CODE:QUANTITY",
+            param_hint="--line",
+        )
+    if rest.isdigit():
+        return LineInput(sku, int(rest))
+    if rest.lower().startswith("batch="):
+        if _serial_batch(inv, sku):  # SKU:batch=L1:SN1,SN2: serials received into batch L1
+            code, _, serials = rest[len("batch=") :].partition(":")
+            codes = Entry([c for c in serials.split(",") if c.strip()]).codes(inv, sku)
+            return LineInput(sku, None, codes, batch=code.strip())
+        parts = [p.strip() for p in rest.split(",") if p.strip()]
+        given = [p[len("batch=") :] if p.lower().startswith("batch=") else p for p in parts]
+        return LineInput(sku, None, (), tuple(_batch(p) for p in given))
+    return LineInput(sku, None, Entry([c for c in rest.split(",") if c.strip()]).codes(inv, sku))
+
+
 def _serial_batch(inv: Inventory, sku: str) -> bool:
     try:
         return inv.product(sku).tracking is TrackingMode.SERIAL_BATCH
@@ -213,10 +282,11 @@ def _done(document: DocumentView) -> None:
 
 @app.command()
 def receive(
-    sku: Sku,
     supplier: Annotated[str, typer.Option(help="The supplier.")],
     location: Location,
     serials: Serials = None,
+    sku: OptionalSku = None,
+    line: LineTexts = None,
     quantity: Quantity = None,
     ranges: Ranges = None,
     rule: Rule = None,
@@ -234,16 +304,17 @@ def receive(
     header = {"number": number, "reference": reference, "date": _date(when), "post": not draft}
     entry = Entry(serials, ranges, rule, generate, from_file)
     with inventory() as inv:
-        line = _line(inv, sku, entry, quantity, batches=batch, expiry=expiry,
-                     warranty_days=warranty_days)  # fmt: skip
-        _done(inv.receive(supplier=supplier, location=location, lines=[line], **header))
+        lines = _lines(inv, sku, entry, quantity, line, batches=batch, expiry=expiry,
+                       warranty_days=warranty_days)  # fmt: skip
+        _done(inv.receive(supplier=supplier, location=location, lines=lines, **header))
 
 
 @app.command()
 def sell(
-    sku: Sku,
     location: Location,
     serials: Serials = None,
+    sku: OptionalSku = None,
+    line: LineTexts = None,
     quantity: Quantity = None,
     customer: Annotated[str | None, typer.Option(help="The customer.")] = None,
     ranges: Ranges = None,
@@ -260,15 +331,16 @@ def sell(
               "allow_expired": allow_expired}  # fmt: skip
     entry = Entry(serials, ranges, rule, None, from_file)
     with inventory() as inv:
-        line = _line(inv, sku, entry, quantity, batches=batch)
-        _done(inv.sell(customer=customer, location=location, lines=[line], **header))
+        lines = _lines(inv, sku, entry, quantity, line, batches=batch)
+        _done(inv.sell(customer=customer, location=location, lines=lines, **header))
 
 
 @app.command("return")
 def return_(
-    sku: Sku,
     location: Location,
     serials: Serials = None,
+    sku: OptionalSku = None,
+    line: LineTexts = None,
     quantity: Quantity = None,
     customer: Annotated[str | None, typer.Option(help="The customer returning the goods.")] = None,
     invoice: Annotated[str | None, typer.Option(help="Only serials sold on this sale.")] = None,
@@ -282,7 +354,7 @@ def return_(
     """Take goods back from a customer (a sales return / credit note)."""
     entry = Entry(serials, ranges, rule, None, from_file)
     with inventory() as inv:
-        lines = [_line(inv, sku, entry, quantity)]
+        lines = _lines(inv, sku, entry, quantity, line)
         document = inv.return_from_customer(
             customer=customer,
             location=location,
@@ -297,10 +369,11 @@ def return_(
 
 @app.command("return-to-supplier")
 def return_to_supplier(
-    sku: Sku,
     supplier: Annotated[str, typer.Option(help="The supplier.")],
     location: Location,
     serials: Serials = None,
+    sku: OptionalSku = None,
+    line: LineTexts = None,
     quantity: Quantity = None,
     receipt: Annotated[str | None, typer.Option(help="Only serials of this receipt.")] = None,
     ranges: Ranges = None,
@@ -313,7 +386,7 @@ def return_to_supplier(
     """Send goods back to a supplier (a purchase return / debit note)."""
     entry = Entry(serials, ranges, rule, None, from_file)
     with inventory() as inv:
-        lines = [_line(inv, sku, entry, quantity)]
+        lines = _lines(inv, sku, entry, quantity, line)
         document = inv.return_to_supplier(
             supplier=supplier,
             location=location,
@@ -379,10 +452,11 @@ def disassemble(
 
 @transfer_app.command("dispatch")
 def transfer_dispatch(
-    sku: Sku,
     source: Source,
     destination: Destination,
     serials: Serials = None,
+    sku: OptionalSku = None,
+    line: LineTexts = None,
     quantity: Quantity = None,
     ranges: Ranges = None,
     rule: Rule = None,
@@ -396,8 +470,8 @@ def transfer_dispatch(
     entry = Entry(serials, ranges, rule, None, from_file)
     header = {"number": number, "date": _date(when), "note": note, "post": not draft}
     with inventory() as inv:
-        line = _line(inv, sku, entry, quantity)
-        document = inv.dispatch(source=source, destination=destination, lines=[line], **header)
+        lines = _lines(inv, sku, entry, quantity, line)
+        document = inv.dispatch(source=source, destination=destination, lines=lines, **header)
         _done(document)
         if document.state.value == "posted":
             out.print(f"in transit from {document.from_location} to {document.destination}")
@@ -439,12 +513,37 @@ def transfer_receive(
         )
 
 
+@transfer_app.command("close")
+def transfer_close(
+    dispatch: Annotated[str, typer.Argument(help="The transfer's number (its dispatch).")],
+    back: Annotated[
+        bool, typer.Option("--back", help="What is still in transit goes back to the source.")
+    ] = False,
+    lost: Annotated[
+        bool, typer.Option("--write-off", help="Write it off as lost (a manager's).")
+    ] = False,
+    reason: Annotated[str | None, typer.Option(help="Why it is written off.")] = None,
+    when: When = None,
+) -> None:
+    """Close a transfer short: what never arrived goes back to the source (--back) or is
+    written off as lost (--write-off --reason ...); the transfer leaves "in transit"."""
+    if back == lost:
+        raise typer.BadParameter("say --back or --write-off", param_hint="--back")
+    outcome = "write_off" if lost else "back"
+    with inventory() as inv:
+        made = inv.close_transfer(dispatch, outcome=outcome, reason=reason, date=_date(when))
+        for document in made:
+            _done(document)
+    out.print(f"{dispatch.strip()}: closed, nothing left in transit")
+
+
 @transfer_app.command("direct")
 def transfer_direct(
-    sku: Sku,
     source: Source,
     destination: Destination,
     serials: Serials = None,
+    sku: OptionalSku = None,
+    line: LineTexts = None,
     quantity: Quantity = None,
     ranges: Ranges = None,
     rule: Rule = None,
@@ -458,8 +557,8 @@ def transfer_direct(
     entry = Entry(serials, ranges, rule, None, from_file)
     header = {"number": number, "date": _date(when), "note": note, "post": not draft}
     with inventory() as inv:
-        line = _line(inv, sku, entry, quantity)
-        _done(inv.transfer(source=source, destination=destination, lines=[line], **header))
+        lines = _lines(inv, sku, entry, quantity, line)
+        _done(inv.transfer(source=source, destination=destination, lines=lines, **header))
 
 
 @transfer_app.command("list")
@@ -471,10 +570,11 @@ def transfer_list(output: OutputOption = None, wide: WideOption = False) -> None
 
 @app.command("hold")
 def hold(
-    sku: Sku,
     location: Location,
     reason: Annotated[str, typer.Option(help="Why: the recall notice, a suspected fault...")],
     serials: Serials = None,
+    sku: OptionalSku = None,
+    line: LineTexts = None,
     quantity: Quantity = None,
     batch: Batches = None,
     ranges: Ranges = None,
@@ -486,8 +586,8 @@ def hold(
     entry = Entry(serials, ranges, None, None, from_file)
     header = {"number": number, "date": _date(when)}
     with inventory() as inv:
-        line = _line(inv, sku, entry, quantity, batches=batch)
-        _done(inv.hold(location=location, lines=[line], reason=reason, **header))
+        lines = _lines(inv, sku, entry, quantity, line, batches=batch)
+        _done(inv.hold(location=location, lines=lines, reason=reason, **header))
 
 
 @app.command("release")
@@ -510,10 +610,11 @@ def holds(output: OutputOption = None, wide: WideOption = False) -> None:
 
 @app.command("write-off")
 def write_off(
-    sku: Sku,
     location: Location,
     reason: Annotated[str, typer.Option(help="Why: damaged, lost, expired, ...")],
     serials: Serials = None,
+    sku: OptionalSku = None,
+    line: LineTexts = None,
     quantity: Quantity = None,
     ranges: Ranges = None,
     rule: Rule = None,
@@ -526,8 +627,8 @@ def write_off(
     entry = Entry(serials, ranges, rule, None, from_file)
     header = {"number": number, "date": _date(when), "post": not draft}
     with inventory() as inv:
-        line = _line(inv, sku, entry, quantity)
-        _done(inv.write_off(location=location, lines=[line], reason=reason, **header))
+        lines = _lines(inv, sku, entry, quantity, line)
+        _done(inv.write_off(location=location, lines=lines, reason=reason, **header))
 
 
 @app.command()
@@ -638,9 +739,25 @@ def post(number: str) -> None:
 
 @app.command()
 def cancel(number: str) -> None:
-    """Cancel a posted document: its moves are reversed exactly, or nothing happens."""
+    """Cancel a posted document: its moves are reversed exactly, or nothing happens. A draft
+    (an open count too) is discarded instead: ``serialtrack discard NUMBER``."""
     with inventory() as inv:
-        _done(inv.cancel(number))
+        try:
+            _done(inv.cancel(number))
+        except Conflict as refusal:
+            if refusal.problems and refusal.problems[0].where == "state":  # a draft
+                count = inv.document(number).kind.value == "inventory_count"
+                how = "count discard" if count else "discard"
+                raise Conflict(f"{refusal.message}: serialtrack {how} {number.strip()}") from None
+            raise
+
+
+@app.command()
+def discard(number: str) -> None:
+    """Discard a draft (or an open count): it wrote nothing; its number stays accounted for."""
+    with inventory() as inv:
+        inv.delete_draft(number)
+    out.print(f"{number.strip()} discarded")
 
 
 @app.command()

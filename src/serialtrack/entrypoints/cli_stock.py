@@ -27,9 +27,15 @@ CountNumber = Annotated[str, typer.Argument(help="The count's number, e.g. CT-00
 
 def _show(count: CountView) -> None:
     scope = f" of {count.sku}" if count.sku else ""
+    blind = " (blind)" if count.blind else ""
+    tally = (
+        f"found {count.found} (what the books expect is hidden until it posts)"
+        if count.hidden
+        else f"expected {count.expected}, found {count.found}, matched {count.matched}"
+    )
     out.print(
-        f"inventory count {count.number}{scope} at {count.location} {count.state.value}: "
-        f"expected {count.expected}, found {count.found}, matched {count.matched}"
+        f"inventory count {count.number}{scope}{blind} at {count.location} "
+        f"{count.state.value}: {tally}"
     )
     if count.missing:
         _table("Missing", ["sku", "serial", "books"],
@@ -56,10 +62,13 @@ def count_open(
     location: Annotated[str, typer.Option("--location", help="The store counted.")],
     sku: Annotated[str | None, typer.Option("--sku", help="Count one product only.")] = None,
     note: Annotated[str | None, typer.Option(help="A note kept on the count.")] = None,
+    blind: Annotated[
+        bool, typer.Option("--blind", help="Hide what the books expect until it posts.")
+    ] = False,
 ) -> None:
     """Open an inventory count of a store."""
     with inventory() as inv:
-        _show(inv.open_count(location=location, sku=sku, note=note))
+        _show(inv.open_count(location=location, sku=sku, note=note, blind=blind))
 
 
 @count_app.command("scan")
@@ -102,11 +111,38 @@ def count_quantity(
         _show(inv.count(number))
 
 
+@count_app.command("unscan")
+def count_unscan(
+    number: CountNumber,
+    scan: Annotated[str, typer.Argument(help="The serial (or GS1 scan) scanned by mistake.")],
+    sku: Annotated[str | None, typer.Option("--sku", help="Its product, if several.")] = None,
+) -> None:
+    """Undo a wrong scan on an open count."""
+    with inventory() as inv:
+        done = inv.count_unscan(number, scan, sku=sku)
+        out.print(f"{done['sku']} {done['code']} removed from {number.strip()}", markup=False)
+        _show(inv.count(number))
+
+
+@count_app.command("discard")
+def count_discard(number: CountNumber) -> None:
+    """Discard an open count (its scans with it); a posted count is cancelled instead
+    (``serialtrack cancel``)."""
+    with inventory() as inv:
+        inv.discard_count(number)
+    out.print(f"{number.strip()} discarded")
+
+
 @count_app.command("show")
 def count_show(number: CountNumber) -> None:
-    """Expected against found so far, or the differences a posted count wrote."""
+    """Expected against found so far (and what was found), or the differences a posted
+    count wrote."""
     with inventory() as inv:
-        _show(inv.count(number))
+        count = inv.count(number)
+    _show(count)
+    if count.scanned and count.state.value == "draft":
+        _table("Found (newest first)", ["sku", "serial", "by", "at"],
+               [[f["sku"], f["code"], f["by"], f["at"]] for f in count.scanned])  # fmt: skip
 
 
 @count_app.command("post")

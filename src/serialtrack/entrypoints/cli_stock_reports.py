@@ -46,7 +46,7 @@ def stock(
         if output is not None:
             emit(report, output)
             return
-        kinds = {place.name: place.kind.value for place in inv.locations()}
+        kinds = {place.name: place.kind.value for place in inv.locations(archived=True)}
     report.rows = list(report.rows)
     show(report, wide=wide, footer=False)
     _totals(report, kinds)

@@ -7,6 +7,8 @@ refuse (``can``), so a forged request still gets the service's 403.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import re
 from collections.abc import Iterable
@@ -15,12 +17,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 from starlette.datastructures import FormData
 
 from serialtrack.domain.errors import Forbidden, Invalid, Problem, SerialtrackError, Unauthenticated
 from serialtrack.domain.rules import heading
+from serialtrack.entrypoints import wording
 from serialtrack.entrypoints.api import CSRF_HEADER, SESSION_COOKIE
 from serialtrack.inventory import Inventory
 
@@ -34,6 +38,9 @@ TEMPLATES.env.filters["words"] = lambda value: STATUS_WORDS.get(
     str(value), str(value).replace("_", " ")
 )
 TEMPLATES.env.filters["kind_title"] = heading  # "Dispatch", "Sales return (credit note)"
+TEMPLATES.env.filters["place"] = wording.place  # lines[0].serials[2] -> "line 1, serial 3"
+TEMPLATES.env.filters["problem"] = wording.problem_line
+TEMPLATES.env.filters["plainly"] = wording.plainly
 # Document kinds whose lines pick serials from the stock at the form's ``location``.
 PICKED_KINDS = ("sale", "dispatch", "transfer", "write_off")
 TEMPLATES.env.globals["picked_kinds"] = PICKED_KINDS
@@ -47,6 +54,16 @@ TEMPLATES.env.globals["batch_picked_kinds"] = BATCH_PICKED_KINDS
 # A manager may let these take expired units ("allow expired").
 SELLABLE_KINDS = ("sale", "dispatch", "transfer")
 TEMPLATES.env.globals["sellable_kinds"] = SELLABLE_KINDS
+
+
+@pass_context
+def _may(context: Any, permission: str) -> bool:
+    """``may("manage_catalog")``: whether the page's user may do it (the role, as the shop's
+    settings extend it). Templates only hide; the service layer refuses."""
+    return bool((context.get("can") or {}).get(permission))
+
+
+TEMPLATES.env.globals["may"] = _may
 
 
 class LoginFirstError(Exception):
@@ -104,9 +121,81 @@ def render(
         base["user"] = inv.actor
         base["can"] = {p.value: True for p in inv.permissions()}
         base["csrf"] = request.state.csrf
-    return TEMPLATES.TemplateResponse(
+    base["help_page"] = help_page(request.url.path)
+    shown = _flash_of(request) if not request.headers.get("HX-Request") else None
+    if shown is not None:
+        base["flash"] = shown
+    response = TEMPLATES.TemplateResponse(
         request, template, {**base, **(context or {})}, status_code=status_code, headers=headers
     )
+    if request.cookies.get(FLASH_COOKIE) and not request.headers.get("HX-Request"):
+        response.delete_cookie(FLASH_COOKIE, path="/")  # shown once (or dropped when forged)
+    return response
+
+
+# --- a message confirming a save, shown once on the page the POST redirects to -----------------
+FLASH_COOKIE = "serialtrack_flash"
+
+
+def saved(request: Request, url: str, message: str) -> RedirectResponse:
+    """POST-redirect-GET to ``url``, which then shows ``message`` once ("Product PHN saved").
+
+    The message travels in a short-lived cookie signed with the session's own secret (its CSRF
+    token): another session, or a forged cookie, shows nothing."""
+    response = RedirectResponse(url, status_code=303)
+    payload = base64.urlsafe_b64encode(message[:200].encode()).decode().rstrip("=")
+    response.set_cookie(
+        FLASH_COOKIE, f"{payload}.{_flash_signature(request, payload)}", max_age=120,
+        httponly=True, samesite="lax", secure=request.url.scheme == "https", path="/",
+    )  # fmt: skip
+    return response
+
+
+def document_saved(request: Request, document: Any) -> RedirectResponse:
+    """To the document's page, saying so: "Receipt RC-000003 posted"."""
+    message = f"{heading(document.kind)} {document.number} {document.state.value}"
+    return saved(request, f"/documents/{document.id}", message)
+
+
+def _flash_signature(request: Request, payload: str) -> str:
+    secret = str(getattr(request.state, "csrf", "") or "").encode()
+    return hmac.new(secret, b"flash:" + payload.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _flash_of(request: Request) -> str | None:
+    cookie = request.cookies.get(FLASH_COOKIE) or ""
+    payload, _, signature = cookie.partition(".")
+    if not payload or not getattr(request.state, "csrf", ""):
+        return None
+    if not hmac.compare_digest(signature, _flash_signature(request, payload)):
+        return None
+    try:
+        return base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode()
+    except ValueError:
+        return None
+
+
+# --- which help page the header's Help link opens, by the page's address -----------------------
+HELP_BY_PATH = (
+    ("/counter", "counter"), ("/sales", "sell"), ("/receipts", "receive"),
+    ("/opening-balances", "receive"), ("/sales-returns", "returns"), ("/refunds", "returns"),
+    ("/purchase-returns", "returns"), ("/supplier-returns", "returns"),
+    ("/products", "products"), ("/product", "products"), ("/serials", "serials"),
+    ("/serial", "serials"), ("/documents", "documents"), ("/transfers", "transfers"),
+    ("/write-offs", "transfers"), ("/counts", "counts"), ("/discrepancies", "counts"),
+    ("/stock", "stock"), ("/journal", "stock"), ("/locations", "locations"),
+    ("/partners", "partners"), ("/help", ""),
+)  # fmt: skip
+
+
+def help_page(path: str) -> str:
+    """The help page (``/help/<page>``) about the screen at ``path``; "" for the help index."""
+    if path == "/":
+        return "home"
+    for prefix, page in HELP_BY_PATH:
+        if path == prefix or path.startswith(prefix + "/") or path.startswith(prefix + "?"):
+            return page
+    return ""
 
 
 def refusal_context(error: SerialtrackError) -> dict[str, Any]:

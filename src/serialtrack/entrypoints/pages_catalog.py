@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from serialtrack.domain.errors import Invalid, SerialtrackError
+from serialtrack.domain.errors import Invalid, NotFound, SerialtrackError
 from serialtrack.domain.lots import derived_dates, rules_in_words
 from serialtrack.domain.model import Component, Product, SerialStatus, SerialView, TrackingMode
 from serialtrack.entrypoints.pages import (
@@ -17,6 +17,7 @@ from serialtrack.entrypoints.pages import (
     form_dates,
     refusal_context,
     render,
+    saved,
     status_of,
     text,
 )
@@ -61,11 +62,11 @@ def search(request: Request, inv: Page, q: str = "") -> Response:
     q = q.strip()
     if not q:
         return RedirectResponse("/", status_code=303)
-    message = None
+    message, not_found = None, False
     try:
         found = inv.scan(q)
     except SerialtrackError as refusal:
-        message = refusal.message
+        message, not_found = refusal.message, isinstance(refusal, NotFound)
     else:
         if found.sku and found.serial and found.status:
             return RedirectResponse(serial_url(found.sku, found.serial), status_code=303)
@@ -78,6 +79,8 @@ def search(request: Request, inv: Page, q: str = "") -> Response:
         message = found.message
     products = _matching(inv, q)
     serials = inv.serials(text=q, limit=20)
+    if not_found and (products or serials):  # it names nothing whole, but is part of these
+        message = None
     context = {"title": f"Search: {q}", "q": q, "message": message, "products": products,
                "serials": serials}  # fmt: skip
     return render(request, "search.html", context)
@@ -101,6 +104,7 @@ def _matching(inv: Inventory, q: str) -> list[Product]:
 
 @router.get("/products/new", response_class=HTMLResponse)
 def new_product(request: Request, inv: Page) -> HTMLResponse:
+    inv.require("manage_catalog")  # refused before the form is filled, not after
     return _product_form(request, {"tracking": "serial", "unit": "pcs"}, editing=None)
 
 
@@ -115,11 +119,12 @@ async def create_product(request: Request, inv: FormPage) -> Response:
     except SerialtrackError as refusal:
         given = {**values, "sku": sku, "tracking": tracking, "name": form.get("name")}
         return _product_form(request, given, editing=None, refusal=refusal)
-    return RedirectResponse(product_url(product.sku), status_code=303)
+    return saved(request, product_url(product.sku), f"Product {product.sku} saved")
 
 
 @router.get("/product/edit", response_class=HTMLResponse)
 def edit_product(request: Request, inv: Page, sku: str) -> HTMLResponse:
+    inv.require("manage_catalog")
     product = inv.product(sku)
     return _product_form(request, vars(product), editing=product.sku, inv=inv)
 
@@ -133,7 +138,7 @@ async def update_product(request: Request, inv: FormPage, sku: str) -> Response:
     except SerialtrackError as refusal:
         current = vars(inv.product(sku))
         return _product_form(request, {**current, **values}, editing=sku, refusal=refusal, inv=inv)
-    return RedirectResponse(product_url(product.sku), status_code=303)
+    return saved(request, product_url(product.sku), f"Product {product.sku} saved")
 
 
 SERIALS_FIELD = "serials."  # one textarea per store: ``serials.<store name>``
@@ -326,6 +331,7 @@ def _serial_page(
                "dates": derived_dates(product, view.expiry),
                "correction": given if failed == "correct" else {},
                "deletion": given if failed == "delete" else {}, "failed": failed,
+               "noted": given if failed == "note" else {},
                "inside": _inside(inv, view.inside) if view.inside else None,
                "contents": [_part(inv, item) for item in view.contents]}  # fmt: skip
     if refusal is None:
@@ -372,6 +378,19 @@ async def correct_serial(request: Request, inv: FormPage, sku: str, code: str) -
         return _serial_page(request, inv, sku, code, refusal=refusal, given=given,
                             failed="correct")  # fmt: skip
     return RedirectResponse(serial_url(fixed.sku, fixed.code), status_code=303)
+
+
+@router.post("/serial/note")
+async def note_serial(request: Request, inv: FormPage, sku: str, code: str) -> Response:
+    """A serial's note (an internal reference, a remark); empty clears it. Audited."""
+    form = await request.form()
+    given = {"note": str(form.get("note") or "")}
+    try:
+        noted = inv.set_serial_note(sku, code, given["note"])
+    except SerialtrackError as refusal:
+        return _serial_page(request, inv, sku, code, refusal=refusal, given=given,
+                            failed="note")  # fmt: skip
+    return RedirectResponse(serial_url(noted.sku, noted.code), status_code=303)
 
 
 @router.post("/serial/delete")

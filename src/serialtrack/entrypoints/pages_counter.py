@@ -279,7 +279,7 @@ def _why_not(q: str, found: dict[str, Any]) -> str:
     if not q:
         return found["hint"] or "type or scan the unit's serial, then Enter"
     if found["offered"]:
-        return f"{len(found['offered'])} units start with “{q}”: type more, or choose one"
+        return f"{len(found['offered'])} units have “{q}” in their serial: type more, or choose one"
     return found["hint"]
 
 

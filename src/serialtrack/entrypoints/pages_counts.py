@@ -27,6 +27,7 @@ from serialtrack.entrypoints.pages import (
     Page,
     refusal_context,
     render,
+    saved,
     status_of,
     text,
 )
@@ -45,9 +46,11 @@ def counts(request: Request, inv: Page) -> HTMLResponse:
 @router.post("/counts/new")
 async def open_count(request: Request, inv: FormPage) -> Response:
     form = await request.form()
-    given = {"location": text(form.get("location")), "sku": text(form.get("sku"))}
+    given = {"location": text(form.get("location")), "sku": text(form.get("sku")),
+             "blind": form.get("blind") == "1"}  # fmt: skip
     try:
-        opened = inv.open_count(location=given["location"] or "", sku=given["sku"])
+        opened = inv.open_count(location=given["location"] or "", sku=given["sku"],
+                                blind=given["blind"])  # fmt: skip
     except SerialtrackError as refusal:
         return _counts_page(request, inv, given, refusal=refusal)
     return RedirectResponse(f"/counts/{opened.id}", status_code=303)
@@ -115,6 +118,29 @@ async def count_scan(request: Request, inv: FormPage, count_id: int) -> HTMLResp
         return _count_page(request, inv, count_id, outcomes=outcomes)
     context = {"count": inv.count(count_id), "outcomes": outcomes, "scan": scanned}
     return render(request, "_count_scan.html", context)
+
+
+@router.post("/counts/{count_id}/unscan", response_class=HTMLResponse)
+async def count_unscan(request: Request, inv: FormPage, count_id: int) -> Response:
+    """Undo a wrong scan (the button on a found row); the page again, or the refusal on it."""
+    form = await request.form()
+    try:
+        removed = inv.count_unscan(count_id, str(form.get("scan") or ""), sku=text(form.get("sku")))
+    except SerialtrackError as refusal:
+        return _count_page(request, inv, count_id, refusal=refusal)
+    return saved(request, f"/counts/{count_id}",
+                 f"{removed['sku']} {removed['code']} is no longer counted")  # fmt: skip
+
+
+@router.post("/counts/{count_id}/discard")
+def discard_count(request: Request, inv: FormPage, count_id: int) -> Response:
+    """Discard an open count; a refusal (posted already, role) is shown on its page."""
+    number = inv.count(count_id).number
+    try:
+        inv.discard_count(count_id)
+    except SerialtrackError as refusal:
+        return _count_page(request, inv, count_id, refusal=refusal)
+    return saved(request, "/counts", f"Count {number} discarded")
 
 
 @router.post("/counts/{count_id}/quantities", response_class=HTMLResponse)

@@ -21,6 +21,7 @@ from serialtrack.entrypoints import pages_entry as entry
 from serialtrack.entrypoints.pages import (
     FormPage,
     Page,
+    document_saved,
     form_dates,
     form_lines,
     line_indexes,
@@ -159,7 +160,7 @@ async def post_receipt(request: Request, inv: FormPage) -> Response:
         )  # fmt: skip
     except SerialtrackError as refusal:
         return _form(request, inv, "receipt", header, lines, refusal=refusal)
-    return RedirectResponse(f"/documents/{posted.id}", status_code=303)
+    return document_saved(request, posted)
 
 
 def _pasted_not_added(form: Any) -> Invalid | None:
@@ -176,6 +177,7 @@ def _pasted_not_added(form: Any) -> Invalid | None:
 # --- opening balance --------------------------------------------------------------------------
 @router.get("/opening-balances/new", response_class=HTMLResponse)
 def new_opening_balance(request: Request, inv: Page) -> HTMLResponse:
+    inv.require("opening_balance")
     blank = {"sku": "", "quantity": 1, "serials": [""]}
     return _form(request, inv, "opening_balance", {"date": date.today().isoformat()}, [blank])
 
@@ -193,7 +195,7 @@ async def post_opening_balance(request: Request, inv: FormPage) -> Response:
         )
     except SerialtrackError as refusal:
         return _form(request, inv, "opening_balance", header, lines, refusal=refusal)
-    return RedirectResponse(f"/documents/{posted.id}", status_code=303)
+    return document_saved(request, posted)
 
 
 # --- sale ------------------------------------------------------------------------------------
@@ -217,7 +219,7 @@ async def post_sale(request: Request, inv: FormPage) -> Response:
         )  # fmt: skip
     except SerialtrackError as refusal:
         return _form(request, inv, "sale", header, lines, refusal=refusal)
-    return RedirectResponse(f"/documents/{posted.id}", status_code=303)
+    return document_saved(request, posted)
 
 
 # --- returns ---------------------------------------------------------------------------------
@@ -249,7 +251,7 @@ def _return_pages(path: str, kind: str) -> None:
             )  # fmt: skip
         except SerialtrackError as refusal:
             return _form(request, inv, kind, header, lines, refusal=refusal)
-        return RedirectResponse(f"/documents/{posted.id}", status_code=303)
+        return document_saved(request, posted)
 
 
 for _path, _kind in RETURNS.items():

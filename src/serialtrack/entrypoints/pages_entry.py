@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -157,13 +158,14 @@ def batch_offer(
     may_allow = allowed(inv.actor, Permission.ALLOW_EXPIRED)
     on_hand, hidden = [], 0
     for row in inv.batches(sku=sku, location=location):
-        if row["expired"] and sellable and not may_allow:
+        if not row["sellable"] and sellable and not may_allow:
             hidden += 1
             continue
         on_hand.append(row)
     hint = "" if on_hand else f"No {sku} batches on hand at {location}."
     if hidden:
-        hint = f"{hint} {hidden} expired batch{'es' if hidden > 1 else ''} not offered.".strip()
+        batch = f"batch{'es' if hidden > 1 else ''}"
+        hint = f"{hint} {hidden} expired or past-removal {batch} not offered.".strip()
     return {"on_hand": on_hand, "batch_hint": hint}
 
 
@@ -193,11 +195,26 @@ def picker(
         fresh = {r["id"] for r in rows}
         rows = [{**r, "expired": r["id"] not in fresh} for r in inv.serials(**query)]
     taken = set(chosen)
-    offered = [r for r in rows if r["serial"] not in taken]  # exact matches first (the query)
+    offered = sorted((r for r in rows if r["serial"] not in taken), key=lambda r: _by_code(r, q))
     hint = "" if rows or q else f"No {sku} in stock at {location}."
     if q and not rows:
-        hint = f"No {sku} in stock at {location} starts with “{q}”."
+        hint = f"No {sku} in stock at {location} has “{q}” in its serial."
+        elsewhere = _named(inv, sku, q)
+        if elsewhere is not None and elsewhere.location == location and elsewhere.expired:
+            hint = f"{sku} {elsewhere.code} expired on {elsewhere.expiry}: not sellable."
+        elif elsewhere is not None:  # the unit exists: say where it is, as posting would
+            hint = f"{sku} {elsewhere.code} is not in stock at {location}: {elsewhere.summary}."
     return {"chosen": chosen, "offered": offered, "hint": hint, "q": q}
+
+
+def _by_code(row: dict[str, Any], q: str) -> tuple[Any, ...]:
+    """The picker's order: the unit ``q`` names exactly, then codes starting with ``q``, then
+    the rest; each by code, its numbers as numbers (X1-9 before X1-10)."""
+    code = code_key(row["serial"])
+    wanted = code_key(q) if q else ""
+    rank = 0 if wanted and code == wanted else 1 if code.startswith(wanted) else 2
+    parts = re.split(r"(\d+)", code)
+    return (rank, [int(p) if i % 2 else p for i, p in enumerate(parts)])
 
 
 def picked(inv: Inventory, sku: str, q: str, found: dict[str, Any]) -> tuple[str | None, str]:
@@ -208,8 +225,9 @@ def picked(inv: Inventory, sku: str, q: str, found: dict[str, Any]) -> tuple[str
     if not q:
         return None, ""
     unit = _named(inv, sku, q)
-    if unit is None:
-        offered = found["offered"]
+    if unit is None:  # only a code starting with ``q``, never one that merely has it inside
+        key = code_key(q)
+        offered = [r for r in found["offered"] if code_key(r["serial"]).startswith(key)]
         return (offered[0]["serial"], "") if len(offered) == 1 else (None, "")
     if any(r["serial"] == unit.code for r in found["offered"]):
         return unit.code, ""
@@ -217,8 +235,7 @@ def picked(inv: Inventory, sku: str, q: str, found: dict[str, Any]) -> tuple[str
         return None, f"{unit.code} is chosen already."
     if unit.status is SerialStatus.IN_STOCK and unit.expired:
         return None, f"{sku} {unit.code} expired on {unit.expiry}: not sellable."
-    where = f"{unit.status.value.replace('_', ' ')} at {unit.location}"
-    return None, f"{sku} {unit.code} is not offered here ({where})."
+    return None, f"{sku} {unit.code} is not offered here: {unit.summary}."
 
 
 def _named(inv: Inventory, sku: str, q: str) -> SerialView | None:
@@ -455,8 +472,8 @@ def scanned_unit(
                 "product": f"{name} (not in the books: will be added)"}  # fmt: skip
     if unit is not None:
         return unit, ""
-    where = f"{found.status.replace('_', ' ')} at {found.location}" if found.status else "new"
-    problem = f"{found.sku} {found.serial} is not in stock at {location} ({where})"
+    where = found.where or "not in the books"  # as a refusal at posting says it
+    problem = f"{found.sku} {found.serial} is not in stock at {location}: {where}"
     if sellable and found.status == "in_stock" and found.location == location:
         unit_view = inv.serial(found.sku, found.serial, history=False)
         if unit_view.expired:

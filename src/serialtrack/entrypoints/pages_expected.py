@@ -18,6 +18,7 @@ from serialtrack.domain.errors import Invalid, Problem, SerialtrackError
 from serialtrack.entrypoints.pages import (
     FormPage,
     Page,
+    document_saved,
     form_dates,
     refusal_context,
     render,
@@ -193,4 +194,4 @@ def post(request: Request, inv: FormPage, document_id: int) -> Response:
         posted = inv.post_received(document_id)
     except SerialtrackError as refusal:
         return _page(request, inv, document_id, refusal=refusal)
-    return RedirectResponse(f"/documents/{posted.id}", status_code=303)
+    return document_saved(request, posted)

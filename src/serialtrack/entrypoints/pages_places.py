@@ -10,10 +10,18 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from serialtrack.domain.errors import SerialtrackError
-from serialtrack.entrypoints.pages import FormPage, Page, refusal_context, render, status_of, text
+from serialtrack.entrypoints.pages import (
+    FormPage,
+    Page,
+    refusal_context,
+    render,
+    saved,
+    status_of,
+    text,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -31,11 +39,13 @@ def _form_page(
 # --- locations ---------------------------------------------------------------------------------
 @router.get("/locations", response_class=HTMLResponse)
 def locations(request: Request, inv: Page) -> HTMLResponse:
-    return render(request, "locations.html", {"title": "Locations", "locations": inv.locations()})
+    listed = inv.locations(archived=True)  # the archived too, to restore them
+    return render(request, "locations.html", {"title": "Locations", "locations": listed})
 
 
 @router.get("/locations/new", response_class=HTMLResponse)
 def new_location(request: Request, inv: Page) -> HTMLResponse:
+    inv.require("manage_catalog")  # refused before the form is filled
     return _location_form(request, {"name": "", "gln": ""}, editing=None)
 
 
@@ -44,18 +54,32 @@ async def create_location(request: Request, inv: FormPage) -> Response:
     form = await request.form()
     name, gln = str(form.get("name") or ""), str(form.get("gln") or "").strip()
     try:
-        inv.add_location(name, gln=gln or None)
+        added = inv.add_location(name, gln=gln or None)
     except SerialtrackError as refusal:
         given = {"name": name, "gln": gln}
         return _location_form(request, given, editing=None, refusal=refusal)
-    return RedirectResponse("/locations", status_code=303)
+    return saved(request, "/locations", f"Location {added.name} saved")
 
 
 @router.get("/locations/edit", response_class=HTMLResponse)
 def edit_location(request: Request, inv: Page, name: str) -> HTMLResponse:
+    inv.require("manage_catalog")  # refused before the form is filled
     found = inv.location(name)
-    given = {"name": found.name, "gln": found.gln or ""}
+    given = {"name": found.name, "gln": found.gln or "", "active": found.active}
     return _location_form(request, given, editing=found.name)
+
+
+@router.post("/locations/archive")
+def archive_location(request: Request, inv: FormPage, name: str, restore: int = 0) -> Response:
+    """Archive a store (or restore it, ``restore=1``); the service refuses one holding stock."""
+    try:
+        done = inv.restore_location(name) if restore else inv.archive_location(name)
+    except SerialtrackError as refusal:
+        found = inv.location(name)
+        given = {"name": found.name, "gln": found.gln or "", "active": found.active}
+        return _location_form(request, given, editing=found.name, refusal=refusal)
+    return saved(request, "/locations",
+                 f"Location {done.name} {'restored' if restore else 'archived'}")  # fmt: skip
 
 
 @router.post("/locations/edit")
@@ -67,7 +91,7 @@ async def rename_location(request: Request, inv: FormPage, name: str) -> Respons
     except SerialtrackError as refusal:
         given = {"name": new_name, "gln": gln}
         return _location_form(request, given, editing=name, refusal=refusal)
-    return RedirectResponse("/locations", status_code=303)
+    return saved(request, "/locations", f"Location {new_name.strip() or name} saved")
 
 
 def _location_form(
@@ -84,11 +108,13 @@ def _location_form(
 # --- partners ----------------------------------------------------------------------------------
 @router.get("/partners", response_class=HTMLResponse)
 def partners(request: Request, inv: Page) -> HTMLResponse:
-    return render(request, "partners.html", {"title": "Partners", "partners": inv.partners()})
+    listed = inv.partners(archived=True)  # the archived too, to restore them
+    return render(request, "partners.html", {"title": "Partners", "partners": listed})
 
 
 @router.get("/partners/new", response_class=HTMLResponse)
 def new_partner(request: Request, inv: Page) -> HTMLResponse:
+    inv.require("manage_catalog")  # refused before the form is filled
     blank = {"name": "", "supplier": False, "customer": False, "phone": "", "email": "",
              "address": "", "gln": ""}  # fmt: skip
     return _partner_form(request, blank, editing=None)
@@ -103,16 +129,26 @@ async def create_partner(request: Request, inv: FormPage) -> Response:
                         **contact)  # fmt: skip
     except SerialtrackError as refusal:
         return _partner_form(request, values, editing=None, refusal=refusal)
-    return RedirectResponse("/partners", status_code=303)
+    return saved(request, "/partners", f"Partner {values['name']} saved")
 
 
 @router.get("/partners/edit", response_class=HTMLResponse)
 def edit_partner(request: Request, inv: Page, name: str) -> HTMLResponse:
+    inv.require("manage_catalog")  # refused before the form is filled
     found = inv.partner(name)
     values = {"name": found.name, "supplier": found.is_supplier, "customer": found.is_customer,
               "phone": found.phone or "", "email": found.email or "",
-              "address": found.address or "", "gln": found.gln or ""}  # fmt: skip
+              "address": found.address or "", "gln": found.gln or "",
+              "active": found.active}  # fmt: skip
     return _partner_form(request, values, editing=found.name)
+
+
+@router.post("/partners/archive")
+def archive_partner(request: Request, inv: FormPage, name: str, restore: int = 0) -> Response:
+    """Archive a partner (or restore it, ``restore=1``)."""
+    done = inv.restore_partner(name) if restore else inv.archive_partner(name)
+    return saved(request, "/partners",
+                 f"Partner {done.name} {'restored' if restore else 'archived'}")  # fmt: skip
 
 
 @router.post("/partners/edit")
@@ -122,7 +158,7 @@ async def update_partner(request: Request, inv: FormPage, name: str) -> Response
         inv.update_partner(name, **values)
     except SerialtrackError as refusal:
         return _partner_form(request, values, editing=name, refusal=refusal)
-    return RedirectResponse("/partners", status_code=303)
+    return saved(request, "/partners", f"Partner {values['name'] or name} saved")
 
 
 def _partner_values(form: Any) -> dict[str, Any]:

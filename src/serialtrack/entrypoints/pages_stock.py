@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from serialtrack.domain.codes import code_key
 from serialtrack.domain.errors import SerialtrackError
@@ -26,12 +26,14 @@ from serialtrack.entrypoints.pages import (
     STATUS_WORDS,
     FormPage,
     Page,
+    document_saved,
     form_dates,
     form_line,
     form_lines,
     line_indexes,
     refusal_context,
     render,
+    saved,
     service_lines,
     status_of,
     text,
@@ -74,6 +76,8 @@ STOCK_FORMS: dict[str, tuple[str, str, Submit]] = {
 def _stock_pages(kind: str, path: str, submit: Submit) -> None:
     @router.get(path, response_class=HTMLResponse, name=f"new_{kind}")
     def new_form(request: Request, inv: Page, location: str = "") -> HTMLResponse:
+        if kind == "write_off":  # a manager's, unless the shop gives it to clerks
+            inv.require("take_off_books")
         header = {"date": date.today().isoformat(), "location": location or None}
         return _form(request, inv, kind, header, [{"sku": "", "quantity": None, "serials": []}])
 
@@ -86,7 +90,7 @@ def _stock_pages(kind: str, path: str, submit: Submit) -> None:
             posted = submit(inv, header, service_lines(lines))
         except SerialtrackError as refusal:
             return _form(request, inv, kind, header, lines, refusal=refusal)
-        return RedirectResponse(f"/documents/{posted.id}", status_code=303)
+        return document_saved(request, posted)
 
 
 for _kind, (_path, _title, _submit) in STOCK_FORMS.items():
@@ -139,7 +143,7 @@ async def receive(request: Request, inv: FormPage, dispatch: str) -> Response:
     except SerialtrackError as refusal:
         view = inv.document(dispatch)
         return _receive_page(request, inv, view, header, arrived, refusal=refusal)
-    return RedirectResponse(f"/documents/{posted.id}", status_code=303)
+    return document_saved(request, posted)
 
 
 def _receive_page(
@@ -161,6 +165,21 @@ def _receive_page(
         return render(request, "transfer_receive.html", context)
     context.update(refusal_context(refusal))
     return render(request, "transfer_receive.html", context, status_code=status_of(refusal))
+
+
+@router.post("/transfers/close")
+async def close_transfer(request: Request, inv: FormPage, dispatch: str) -> Response:
+    """Close a transfer short: what is still in transit goes back to the source, or is written
+    off as lost with the reason given (the service decides who may)."""
+    form = await request.form()
+    outcome, reason = str(form.get("outcome") or ""), text(form.get("reason"))
+    try:
+        made = inv.close_transfer(dispatch, outcome=outcome, reason=reason)
+    except SerialtrackError as refusal:
+        context = {"title": "Refused", **refusal_context(refusal)}
+        return render(request, "error.html", context, status_code=status_of(refusal))
+    return saved(request, f"/documents/{made[-1].id}",
+                 f"{dispatch} closed: " + ", ".join(d.number for d in made))  # fmt: skip
 
 
 @router.post("/transfers/receive/scan", response_class=HTMLResponse)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from serialtrack.domain.errors import (
@@ -31,6 +33,8 @@ TITLES = {
     422: "Invalid input", 429: "Too many requests", 500: "Internal error",
 }  # fmt: skip
 MAX_BODY = 64 * 1024 * 1024  # a 100,000-serial document is about 2 MB of JSON
+CLIENT_GONE = 499  # "client closed request": what the access log shows for a request given up
+LOG = logging.getLogger(__name__)
 
 
 def problem_type(kind: str) -> str:
@@ -78,6 +82,13 @@ def install(app: FastAPI) -> None:
     async def http_error(_: Request, error: HTTPException) -> JSONResponse:
         kinds = {404: "not-found", 405: "method-not-allowed", 413: "too-large"}
         return problem(error.status_code, kinds.get(error.status_code, "error"), str(error.detail))
+
+    @app.exception_handler(ClientDisconnect)
+    async def gone(request: Request, _: ClientDisconnect) -> Response:
+        """The client went away before its request was read (a picker closed while typing, a
+        page left): nobody is waiting for an answer and nothing is wrong, so no traceback."""
+        LOG.info("client went away during %s %s", request.method, request.url.path)
+        return Response(status_code=CLIENT_GONE)
 
     @app.exception_handler(Exception)
     async def crashed(_: Request, error: Exception) -> JSONResponse:  # pragma: no cover

@@ -22,6 +22,7 @@ from fastapi.staticfiles import StaticFiles
 
 import serialtrack
 from serialtrack.adapters.files import safe_cell
+from serialtrack.domain import first_steps
 from serialtrack.domain.errors import SerialtrackError, Throttled, Unauthenticated
 from serialtrack.entrypoints import (
     api,
@@ -44,6 +45,7 @@ from serialtrack.entrypoints import (
     pages_documents,
     pages_entry,
     pages_expected,
+    pages_help,
     pages_imports,
     pages_journal,
     pages_labels,
@@ -75,7 +77,8 @@ PAGE_ROUTERS = (pages, pages_catalog.router, pages_counts.router, pages_document
                 pages_stock.router, pages_audit.router, pages_labels.router,
                 pages_refunds.router, pages_counter.router, pages_assembly.router,
                 pages_stock_reports.router, pages_journal.router, pages_recall.router,
-                pages_reports.router, exporting.page_router, pages_expected.router)  # fmt: skip
+                pages_reports.router, exporting.page_router, pages_expected.router,
+                pages_help.router)  # fmt: skip
 
 
 def create_app(database_url: str) -> FastAPI:
@@ -194,7 +197,21 @@ def home(request: Request, inv: Page, sku: str = "", code: str = "") -> Response
     figures = inv.dashboard()
     context = {"stock": inv.stock(), "documents": inv.documents(limit=15),
                "dashboard": figures, "charts": figures.charts()}  # fmt: skip
+    context["first_steps"] = _first_steps(inv)
     return render(request, "home.html", context)
+
+
+def _first_steps(inv: Inventory) -> list[first_steps.Step] | None:
+    """Home's first steps while the shop has never received goods; None once it has."""
+    received = any(
+        inv.documents(kind=k, state="posted", limit=1) for k in ("receipt", "opening_balance")
+    )
+    if received:
+        return None
+    return first_steps.first_steps(
+        has_store=any(not x.kind.is_virtual for x in inv.locations()),
+        has_product=bool(inv.products()), has_received=False,
+    )  # fmt: skip
 
 
 @pages.get("/reports/serials.csv")

@@ -21,7 +21,7 @@ from serialtrack.domain.bundles import BundleGroup, Expanded
 from serialtrack.domain.errors import Conflict, Invalid, NotFound, Problem, SerialtrackError
 from serialtrack.domain.model import Actor, DocumentKind, LineInput, Product, TrackingMode
 from serialtrack.domain.posting import PlannedBatch, PlannedLine, plan_lines
-from serialtrack.domain.rules import coming_out, rule_for
+from serialtrack.domain.rules import cannot_move, coming_out, rule_for
 from serialtrack.services import bundles, documents, execution, serials
 from serialtrack.services.header import Header, HeaderInput, resolve_header
 
@@ -149,7 +149,7 @@ def _post(
         except SerialtrackError as refusal:
             problems += [_given(p, expanded, parts_leg, assembling) for p in refusal.problems]
     if problems:
-        raise Conflict(f"the {header.rule.label} names serials it cannot move", problems)
+        raise Conflict(cannot_move(header.rule.kind), problems)
     units, parts = (made, taken) if assembling else (taken, made)
     ordered: list[PlannedLine] = []
     groups: list[BundleGroup] = []

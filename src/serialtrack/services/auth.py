@@ -273,15 +273,22 @@ def logout(tx: Tx, token: str) -> None:
     tx.auth.end_session(digest(token))
 
 
-def token_actor(tx: Tx, token: str, *, now: datetime) -> Actor:
+def token_actor(tx: Tx, token: str, *, now: datetime) -> tuple[Actor, int | None]:
+    """The token's user, and the token's id when its "last used" time is due to be written
+    (at most once a minute: the caller writes it with ``touch_token`` in a write transaction,
+    so checking a token on every request reads only)."""
     row = tx.auth.token_user(digest(token))
     expired = row is not None and row["expires_at"] is not None and row["expires_at"] <= now
     if row is None or not row["active"] or expired:
         raise Unauthenticated("the API token is unknown, revoked, expired or its user is disabled")
     last = row["last_used_at"]
-    if last is None or now - last > timedelta(minutes=1):
-        tx.auth.touch_token(row["token_id"], now)
-    return _actor(row)
+    due = last is None or now - last > timedelta(minutes=1)
+    return _actor(row), row["token_id"] if due else None
+
+
+def touch_token(tx: Tx, token_id: int, *, now: datetime) -> None:
+    """Note when a token was last used."""
+    tx.auth.touch_token(token_id, now)
 
 
 def create_token(

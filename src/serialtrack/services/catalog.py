@@ -12,7 +12,7 @@ from serialtrack.domain.errors import Conflict, Invalid, NotFound, Problem
 from serialtrack.domain.gtin import gln_problem, normalize_gtin
 from serialtrack.domain.lots import MAX_SHELF_LIFE, pattern_problems
 from serialtrack.domain.model import Actor, Location, LocationKind, Partner, Product, TrackingMode
-from serialtrack.domain.permissions import Permission, may, require
+from serialtrack.domain.permissions import Permission, may, require, require_may
 from serialtrack.domain.posting import warranty_end
 from serialtrack.domain.text import clean_text, storable, text_problem
 from serialtrack.services import audit
@@ -63,6 +63,11 @@ def permissions(tx: Tx, actor: Actor) -> frozenset[Permission]:
     """What ``actor`` may do here: the role's permissions, as this shop's settings extend them."""
     clerks = clerks_take_off_books(tx)
     return frozenset(p for p in Permission if may(actor, p, clerks_take_off_books=clerks))
+
+
+def require_permission(tx: Tx, actor: Actor, permission: Permission) -> None:
+    """Refuse unless ``actor`` may do ``permission`` here, with this shop's settings."""
+    require_may(actor, permission, clerks_take_off_books=clerks_take_off_books(tx))
 
 
 VIRTUAL_LOCATIONS = {
@@ -315,15 +320,15 @@ def add_location(
     name = _name("name", name, 120, problems)
     gln = _gln(gln, problems)
     try:
-        location_kind = LocationKind(kind)
+        location_kind = LocationKind("internal" if kind == "store" else kind)  # the web's word
     except ValueError:
         problems.append(
             Problem("kind", f"kind is one of {', '.join(k.value for k in LocationKind)}")
         )
     if problems:
         raise Invalid("the location is not valid", problems)
-    if tx.catalog.location_by_name(name):
-        raise Conflict(f"a location named {name} already exists", [Problem("name", "taken")])
+    if taken := tx.catalog.location_by_name(name):  # whatever the case: "main store"
+        raise Conflict(f"a location named {taken.name} already exists", [Problem("name", "taken")])
     location = tx.catalog.add_location(name, location_kind, now, gln)
     detail = {"name": name, "kind": location_kind.value, **({"gln": gln} if gln else {})}
     tx.catalog.audit(
@@ -405,8 +410,8 @@ def add_partner(
     reach = _contact(contact, problems)
     if problems:
         raise Invalid("the partner is not valid", problems)
-    if tx.catalog.partner_by_name(name):
-        raise Conflict(f"a partner named {name} already exists", [Problem("name", "taken")])
+    if taken := tx.catalog.partner_by_name(name):  # whatever the case
+        raise Conflict(f"a partner named {taken.name} already exists", [Problem("name", "taken")])
     partner = tx.catalog.add_partner(name, supplier=supplier, customer=customer, now=now,
                                      **reach)  # fmt: skip
     detail = {"name": name, "supplier": supplier, "customer": customer,
@@ -435,17 +440,33 @@ def update_location(
     if location.kind is not LocationKind.INTERNAL:
         raise Invalid(f"{name} is kept by the system", [Problem("name", "virtual location")])
     problems: list[Problem] = [Problem(k, "not a field of a location") for k in changes
-                               if k != "gln"]  # fmt: skip
+                               if k not in ("gln", "active")]  # fmt: skip
     values: dict[str, Any] = {}
     if new_name is not None:
         values["name"] = _name("name", new_name, 120, problems)
     if "gln" in changes:
         values["gln"] = _gln(changes["gln"], problems)
+    if "active" in changes:
+        values["active"] = _active(changes["active"], problems)
     if problems:
         raise Invalid("the location is not valid", problems)
     new_name = values.get("name", name)
-    if new_name != name and tx.catalog.location_by_name(new_name):
-        raise Conflict(f"a location named {new_name} already exists", [Problem("name", "taken")])
+    taken = tx.catalog.location_by_name(new_name) if "name" in values else None
+    if taken is not None and taken.id != location.id:  # "main store" renames "Main store"
+        raise Conflict(f"a location named {taken.name} already exists", [Problem("name", "taken")])
+    archiving = values.get("active") is False and location.active
+    if archiving and (held := tx.catalog.units_at(location.id)):
+        raise Conflict(
+            f"{location.name} still holds {held} unit(s): transfer, sell or write them off "
+            "before archiving it", [Problem("active", f"{held} unit(s) on hand")],
+        )  # fmt: skip
+    coming = [r["number"] for r in tx.reads.in_transit() if r["to_location"] == location.name]
+    if archiving and coming:
+        numbers = ", ".join(sorted(set(coming)))
+        raise Conflict(
+            f"units are on their way to {location.name} on {numbers}: receive them or close "
+            "the transfer first", [Problem("active", f"in transit to it on {numbers}")],
+        )  # fmt: skip
     if values:
         tx.catalog.update_location(location.id, values)
     old = {k: getattr(location, k) for k in values}
@@ -470,7 +491,9 @@ def update_partner(
     for flag, column in (("supplier", "is_supplier"), ("customer", "is_customer")):
         if flag in changes:
             values[column] = bool(changes[flag])
-    known = {"name", "supplier", "customer", *CONTACT_FIELDS}
+    if "active" in changes:
+        values["active"] = _active(changes["active"], problems)
+    known = {"name", "supplier", "customer", "active", *CONTACT_FIELDS}
     problems += [Problem(k, "not a field of a partner") for k in changes if k not in known]
     values.update(_contact(changes, problems))
     supplier = values.get("is_supplier", partner.is_supplier)
@@ -479,17 +502,27 @@ def update_partner(
     if problems:
         raise Invalid("the partner is not valid", problems)
     new_name = values.get("name", name)
-    if new_name != name and tx.catalog.partner_by_name(new_name):
-        raise Conflict(f"a partner named {new_name} already exists", [Problem("name", "taken")])
+    taken = tx.catalog.partner_by_name(new_name) if "name" in values else None
+    if taken is not None and taken.id != partner.id:  # names are unique whatever their case
+        raise Conflict(f"a partner named {taken.name} already exists", [Problem("name", "taken")])
     if values:
         tx.catalog.update_partner(partner.id, values)
         words = {"name": "name", "is_supplier": "supplier", "is_customer": "customer",
+                 "active": "active",
                  **{k: k for k in CONTACT_FIELDS}}  # fmt: skip
         old = {words[k]: getattr(partner, k) for k in values}
         changed = audit.changes(old, {words[k]: v for k, v in values.items()})
         if changed:
             audit.record(tx, actor, "partner", partner.id, "update", {"changes": changed}, now)
     return tx.catalog.partner(partner.id)
+
+
+def _active(value: Any, problems: list[Problem]) -> bool:
+    """``active``: true (in use) or false (archived)."""
+    if not isinstance(value, bool):
+        problems.append(Problem("active", "active is true or false"))
+        return True
+    return value
 
 
 def _switch_uniqueness(tx: Tx, value: str) -> None:

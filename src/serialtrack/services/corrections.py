@@ -15,6 +15,7 @@ from serialtrack.domain.errors import Conflict, Invalid, NotFound, Problem
 from serialtrack.domain.model import Actor, Product
 from serialtrack.domain.permissions import Permission, require
 from serialtrack.domain.posting import SerialState, describe
+from serialtrack.domain.text import clean_text
 from serialtrack.services.serials import SERIAL_UNIQUENESS
 
 MAX_REASON = 10_000
@@ -70,6 +71,35 @@ def correct(
         now=now,
     )
     return state.id
+
+
+MAX_NOTE = 2000
+
+
+def set_note(tx: Tx, actor: Actor, sku: str, code: str, note: str | None, *, now: datetime) -> int:
+    """Set (or, empty, clear) the free-text note of ``sku``'s serial ``code`` (or a code it had
+    before a correction): an internal reference, a remark. Anyone who posts documents may; the
+    audit trail keeps the note before and after. Returns the serial's id."""
+    require(actor, Permission.POST_DOCUMENT)
+    text = clean_text(note if note is not None else "", "note", multiline=True).strip() or None
+    if text is not None and len(text) > MAX_NOTE:
+        raise Invalid("the note is too long", [Problem("note", f"at most {MAX_NOTE} characters")])
+    product = tx.catalog.product_by_sku(sku)
+    if product is None:
+        raise NotFound(f"no product with SKU {sku!r}")
+    serial_id = tx.reads.serial_id(product.id, code_key(code)) if code.strip() else None
+    if serial_id is None:
+        raise NotFound(f"no serial {code.strip()!r} of {product.sku}")
+    extra = tx.reads.serial_extra(serial_id)
+    if extra.notes == text:
+        return serial_id
+    tx.ledger.set_notes(serial_id, text)
+    (state,) = tx.ledger.states_by_ids([serial_id])
+    detail = {"sku": product.sku, "code": state.code,
+              "changes": {"note": {"old": extra.notes, "new": text}}}  # fmt: skip
+    tx.catalog.audit(user_id=actor.user_id, entity="serial", entity_id=serial_id,
+                     action="note", detail=detail, now=now)  # fmt: skip
+    return serial_id
 
 
 def _product(tx: Tx, sku: str) -> Product:

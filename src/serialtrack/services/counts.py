@@ -28,7 +28,7 @@ from serialtrack.domain.model import (
     Product,
     SerialStatus,
 )
-from serialtrack.domain.permissions import Permission, require, require_may
+from serialtrack.domain.permissions import Permission, allowed, require, require_may
 from serialtrack.domain.posting import SerialState, describe, unit_code
 from serialtrack.domain.rules import rule_for
 from serialtrack.domain.text import text_problem
@@ -39,6 +39,7 @@ from serialtrack.services.header import next_number
 
 RULE = rule_for(DocumentKind.INVENTORY_COUNT)
 MAX_SCANS = 100_000  # per call
+SCANS_SHOWN = 500  # the newest scans a count's view lists
 STATISTICS_FROM = 64  # scans in a count before PostgreSQL's statistics are refreshed
 
 
@@ -51,9 +52,9 @@ class CountView:
     state: DocumentState
     location: str
     sku: str | None  # the one product counted, if the count is limited to one
-    expected: int
+    expected: int | None
     found: int
-    matched: int
+    matched: int | None
     missing: tuple[dict[str, Any], ...] = field(default=())  # expected, not found
     unexpected: tuple[dict[str, Any], ...] = field(default=())  # found, not expected here
     # Quantity-only and batch products (services/count_quantities.py): per product and batch,
@@ -61,6 +62,12 @@ class CountView:
     # posting leaves as is ("PILLS not counted: left as is"), while open and when posted.
     quantities: tuple[dict[str, Any], ...] = field(default=())
     warnings: tuple[str, ...] = field(default=())
+    # What was scanned, newest first (sku, code, by, at): a wrong scan is undone from here.
+    scanned: tuple[dict[str, Any], ...] = field(default=())
+    # A blind count hides what the books expect from the counter until it posts; ``hidden``:
+    # hidden from this user (``expected`` and ``matched`` None, no missing or unexpected).
+    blind: bool = False
+    hidden: bool = False
 
 
 def open_count(
@@ -72,12 +79,15 @@ def open_count(
     number: str | None,
     note: str | None,
     now: datetime,
+    blind: bool = False,
 ) -> int:
     require(actor, Permission.POST_DOCUMENT)
     problems: list[Problem] = []
     store = tx.catalog.location_by_name(location) if location else None
     if store is None or store.kind is not LocationKind.INTERNAL:
         problems.append(Problem("location", f"no store named {location!r}"))
+    elif not store.active:
+        problems.append(Problem("location", f"{store.name} is archived: restore it first"))
     product = None
     if sku:
         product = tx.catalog.product_by_sku(sku)
@@ -101,6 +111,7 @@ def open_count(
             "from_location_id": store.id,
             "to_location_id": adjustment.id,
             "scope_product_id": product.id if product else None,
+            "blind": bool(blind),
             "note": note,
             "created_by": actor.user_id,
             "created_at": now,
@@ -246,13 +257,17 @@ def view(tx: Tx, actor: Actor, count_id: int) -> CountView:
     require(actor, Permission.READ)
     row = _count(tx, count_id)
     scope = tx.catalog.product(row["scope_product_id"]) if row["scope_product_id"] else None
+    blind = bool(row["blind"])
     base = {
         "id": count_id, "number": row["number"], "state": DocumentState(row["state"]),
         "location": tx.catalog.location(row["from_location_id"]).name,
-        "sku": scope.sku if scope else None,
+        "sku": scope.sku if scope else None, "blind": blind,
+        "scanned": tuple(dict(r) for r in tx.counts.scans(count_id, limit=SCANS_SHOWN)),
     }  # fmt: skip
     if row["state"] != DocumentState.DRAFT.value:
         return _settled(tx, row, base)
+    if blind and not allowed(actor, Permission.SEE_BLIND_COUNT):
+        return _blind(tx, row, base)
     diff = _differences(tx, row)
     quantities, warnings = count_quantities.lines_of(tx, row)
     return CountView(
@@ -271,6 +286,54 @@ def view(tx: Tx, actor: Actor, count_id: int) -> CountView:
             for sku, code, state in diff.unexpected
         ),
     )
+
+
+def _blind(tx: Tx, row: Any, base: dict[str, Any]) -> CountView:
+    """An open blind count as its counter sees it: what was found, nothing of what the books
+    expect (no expected tally, no missing or unexpected lists, no expected quantities)."""
+    quantities, _ = count_quantities.lines_of(tx, row)  # its warnings name what is expected
+    counted = tuple(
+        {**q, "expected": None, "difference": None} for q in quantities if q["counted"] is not None
+    )
+    return CountView(
+        **base, hidden=True, expected=None, matched=None,
+        found=sum(tx.counts.found_by_product(row["id"]).values()), quantities=counted,
+    )  # fmt: skip
+
+
+def unscan(tx: Tx, actor: Actor, count_id: int, scan: str, *, sku: str | None) -> dict[str, Any]:
+    """Undo a wrong scan: the serial ``scan`` names is no longer among what the open count
+    found. ``sku`` says which product when several were scanned with that code."""
+    require(actor, Permission.POST_DOCUMENT)
+    row = _count(tx, count_id)
+    if not tx.ledger.hold_document(count_id, DocumentState.DRAFT.value):
+        raise Conflict(f"{row['number']} is {_state_of(tx, count_id)}; its scans stay as posted")
+    problem = code_problem(scan, "scan")
+    if problem:
+        raise Invalid("this scan names no serial", [problem])
+    product = tx.catalog.product_by_sku(sku) if sku else None
+    if sku and product is None:
+        raise NotFound(f"no product with SKU {sku!r}", [Problem("sku", "unknown")])
+    code = scan.strip()
+    read = parse_scan(scan)
+    if read.kind != "plain":
+        scanned = resolve(read, tx.catalog.product_by_gtin, tx.catalog.product_by_sku)
+        if scanned is None or not read.serial:
+            raise Invalid(f"{code}: no product and serial in this scan", [Problem("scan", code)])
+        product, code = scanned, read.serial.strip()
+    found = tx.counts.scans_of(count_id, code_key(code), product.id if product else None)
+    if not found and product is not None:  # perhaps scanned under its old (corrected) code
+        current = tx.ledger.corrected_codes(product.id, [code_key(code)]).get(code_key(code))
+        if current:
+            found = tx.counts.scans_of(count_id, code_key(current), product.id)
+    if not found:
+        raise NotFound(f"{code} is not among what {row['number']} found",
+                       [Problem("scan", "not scanned on this count")])  # fmt: skip
+    if len(found) > 1:
+        raise Conflict(f"{code} was scanned for {', '.join(f['sku'] for f in found)}: say which "
+                       "product (SKU)", [Problem("sku", "several products")])  # fmt: skip
+    tx.counts.remove_scan(found[0]["id"])
+    return {"sku": found[0]["sku"], "code": found[0]["code"], "outcome": "removed"}
 
 
 def _settled(tx: Tx, row: Any, base: dict[str, Any]) -> CountView:

@@ -33,7 +33,7 @@ from serialtrack.domain.posting import (
     plan_lines,
     serial_problems,
 )
-from serialtrack.domain.rules import KindRule, rule_for
+from serialtrack.domain.rules import KindRule, cannot_move, rule_for
 from serialtrack.services import bundles, catalog, execution, lots, serials
 from serialtrack.services.header import Header, HeaderInput, next_number, resolve_header
 
@@ -319,8 +319,11 @@ def cancel(tx: Tx, actor: Actor, document_id: int, *, now: datetime) -> None:
     require(actor, Permission.CANCEL_DOCUMENT)
     row = _document(tx, document_id)
     if row["state"] != DocumentState.POSTED.value:
+        draft = row["state"] == DocumentState.DRAFT.value  # wrote nothing: discarded instead
         raise Conflict(
             f"{row['number']} is {row['state']}; only a posted document can be cancelled"
+            + ("; a draft is discarded instead (it wrote nothing)" if draft else ""),
+            [Problem("state", "draft: discard it")] if draft else [],
         )
     execution.cancel(tx, actor, row, now=now)
 
@@ -448,7 +451,7 @@ def check_serials(
     if rule.creates_serials and not problems:
         problems = serials.global_uniqueness_problems(tx, planned)
     if problems:
-        raise Conflict(f"the {rule.label} names serials it cannot move", problems)
+        raise Conflict(cannot_move(rule.kind), problems)
 
 
 def _known_lots(

@@ -30,6 +30,9 @@ class HeaderInput:
     note: str | None = None  # free text; the reason of a write-off
     destination: str | None = None  # the store a transfer goes to
     allow_expired: bool = False  # a manager lets this document take expired units
+    # A transfer closed short: its units go back to the store that sent them (only the
+    # close-short service asks for this; a clerk receiving at the wrong store is refused).
+    back_to_source: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,7 @@ def resolve_header(
     )
     internal = _store(tx, given.location or _bound_for(tx, origin), "location", problems)
     if origin is not None and rule.takes_from_origin:
-        _check_bound_for(tx, origin, internal, problems)
+        _check_bound_for(tx, origin, internal, problems, back=given.back_to_source)
     destination = _destination(tx, rule, given.destination, internal, problems)
     route = _route(tx, rule, internal, destination, problems)
     number = _number(tx, rule, given.number, problems)
@@ -117,6 +120,8 @@ def _store(tx: Tx, name: str | None, field: str, problems: list[Problem]) -> Loc
     elif location.kind is not LocationKind.INTERNAL:
         problems.append(Problem(field, f"{name} is a {location.kind.value} location, not a store"))
         return None
+    elif not location.active:
+        problems.append(Problem(field, f"{location.name} is archived: restore it to use it again"))
     return location
 
 
@@ -169,6 +174,10 @@ def _partner(
     partner = tx.catalog.partner_by_name(name)
     if partner is None:
         problems.append(Problem("partner", f"no partner named {name!r}"))
+    elif not partner.active:
+        problems.append(
+            Problem("partner", f"{partner.name} is archived: restore it to use it again")
+        )
     elif not partner.has_role(rule.partner_role):
         problems.append(Problem("partner", f"{name} is not a {rule.partner_role.value}"))
     return partner
@@ -233,9 +242,17 @@ def _store_of(origin: Row | None) -> int | None:
     return origin["destination_location_id"] or None
 
 
-def _check_bound_for(tx: Tx, origin: Row, store: Location | None, problems: list[Problem]) -> None:
+def _check_bound_for(
+    tx: Tx, origin: Row, store: Location | None, problems: list[Problem], *, back: bool = False
+) -> None:
     bound_for = _store_of(origin)
-    if store is not None and bound_for and store.id != bound_for:
+    # a transfer closed short: its units come back to the store that sent them
+    back_home = (
+        back
+        and origin["kind"] == DocumentKind.DISPATCH.value
+        and (store is not None and store.id == origin["from_location_id"])
+    )
+    if store is not None and bound_for and store.id != bound_for and not back_home:
         name = tx.catalog.location(bound_for).name
         if origin["kind"] == DocumentKind.HOLD.value:
             said = (

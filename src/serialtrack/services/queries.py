@@ -15,6 +15,7 @@ from serialtrack.adapters.db.reads import SerialFilter
 from serialtrack.adapters.db.store import Tx
 from serialtrack.domain.codes import code_key
 from serialtrack.domain.errors import Invalid, NotFound, Problem
+from serialtrack.domain.lots import past_removal
 from serialtrack.domain.model import (
     Actor,
     CodeChange,
@@ -22,6 +23,7 @@ from serialtrack.domain.model import (
     DocumentState,
     LocationKind,
     MoveView,
+    Product,
     SerialStatus,
     SerialView,
 )
@@ -140,6 +142,7 @@ def serial(
         supplier_warranty_until=warranty_end(row.purchase_date, supplier_days),
         customer_warranty_until=warranty_end(row.sale_date, product.customer_warranty_days),
         expired=expired(extra.expiry, today),
+        note=extra.notes,
     )
 
 
@@ -221,7 +224,13 @@ def serials(
     require(actor, Permission.READ)
     if not 1 <= limit <= 1000:
         raise Invalid("limit is from 1 to 1000", [Problem("limit", f"not {limit}")])
-    return [dict(r._mapping) for r in tx.reads.list_serials(f, after_id=after_id, limit=limit)]
+    rows = [dict(r._mapping) for r in tx.reads.list_serials(f, after_id=after_id, limit=limit)]
+    # a unit in transit names its transfer (the dispatch that sent it), as its page does
+    moving = [r["id"] for r in rows if r.get("status") == SerialStatus.IN_TRANSIT.value]
+    numbers = tx.reads.transfer_numbers(moving) if moving else {}
+    for r in rows:
+        r["transfer"] = numbers.get(r["id"])
+    return rows
 
 
 REPORT_NAMES = ("sku", "status", "location", "partner", "text")
@@ -499,10 +508,17 @@ def stock(
 def batches(
     tx: Tx, actor: Actor, *, today: date, sku: str | None = None, location: str | None = None
 ) -> list[dict[str, Any]]:
-    """Batch quantities on hand, each marked ``expired`` (past its expiry date ``today``)."""
+    """Batch quantities on hand, each marked ``expired`` (past its expiry date ``today``)
+    and ``sellable`` (neither expired nor past its product's removal date)."""
     require(actor, Permission.READ)
     f = serial_filter(tx, sku=sku, location=location)
-    return [
-        {**r._mapping, "expired": expired(r.expiry, today)}
-        for r in tx.reads.batches(f.product_id, f.location_id)
-    ]
+    products: dict[str, Product | None] = {}
+    rows = []
+    for r in tx.reads.batches(f.product_id, f.location_id):
+        if r.sku not in products:
+            products[r.sku] = tx.catalog.product_by_sku(r.sku)
+        product = products[r.sku]
+        gone = expired(r.expiry, today)
+        removed = product is not None and past_removal(product, r.expiry, today)
+        rows.append({**r._mapping, "expired": gone, "sellable": not (gone or removed)})
+    return rows

@@ -92,6 +92,8 @@ class ScanResult:
     document: str | None = None
     document_kind: str | None = None
     document_id: int | None = None
+    # Where the unit is, as a refusal at posting says it ("sold to Jane Doe on SO-000002").
+    where: str = ""
 
 
 def scan(tx: Tx, actor: Actor, text: str) -> ScanResult:
@@ -142,6 +144,7 @@ def _with_state(tx: Tx, product: Product, code: str, base: dict[str, object]) ->
         status=state.status,
         location=state.location_name,
         message=f"{product.sku} {state.code}: {state.status.replace('_', ' ')}",
+        where=describe(tx.ledger.states_by_ids([serial_id])[0]),
     )
 
 

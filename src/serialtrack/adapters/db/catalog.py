@@ -41,6 +41,9 @@ from serialtrack.domain.model import (
 class CatalogRepo:
     def __init__(self, connection: Connection) -> None:
         self.c = connection
+        # The settings, read once per transaction (a sale asks for three of them); writes go
+        # through ``set_setting``, which keeps the copy in step.
+        self._settings: dict[str, str] | None = None
 
     # users and settings -------------------------------------------------------------
     def user(self, username: str) -> RowMapping | None:
@@ -60,12 +63,17 @@ class CatalogRepo:
         self.c.execute(update(users).where(users.c.id == user_id).values(**values))
 
     def setting(self, key: str) -> str | None:
-        return self.c.execute(select(settings.c.value).where(settings.c.key == key)).scalar()
+        if self._settings is None:
+            rows = self.c.execute(select(settings.c.key, settings.c.value))
+            self._settings = {r.key: r.value for r in rows}
+        return self._settings.get(key)
 
     def set_setting(self, key: str, value: str) -> None:
         done = self.c.execute(update(settings).where(settings.c.key == key).values(value=value))
         if done.rowcount == 0:
             self.c.execute(insert(settings).values(key=key, value=value))
+        if self._settings is not None:
+            self._settings[key] = value
 
     def reserve_numbers(self, name: str, count: int, *, at_least: int = 1) -> int:
         """Take ``count`` consecutive values of a counter, none below ``at_least``; return the 1st.
@@ -196,12 +204,21 @@ class CatalogRepo:
     ) -> Location:
         new_id = self._insert(
             locations,
-            {"name": name, "kind": kind.value, "active": True, "created_at": now, "gln": gln},
+            {
+                "name": name,
+                "name_key": name_key(name),
+                "kind": kind.value,
+                "active": True,
+                "created_at": now,
+                "gln": gln,
+            },
         )
         return Location(new_id, name, kind, gln)
 
     def location_by_name(self, name: str) -> Location | None:
-        row = self.c.execute(select(locations).where(locations.c.name == name)).mappings().first()
+        """By name, ignoring case: "main store" finds "Main Store" (names are unique so)."""
+        query = select(locations).where(locations.c.name_key == name_key(name))
+        row = self.c.execute(query).mappings().first()
         return _location(row) if row else None
 
     def location(self, location_id: int) -> Location:
@@ -226,11 +243,15 @@ class CatalogRepo:
         self, name: str, *, supplier: bool, customer: bool, now: datetime, **contact: str | None
     ) -> Partner:
         values = {"name": name, "is_supplier": supplier, "is_customer": customer, **contact}
-        new_id = self._insert(partners, {**values, "active": True, "created_at": now})
+        key = name_key(values["name"])
+        new_id = self._insert(partners, {**values, "name_key": key, "active": True,
+                                         "created_at": now})  # fmt: skip
         return self.partner(new_id)
 
     def partner_by_name(self, name: str) -> Partner | None:
-        row = self.c.execute(select(partners).where(partners.c.name == name)).mappings().first()
+        """By name, ignoring case (names are unique so)."""
+        query = select(partners).where(partners.c.name_key == name_key(name))
+        row = self.c.execute(query).mappings().first()
         return _partner(row) if row else None
 
     def partner(self, partner_id: int) -> Partner:
@@ -395,10 +416,31 @@ class CatalogRepo:
         )
         return int(self.c.execute(query).scalar_one())
 
+    def units_at(self, location_id: int) -> int:
+        """How many units (serials, quantities, batch parts) ``location_id`` holds now."""
+        counted = self.c.execute(
+            select(func.count()).select_from(serials).where(serials.c.location_id == location_id)
+        ).scalar_one()
+        quantity = self.c.execute(
+            select(func.coalesce(func.sum(quants.c.quantity), 0)).where(
+                quants.c.location_id == location_id
+            )
+        ).scalar_one()
+        parts = self.c.execute(
+            select(func.coalesce(func.sum(batch_quants.c.quantity), 0)).where(
+                batch_quants.c.location_id == location_id
+            )
+        ).scalar_one()
+        return int(counted) + int(quantity) + int(parts)
+
     def update_location(self, location_id: int, values: dict[str, Any]) -> None:
+        if "name" in values:
+            values = {**values, "name_key": name_key(values["name"])}
         self.c.execute(update(locations).where(locations.c.id == location_id).values(values))
 
     def update_partner(self, partner_id: int, values: dict[str, Any]) -> None:
+        if "name" in values:
+            values = {**values, "name_key": name_key(values["name"])}
         self.c.execute(update(partners).where(partners.c.id == partner_id).values(values))
 
     def _insert(self, table: Any, values: dict[str, Any]) -> int:
@@ -407,14 +449,21 @@ class CatalogRepo:
         )
 
 
+def name_key(name: str) -> str:
+    """A location's or partner's name as its uniqueness sees it: case and outer space aside."""
+    return name.strip().casefold()
+
+
 def _location(row: RowMapping) -> Location:
-    return Location(row["id"], row["name"], LocationKind(row["kind"]), row["gln"])
+    return Location(row["id"], row["name"], LocationKind(row["kind"]), row["gln"],
+                    bool(row["active"]))  # fmt: skip
 
 
 def _partner(row: RowMapping) -> Partner:
     return Partner(
         row["id"], row["name"], bool(row["is_supplier"]), bool(row["is_customer"]),
         phone=row["phone"], email=row["email"], address=row["address"], gln=row["gln"],
+        active=bool(row["active"]),
     )  # fmt: skip
 
 

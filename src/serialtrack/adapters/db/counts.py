@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, exists, func, select, text
+from sqlalchemy import Connection, RowMapping, delete, exists, func, select, text
 
 from serialtrack.adapters.db.ledger import _dialect_insert, _state, _state_query, chunks
 from serialtrack.adapters.db.tables import (
@@ -16,6 +16,7 @@ from serialtrack.adapters.db.tables import (
     products,
     quants,
     serials,
+    users,
 )
 from serialtrack.domain.model import SerialStatus, TrackingMode
 from serialtrack.domain.posting import SerialState
@@ -49,6 +50,33 @@ class CountRepo:
         for part in chunks(rows, 5000):
             added.update((r[0], r[1]) for r in self.c.execute(query, list(part)))
         return added
+
+    def scans(self, document_id: int, *, limit: int) -> list[RowMapping]:
+        """What the count found, newest first: sku, code, who scanned it and when."""
+        query = (
+            select(products.c.sku, count_scans.c.code)
+            .add_columns(users.c.username.label("by"), count_scans.c.at)
+            .join(products, products.c.id == count_scans.c.product_id)
+            .join(users, users.c.id == count_scans.c.user_id)
+            .where(count_scans.c.document_id == document_id)
+            .order_by(count_scans.c.id.desc())
+            .limit(limit)
+        )
+        return list(self.c.execute(query).mappings())
+
+    def scans_of(self, document_id: int, key: str, product_id: int | None) -> list[RowMapping]:
+        """The count's scans of code ``key`` (of one product, or of any)."""
+        query = (
+            select(count_scans.c.id, products.c.sku, count_scans.c.code)
+            .join(products, products.c.id == count_scans.c.product_id)
+            .where(count_scans.c.document_id == document_id, count_scans.c.code_key == key)
+        )
+        if product_id is not None:
+            query = query.where(count_scans.c.product_id == product_id)
+        return list(self.c.execute(query).mappings())
+
+    def remove_scan(self, scan_id: int) -> None:
+        self.c.execute(delete(count_scans).where(count_scans.c.id == scan_id))
 
     def refresh_statistics(self) -> None:
         """Fresh planner statistics for the scans (PostgreSQL): comparing a count believed

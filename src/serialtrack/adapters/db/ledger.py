@@ -576,6 +576,10 @@ class LedgerRepo:
         return None
 
     # corrected codes -----------------------------------------------------------------
+    def set_notes(self, serial_id: int, notes: str | None) -> None:
+        """A serial's free-text note (not part of the ledger: the audit trail keeps its edits)."""
+        self.c.execute(update(serials).where(serials.c.id == serial_id).values(notes=notes))
+
     def change_code(self, serial_id: int, *, old_key: str, code: str, key: str) -> bool:
         """Compare-and-set of a serial's code: only while it still has ``old_key``."""
         query = (

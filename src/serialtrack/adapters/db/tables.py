@@ -518,3 +518,13 @@ expected_serials = Table(
     Column("scanned_at", DateTime),
     UniqueConstraint("document_id", "product_id", "code_key", name="uq_expected_serials_code"),
 )
+
+# --- names that ignore case, blind counts (revision 0014) ---------------------------------------
+# A location's and a partner's name casefolded, unique: "Main Store" and "main store" are one
+# store (nullable only because SQLite adds a column so in place; the code always sets it).
+locations.append_column(Column("name_key", String(120)))
+Index("uq_locations_name_key", locations.c.name_key, unique=True)
+partners.append_column(Column("name_key", String(200)))
+Index("uq_partners_name_key", partners.c.name_key, unique=True)
+# A blind count hides what the books expect from the counter until it posts (managers see it).
+documents.append_column(Column("blind", Boolean))

@@ -12,9 +12,16 @@
 
   document.addEventListener("keydown", function (event) {
     var target = event.target;
-    if (event.key === "/" && !/^(INPUT|SELECT|TEXTAREA)$/.test(target.tagName)) {
+    if (event.key === "/") {
+      // "/" jumps to the search box only from outside every field: in a field (the search box
+      // too) it is a character being typed.
       var search = document.getElementById("q");
-      if (search) { event.preventDefault(); search.focus(); search.select(); }
+      var focused = document.activeElement || target;
+      var typing = [target, focused].some(function (el) {
+        return el && (/^(INPUT|SELECT|TEXTAREA)$/.test(el.tagName) || el.isContentEditable);
+      });
+      if (!search || typing || event.ctrlKey || event.altKey || event.metaKey) return;
+      event.preventDefault(); search.focus(); search.select();
       return;
     }
     if (event.key !== "Enter" || target.tagName !== "INPUT" || target.type === "submit") return;
