@@ -142,6 +142,8 @@ HELP: dict[str, HelpPage] = {
             "Transfers go in two legs: a dispatch (TR-) puts the units in transit, and a "
             "transfer receipt (TI-) at the destination takes what arrived; the rest stays in "
             "transit on the dispatch, visibly. Sold or reserved units cannot be moved.",
+            "A unit that never arrives is resolved on the dispatch's page (Close it short): "
+            "back to the store that sent it, or written off with a reason by a manager.",
             "Write-offs (WO-) send units to Scrap with a required reason; like every document "
             "they can be cancelled, which restores exactly.",
         ),
@@ -155,6 +157,9 @@ HELP: dict[str, HelpPage] = {
             "lost, and what was found but not expected comes in (or is moved, flagged).",
             "Every difference is listed under discrepancies; cancelling the count reverses it "
             "exactly. Nothing in transit can be counted.",
+            "A wrong scan is taken back with Not this one; an open count can be discarded. A "
+            "blind count hides what the books expect from the counter until it is posted. "
+            "Products without serials are counted by quantity, per batch for batch products.",
         ),
         (("/counts", "Counts"), ("/discrepancies", "Discrepancies")),
     ),
@@ -174,6 +179,9 @@ HELP: dict[str, HelpPage] = {
             "(Suppliers, Customers, Transit, Scrap, Inventory adjustment). Every change of "
             "stock is a move from one location to another, so units are never created or lost "
             "silently.",
+            "Names are found whatever their case. A store no longer used can be archived on "
+            "its edit page: it is offered nowhere, its history stays, and it can be restored. "
+            "A store still holding stock cannot be archived.",
         ),
         (("/locations", "Locations"), ("/locations/new", "New location")),
     ),
@@ -181,7 +189,9 @@ HELP: dict[str, HelpPage] = {
         "Partners",
         (
             "Partners are your suppliers and customers; one partner may be both. A receipt "
-            "names its supplier, a sale its customer.",
+            "names its supplier, a sale its customer. Phone, e-mail and address are what a "
+            "recall shows to call a customer; a GLN names the partner in EPCIS exports.",
+            "A partner no longer used can be archived on its edit page, and restored.",
         ),
         (("/partners", "Partners"), ("/partners/new", "New partner")),
     ),
