@@ -561,13 +561,6 @@ class Inventory(
             f = queries.prepare_report(tx, self.actor, **filters)
             return queries.report_page(tx, self.actor, f, after=after, limit=limit)
 
-    def in_transit_filtered(
-        self, *, sku: str | None = None, location: str | None = None
-    ) -> list[dict[str, Any]]:
-        """``in_transit``, only of product ``sku``, only transfers from or to ``location``."""
-        with self.store.transaction(write=False) as tx:
-            return queries.in_transit_filtered(tx, self.actor, sku=sku, location=location)
-
     def stock(self, *, sku: str | None = None, location: str | None = None) -> list[dict[str, Any]]:
         with self.store.transaction(write=False) as tx:
             return queries.stock(tx, self.actor, sku=sku, location=location)

@@ -132,10 +132,13 @@ class OperationsMixin:
             )  # fmt: skip
             return [queries.document(tx, self.actor, i) for i in made]
 
-    def in_transit(self) -> list[dict[str, Any]]:
-        """Transfers not fully received: per dispatch and product, what is still on the way."""
+    def in_transit(
+        self, *, sku: str | None = None, location: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Transfers not fully received: per dispatch and product, what is still on the way;
+        only of product ``sku``, only transfers from or to ``location``, when given."""
         with self.store.transaction(write=False) as tx:
-            return queries.in_transit(tx, self.actor)
+            return queries.in_transit(tx, self.actor, sku=sku, location=location)
 
     # holds (stock put aside, a recall) --------------------------------------------------
     def hold(

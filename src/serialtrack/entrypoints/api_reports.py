@@ -106,5 +106,5 @@ def in_transit(inv: Inv, location: Name = None, sku: Name = None) -> InTransitLi
     quantity still on the way, its serials and batches (code, quantity). ``location``: only
     transfers from or to it; ``sku``: only that product. An unknown name is a 422 naming
     its filter."""
-    rows = inv.in_transit_filtered(sku=_given(sku), location=_given(location))
+    rows = inv.in_transit(sku=_given(sku), location=_given(location))
     return InTransitList(items=[InTransit(**row) for row in rows])

@@ -427,20 +427,17 @@ def _received_by(tx: Tx, dispatch_id: int, kind: DocumentKind) -> list[str]:
     return tx.ledger.posted_naming(dispatch_id, [TAKEN_BY[kind].value])
 
 
-def in_transit(tx: Tx, actor: Actor) -> list[dict[str, Any]]:
-    """Transfers not fully received: per dispatch and product, what is still on the way."""
-    require(actor, Permission.READ)
-    return tx.reads.in_transit()
-
-
-def in_transit_filtered(
+def in_transit(
     tx: Tx, actor: Actor, *, sku: str | None = None, location: str | None = None
 ) -> list[dict[str, Any]]:
-    """``in_transit``, only of the product ``sku`` and of transfers from or to ``location``;
-    an unknown SKU or location is refused naming its filter."""
+    """Transfers not fully received: per dispatch and product, what is still on the way;
+    only of the product ``sku`` and of transfers from or to ``location`` when given (an
+    unknown SKU or location is refused naming its filter)."""
     require(actor, Permission.READ)
-    f = serial_filter(tx, sku=sku, location=location)  # names checked, each named if unknown
     rows = tx.reads.in_transit()
+    if not sku and not location:
+        return rows
+    f = serial_filter(tx, sku=sku, location=location)  # names checked, each named if unknown
     if sku:
         rows = [r for r in rows if r["sku"] == tx.catalog.product(f.product_id).sku]
     if location:
