@@ -3,7 +3,8 @@
     .venv/bin/python bench/run.py                  # SQLite, "millions" check at 1,000,000
     .venv/bin/python bench/run.py --quick          # SQLite, "millions" check at 100,000
     .venv/bin/python bench/run.py --postgres       # PostgreSQL (127.0.0.1:5432, db test)
-    .venv/bin/python bench/run.py --quick --http   # and one-serial sales over HTTP
+    .venv/bin/python bench/run.py --quick --http   # and sales and lookups over HTTP
+    .venv/bin/python bench/run.py --postgres --only http   # 4 workers, 32 clients
     .venv/bin/python bench/run.py --big 2000000 --json figures.json
 
 Beside each case its floor: the least work the same result needs, with the bare driver
@@ -31,6 +32,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections import defaultdict
@@ -539,90 +541,171 @@ def step_floor_sales(a: argparse.Namespace) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------------------
-# over HTTP: a real ``serialtrack serve`` (one worker) and a keep-alive client
+# over HTTP: a real ``serialtrack serve`` and keep-alive clients, one thread each
 # --------------------------------------------------------------------------------------
+
+Request = tuple[str, str, str | None]  # method, path, JSON body
 
 
 @step
 def step_http_sales(a: argparse.Namespace) -> dict[str, Any]:
-    """``count`` one-serial sales as ``POST /api/v1/documents`` on one keep-alive connection
-    with a bearer token, against ``serialtrack serve --workers 1`` on ``url``; per-request
-    latencies. With ``--profile-file`` the server runs under cProfile (its file: ``.server``)."""
-    import socket
+    """``count`` one-serial sales (serials ``prefix-0`` .. in order) as ``POST
+    /api/v1/documents``, dealt round-robin to ``clients`` threads (no two ask for the same
+    serial), against ``serialtrack serve --workers <workers>`` on ``url``."""
+    work: list[list[Request]] = [[] for _ in range(a.clients)]
+    for i in range(a.count):
+        line = {"sku": SKU, "serials": [code(a.prefix, i)]}
+        body = {"kind": "sale", "partner": CUSTOMER, "location": STORE, "lines": [line]}
+        work[i % a.clients].append(("POST", "/api/v1/documents", json.dumps(body)))
+    return _http_step(a, work, 201)
 
+
+@step
+def step_http_lookups(a: argparse.Namespace) -> dict[str, Any]:
+    """``count`` lookups ``GET /api/v1/products/<sku>/serials/<code>`` (the serial with its
+    history) of random serials among ``prefix-0`` .. ``pool-1``, dealt to ``clients`` threads."""
+    rng = random.Random(a.seed)
+    work: list[list[Request]] = [[] for _ in range(a.clients)]
+    for i in range(a.count):
+        path = f"/api/v1/products/{SKU}/serials/{code(a.prefix, rng.randrange(a.pool))}"
+        work[i % a.clients].append(("GET", path, None))
+    return _http_step(a, work, 200)
+
+
+def _http_step(a: argparse.Namespace, work: list[list[Request]], expect: int) -> dict[str, Any]:
+    """Serve ``url``; run ``work`` (one list of requests per client) once every client has
+    its connection open and its token used once (untimed); per-request latencies, and the
+    requests per second from the start signal to the last answer. With ``--profile-file``
+    and one worker the server runs under cProfile (its file: ``.server``)."""
     with inventory(a.url) as inv:
-        codes = [code("H", i) for i in range(a.count)]
-        inv.receive(supplier=SUPPLIER, location=STORE, lines=[(SKU, codes)])
-        token = inv.create_token("admin", "bench")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    env = {**os.environ, "SERIALTRACK_DATABASE_URL": a.url}
-    command = [sys.executable]
-    if a.profile_file:
-        command += ["-m", "cProfile", "-o", a.profile_file + ".server"]
-    command += ["-m", "serialtrack", "serve", "--port", str(port), "--workers", "1"]
-    log = open(a.url.removeprefix("sqlite:///") + ".server.log", "wb")  # noqa: SIM115
-    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        conn = _wait_for_server(port, server)
-        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-        latencies = []
-        out: dict[str, Any] = {"count": a.count}
-        with measured(out):
-            for c in codes:
-                body = json.dumps(
-                    {
-                        "kind": "sale",
-                        "partner": CUSTOMER,
-                        "location": STORE,
-                        "lines": [{"sku": SKU, "serials": [c]}],
-                    }
-                )
-                t0 = time.perf_counter()
-                conn.request("POST", "/api/v1/documents", body, headers)
-                answer = conn.getresponse()
-                data = answer.read()
-                latencies.append((time.perf_counter() - t0) * 1000)
-                if answer.status != 201:
-                    raise RuntimeError(f"{answer.status}: {data[:500]!r}")
-        conn.close()
-    finally:
-        # SIGINT under cProfile: uvicorn re-raises the signal it caught once it has shut
-        # down; a KeyboardInterrupt still lets cProfile write its file, a SIGTERM does not.
-        server.send_signal(signal.SIGINT if a.profile_file else signal.SIGTERM)
+        tokens = [inv.create_token("admin", f"bench client {i}") for i in range(a.clients)]
+    out: dict[str, Any] = {"count": a.count, "clients": a.clients, "workers": a.workers}
+    with _served(a) as port:
+        ready, go = threading.Barrier(a.clients + 1), threading.Event()
+        latencies: list[list[float]] = [[] for _ in work]
+        errors: list[str] = []
+        threads = [
+            threading.Thread(
+                target=_client,
+                args=(port, token, todo, expect, (ready, go), into, errors),
+                daemon=True,
+            )
+            for token, todo, into in zip(tokens, work, latencies, strict=True)
+        ]
+        for thread in threads:
+            thread.start()
         try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
-    latencies.sort()
-    out["p50_ms"] = latencies[len(latencies) // 2]
-    out["p99_ms"] = latencies[min(len(latencies) - 1, math.ceil(len(latencies) * 0.99) - 1)]
+            ready.wait(timeout=120)  # every client connected and authenticated once
+        except threading.BrokenBarrierError:
+            raise RuntimeError(f"a client could not start: {errors[:1]}") from None
+        with measured(out):
+            go.set()
+            for thread in threads:
+                thread.join()
+        if errors:
+            raise RuntimeError(f"{len(errors)} requests failed; the first: {errors[0]}")
+    every = sorted(x for one in latencies for x in one)
+    out["p50_ms"] = every[len(every) // 2]
+    out["p99_ms"] = every[min(len(every) - 1, math.ceil(len(every) * 0.99) - 1)]
+    out["requests_per_second"] = a.count / out["seconds"]
     out["ms_each"] = out["seconds"] * 1000 / a.count
     out["cpu_ms_each"] = out["cpu_seconds"] * 1000 / a.count
     return out
 
 
-def _wait_for_server(port: int, server: subprocess.Popen[bytes]) -> Any:
-    """A keep-alive connection to the server once ``/api/v1/health`` answers 200."""
+def _client(
+    port: int,
+    token: str,
+    todo: list[Request],
+    expect: int,
+    start: tuple[threading.Barrier, threading.Event],
+    latencies: list[float],
+    errors: list[str],
+) -> None:
+    """One client: its own keep-alive connection and bearer token, used once (untimed); then
+    ``todo`` in order from the ``go`` signal; what does not answer ``expect`` goes to
+    ``errors``."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    try:
+        conn.request("GET", "/api/v1/me", headers=headers)
+        answer = conn.getresponse()
+        answer.read()
+        if answer.status != 200:
+            errors.append(f"GET /api/v1/me: {answer.status}")
+        ready, go = start
+        ready.wait(timeout=120)
+        go.wait()
+        for method, path, body in todo:
+            t0 = time.perf_counter()
+            conn.request(method, path, body, headers)
+            answer = conn.getresponse()
+            data = answer.read()
+            latencies.append((time.perf_counter() - t0) * 1000)
+            if answer.status != expect:
+                errors.append(f"{method} {path}: {answer.status}: {data[:500]!r}")
+    except Exception as error:  # reported by the step; the barrier lets the others go on
+        errors.append(repr(error))
+        start[0].abort()
+    finally:
+        conn.close()
+
+
+@contextmanager
+def _served(a: argparse.Namespace) -> Iterator[int]:
+    """``serialtrack serve --workers <workers>`` on ``url`` and a free port, its output in
+    ``log``; yields the port once ``/api/v1/health`` answers; stops it (and its workers)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    env = {**os.environ, "SERIALTRACK_DATABASE_URL": a.url}
+    command = [sys.executable]
+    profiled = a.profile_file and a.workers == 1  # cProfile would see only the supervisor
+    if profiled:
+        command += ["-m", "cProfile", "-o", a.profile_file + ".server"]
+    command += ["-m", "serialtrack", "serve", "--port", str(port), "--workers", str(a.workers)]
+    with open(a.log, "wb") as log:
+        server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            _wait_for_server(port, server, a.log)
+            yield port
+        finally:
+            # SIGINT under cProfile: uvicorn re-raises the signal it caught once it has shut
+            # down; a KeyboardInterrupt still lets cProfile write its file, a SIGTERM does not.
+            server.send_signal(signal.SIGINT if profiled else signal.SIGTERM)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+    text = Path(a.log).read_text(errors="replace")
+    if "Traceback" in text:
+        print(f"the server logged a traceback ({a.log}):\n{text[-3000:]}", file=sys.stderr)
+
+
+def _wait_for_server(port: int, server: subprocess.Popen[bytes], log: str) -> None:
+    """Return once ``/api/v1/health`` answers 200."""
     import http.client
 
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise RuntimeError("the server exited (see its .server.log)")
+            raise RuntimeError(f"the server exited (see {log})")
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         try:
             conn.request("GET", "/api/v1/health")
             answer = conn.getresponse()
             answer.read()
             if answer.status == 200:
-                return conn
+                return
         except OSError:
             pass
-        conn.close()
+        finally:
+            conn.close()
         time.sleep(0.2)
     raise RuntimeError("the server did not answer in 60 s")
 
@@ -674,10 +757,11 @@ class PostgresDatabases:
 
     name = "postgresql"
 
-    def __init__(self, url: str, *, analyze: bool) -> None:
+    def __init__(self, url: str, *, analyze: bool, directory: str | None = None) -> None:
         import psycopg
 
         self.url = url
+        self.dir = tempfile.mkdtemp(prefix="serialtrack-bench-", dir=directory)  # server logs
         self.prefix = f"bench_{uuid.uuid4().hex[:10]}"
         self.schemas: list[str] = []
         self.connect = psycopg.connect
@@ -720,6 +804,7 @@ class PostgresDatabases:
         with self.connect(self.url, autocommit=True) as db:
             for schema in self.schemas:
                 db.execute(f'drop schema if exists "{schema}" cascade')
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 class Runner:
@@ -906,18 +991,40 @@ def run_small(dbs: Any, url: str, t: Table, run: Runner, seed: int, sales: int) 
     return held
 
 
-def run_http(dbs: Any, t: Table, run: Runner, count: int, sales: int) -> None:
-    """One-serial sales over HTTP (SQLite, one worker): p50 and p99 beside the bare-driver
-    floor of a sale and beside the same sale through the library."""
-    url = dbs.new("http")
+def http_shape(a: argparse.Namespace) -> tuple[int, int]:
+    """(server workers, concurrent clients) of the HTTP cases: one and one on SQLite (its
+    writers queue for one lock), 4 and 32 on PostgreSQL, unless given."""
+    workers = a.http_workers or (4 if a.postgres else 1)
+    return workers, a.http_clients or (32 if a.postgres else 1)
+
+
+def run_http(dbs: Any, t: Table, run: Runner, a: argparse.Namespace, sales: int) -> None:
+    """One-serial sales, then lookups of those serials (with history) over HTTP against
+    ``serialtrack serve``: p50, p99 and requests per second, each beside the bare-driver
+    floor and beside the same operation through the library (one connection, in-process)."""
+    workers, clients = http_shape(a)
+    url, count = dbs.new("http"), a.http_sales
     run("setup_http", "setup", url)
-    h = run(f"http_sales_{count}", "http_sales", url, count=count)
-    floor, library = f"floor_sales_{sales}", f"sales_{sales}"
-    fs, s = run.raw[floor], run.raw[library]
-    for q in ("p50", "p99"):
-        ms = h[f"{q}_ms"]
-        t.add(f"http_sale_{q}", ms, "ms/document", ms / fs["ms_each"], floor, None, fs["ms_each"])
-        t.add(f"http_sale_{q}", ms, "ms/document", ms / s["ms_each"], library, None, s["ms_each"])
+    run(f"receipt_http_{count}", "receipt", url, prefix="H", count=count)
+    shape = {"workers": workers, "clients": clients}
+    h = run(f"http_sales_{count}", "http_sales", url, prefix="H", count=count,
+            log=os.path.join(dbs.dir, "http_sales.server.log"), **shape)  # fmt: skip
+    lk = run(f"http_lookups_{a.http_lookups}", "http_lookups", url, prefix="H", pool=count,
+             count=a.http_lookups, seed=a.seed,
+             log=os.path.join(dbs.dir, "http_lookups.server.log"), **shape)  # fmt: skip
+    for case, r, unit, refs in (
+        ("http_sale", h, "ms/document", (f"floor_sales_{sales}", f"sales_{sales}")),
+        ("http_lookup", lk, "ms/lookup", ("floor_lookups_1000", "lookups_1000")),
+    ):
+        for q in ("p50", "p99"):
+            ms = r[f"{q}_ms"]
+            for ref in refs:
+                each = run.raw[ref]["ms_each"]
+                t.add(f"{case}_{q}", ms, unit, ms / each, ref, None, each)
+        rps = r["requests_per_second"]
+        for ref in refs:
+            one = 1000 / run.raw[ref]["ms_each"]  # the reference's rate on one connection
+            t.add(f"{case}_rps", rps, "requests/s", one / rps, ref, None, one)
 
 
 def run_fill(dbs: Any, url: str, t: Table, run: Runner, held: int, big: int) -> int:
@@ -1009,38 +1116,43 @@ def meta(a: argparse.Namespace, backend: str, big: int) -> dict[str, Any]:
 def parent(a: argparse.Namespace) -> None:
     big = a.big if a.big is not None else (100_000 if a.quick else 1_000_000)
     dbs: Any = (
-        PostgresDatabases(a.postgres_url, analyze=not a.no_analyze)
+        PostgresDatabases(a.postgres_url, analyze=not a.no_analyze, directory=a.tmpdir)
         if a.postgres
         else SqliteDatabases(a.tmpdir)
     )
     info = meta(a, dbs.name, big)
     if a.postgres:
         info["analyze_after_receipts"] = not a.no_analyze
+    if a.only:
+        info["only"] = a.only
+    if a.http:
+        info["http_workers"], info["http_clients"] = http_shape(a)
     print("serialtrack bench: " + ", ".join(f"{k}={v}" for k, v in info.items()), file=sys.stderr)
     if a.profile:
         os.makedirs(a.profile, exist_ok=True)
     t, run = Table(), Runner(dbs, a.profile, a.timeout)
     started = time.perf_counter()
-    http_dbs = SqliteDatabases(a.tmpdir) if a.http else None
+    everything = a.only is None
     try:
-        run_empty(dbs, t, run)
+        if everything:
+            run_empty(dbs, t, run)
         url = dbs.new("b")
         calibrate(t, run, "calibration_before_small")
-        held = run_small(dbs, url, t, run, a.seed, SALES)
+        held = run_small(dbs, url, t, run, a.seed, SALES)  # also the HTTP cases' references
         if a.http:
-            run_http(http_dbs, t, run, a.http_sales, SALES)
-        filled = run_fill(dbs, url, t, run, held, big)
-        calibrate(t, run, "calibration_before_big", "calibration_before_small")
-        run_big(url, t, run, filled, human(big), a.seed, SALES)
+            run_http(dbs, t, run, a, SALES)
+        if everything:
+            filled = run_fill(dbs, url, t, run, held, big)
+            calibrate(t, run, "calibration_before_big", "calibration_before_small")
+            run_big(url, t, run, filled, human(big), a.seed, SALES)
     finally:
         dbs.close()
-        if http_dbs is not None:
-            http_dbs.close()
     info["total_seconds"] = round(time.perf_counter() - started, 1)
     info["load_average_end"] = os.getloadavg()[0]
     print()
     print(
-        f"serialtrack {info['serialtrack']} ({info['source']}) on {dbs.name}; big = {big:,};"
+        f"serialtrack {info['serialtrack']} ({info['source']}) on {dbs.name};"
+        f" {f'only {a.only}' if a.only else f'big = {big:,}'};"
         f" {info['machine']};"
         f" load average {info['load_average']:.2f} -> {info['load_average_end']:.2f}"
     )
@@ -1066,10 +1178,22 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--http",
         action="store_true",
-        help="also one-serial sales over HTTP against `serialtrack serve` (SQLite, 1 worker)",
+        help="also one-serial sales and lookups over HTTP against `serialtrack serve` (SQLite:"
+        " 1 worker, 1 client; PostgreSQL: 4 workers, 32 concurrent clients)",
+    )
+    p.add_argument("--http-sales", type=int, default=500, help="sales over HTTP (default 500)")
+    p.add_argument(
+        "--http-lookups", type=int, default=1000, help="lookups over HTTP (default 1000)"
+    )
+    p.add_argument("--http-workers", type=int, help="server workers (default 1; PostgreSQL 4)")
+    p.add_argument(
+        "--http-clients", type=int, help="concurrent HTTP clients (default 1; PostgreSQL 32)"
     )
     p.add_argument(
-        "--http-sales", type=int, default=500, help="sales over HTTP (default 500): p50, p99"
+        "--only",
+        choices=["http"],
+        help="http: only the HTTP cases (implies --http) and the small-database cases they"
+        " are compared with; no 100k receipt, no big database",
     )
     p.add_argument("--profile", metavar="DIR", help="write a cProfile file per case to DIR")
     p.add_argument(
@@ -1090,7 +1214,13 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     child_options.add_argument("--rounds", type=int, default=1, help=argparse.SUPPRESS)
     child_options.add_argument("--number", help=argparse.SUPPRESS)
     child_options.add_argument("--profile-file", help=argparse.SUPPRESS)
-    return p.parse_args(argv)
+    child_options.add_argument("--clients", type=int, default=1, help=argparse.SUPPRESS)
+    child_options.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
+    child_options.add_argument("--log", help=argparse.SUPPRESS)
+    a = p.parse_args(argv)
+    if a.only == "http":
+        a.http = True
+    return a
 
 
 def main() -> None:

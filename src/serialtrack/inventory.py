@@ -23,6 +23,7 @@ from serialtrack.domain.model import (
     DocumentKind,
     LineInput,
     Location,
+    MoveView,
     Partner,
     Product,
     SerialView,
@@ -56,7 +57,7 @@ from serialtrack.services import serials as serial_entry
 from serialtrack.services import tracking as tracking_switch
 from serialtrack.services.assembly import UnitInput
 from serialtrack.services.header import HeaderInput
-from serialtrack.services.queries import DocumentView
+from serialtrack.services.queries import SUMMARY_MOVES, DocumentView
 
 LineLike = LineInput | Mapping[str, Any] | tuple[Any, ...]
 DocumentRef = int | str | DocumentView
@@ -373,7 +374,7 @@ class Inventory(
             document_id = documents.create(
                 tx, self.actor, header, given, post=post, now=self.clock()
             )
-            return queries.document(tx, self.actor, document_id)
+            return queries.document(tx, self.actor, document_id, moves_limit=SUMMARY_MOVES)
 
     def receive(
         self, *, supplier: str, location: str, lines: Iterable[LineLike], **header: Any
@@ -472,27 +473,42 @@ class Inventory(
             )  # fmt: skip
             documents.update_draft(tx, self.actor, document_id, header, given, post=post,
                                    now=self.clock())  # fmt: skip
-            return queries.document(tx, self.actor, document_id)
+            return queries.document(tx, self.actor, document_id, moves_limit=SUMMARY_MOVES)
 
     def post(self, document: DocumentRef) -> DocumentView:
         with self.store.transaction() as tx:
             document_id = self._id(tx, document)
             documents.post(tx, self.actor, document_id, now=self.clock())
-            return queries.document(tx, self.actor, document_id)
+            return queries.document(tx, self.actor, document_id, moves_limit=SUMMARY_MOVES)
 
     def cancel(self, document: DocumentRef) -> DocumentView:
         with self.store.transaction() as tx:
             document_id = self._id(tx, document)
             documents.cancel(tx, self.actor, document_id, now=self.clock())
-            return queries.document(tx, self.actor, document_id)
+            return queries.document(tx, self.actor, document_id, moves_limit=SUMMARY_MOVES)
 
     def delete_draft(self, document: DocumentRef) -> None:
         with self.store.transaction() as tx:
             documents.delete_draft(tx, self.actor, self._id(tx, document), now=self.clock())
 
-    def document(self, document: DocumentRef) -> DocumentView:
+    def document(self, document: DocumentRef, *, moves_limit: int | None = None) -> DocumentView:
+        """The document with all its moves, or (``moves_limit``) a summary of a large one:
+        at most that many moves, ``moves_total`` and each line's ``serials_total``.
+
+        The answers of create, post and cancel are summaries past ``SUMMARY_MOVES`` moves;
+        ``document_moves`` pages through the rest."""
         with self.store.transaction(write=False) as tx:
-            return queries.document(tx, self.actor, self._id(tx, document))
+            return queries.document(tx, self.actor, self._id(tx, document), moves_limit=moves_limit)
+
+    def document_moves(
+        self, document: DocumentRef, *, after_id: int = 0, limit: int = SUMMARY_MOVES
+    ) -> list[MoveView]:
+        """A page of the document's moves after move ``after_id`` (a summary's
+        ``moves_next_after``, then each page's last move's id)."""
+        with self.store.transaction(write=False) as tx:
+            return queries.document_moves(
+                tx, self.actor, self._id(tx, document), after_id=after_id, limit=limit
+            )
 
     def documents(
         self,

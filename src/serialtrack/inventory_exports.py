@@ -62,6 +62,7 @@ SERIAL_COLUMNS = (
     C("purchase_reference", "Supplier's invoice", width=16),
     C("purchase_date", "Received", "date", 11), C("customer", "Customer", width=18),
     C("sales_invoice", "Invoice", width=11), C("sale_date", "Sold", "date", 11),
+    C("note", "Note", width=24),
 )  # fmt: skip
 
 

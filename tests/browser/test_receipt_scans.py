@@ -134,7 +134,7 @@ def test_serials_left_in_the_paste_box_are_added_before_anything_is_posted(
     scan(page, "A5-0002")
     page.fill("#paste-0", "A5-0010..A5-0012")
     page.click("#save")
-    expect_text(page, "#form-message", "Not posted")
+    expect_text(page, "#form-message", "Not saved")
     expect_rows(page, 4)  # the paste became rows, and the quantity follows
     assert rows(page) == ["A5-0002", "A5-0010", "A5-0011", "A5-0012"]
     assert page.input_value("#qty-0") == "4"

@@ -63,7 +63,7 @@ def test_seed_000_by_command_line(cli, tmp_path: Path) -> None:  # type: ignore[
     assert by_serial["SN1"]["purchase_reference"] == "ACME-77"
 
     cli("cancel", "SO-000001")
-    assert "in_stock" in cli("serial", "PHONE", "SN2")
+    assert "in stock" in cli("serial", "PHONE", "SN2")
     assert "agree" in cli("check")
 
 
@@ -125,7 +125,7 @@ def test_every_way_to_enter_serials(cli, tmp_path: Path) -> None:  # type: ignor
     scanned = cli("scan", "(01)09506000134352(21)B-02")
     assert "product: PHONE" in scanned
     assert "serial: B-02" in scanned
-    assert "status: in_stock" in scanned
+    assert "status: in stock" in scanned
 
     bad = cli("sell", "--location", "Store", "--sku", "PHONE", "--range", "C-12..C-09", ok=False)
     assert "C-12..C-09" in bad

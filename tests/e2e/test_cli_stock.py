@@ -82,16 +82,16 @@ def test_a_write_off_needs_a_reason_and_can_be_cancelled(cli) -> None:  # type: 
     )
     assert "write-off WO-000001 posted: 1 unit" in done
     assert "note: dropped [screen]" in cli("document", "WO-000001")
-    assert "written_off at Scrap" in cli("serial", "PHONE", "SN3")
+    assert "written off at Scrap" in cli("serial", "PHONE", "SN3")
     cli("cancel", "WO-000001")
-    assert "in_stock at Store" in cli("serial", "PHONE", "SN3")
+    assert "in stock at Store" in cli("serial", "PHONE", "SN3")
 
 
 def test_a_mistyped_code_is_corrected(cli) -> None:  # type: ignore[no-untyped-def]
     fixed = cli("correct", "PHONE", "SN4", "SN-4", "--reason", "dash missing")
     assert "PHONE SN4 is now SN-4 (formerly SN4)" in fixed
     shown = cli("serial", "PHONE", "SN4")  # the old code still finds it
-    assert "PHONE SN-4: in_stock at Store" in shown
+    assert "PHONE SN-4: in stock at Store" in shown
     assert "formerly: SN4" in shown
     assert "dash missing" in shown
     assert "RC-000001" in shown

@@ -177,7 +177,7 @@ def test_cli_stock_and_serial_at(tmp_path) -> None:  # type: ignore[no-untyped-d
     assert "sku:" in refused
     assert "status:" in run("stock", "--status", "sold", ok=False)
     at = run("serial-at", "PHONE", "P2", "--at", (BASE + 3 * HOUR).isoformat())
-    assert f"in_transit at Transit (by {world.dispatch}," in at
+    assert f"in transit at Transit (by {world.dispatch}," in at
     assert "had not come in" in run("serial-at", "PHONE", "P2", "--at", BASE.isoformat())
 
 

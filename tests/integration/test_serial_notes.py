@@ -55,3 +55,21 @@ def test_a_note_is_refused_when_it_cannot_be(shop: Inventory) -> None:
     with pytest.raises(Invalid):
         shop.set_serial_note("PHONE", "P1", "bad\x00note")
     assert shop.serial("PHONE", "P1").note is None
+
+
+def test_a_note_is_in_the_report_and_both_exports_formula_safe(shop: Inventory) -> None:
+    from serialtrack import REPORT_COLUMNS
+    from serialtrack.adapters.exports import csv_chunks
+
+    shop.set_serial_note("PHONE", "P1", "=HYPERLINK(evil)")
+    rows = {r[2]: dict(zip(REPORT_COLUMNS, r, strict=True)) for r in shop.report()}
+    assert rows["P1"]["note"] == "=HYPERLINK(evil)"
+    assert rows["P2"]["note"] is None
+    for name in ("serials", "serial-list"):
+        table = shop.report_table(name)
+        keys = [c.key for c in table.columns]
+        noted = [dict(zip(keys, r, strict=True)) for r in table.rows]
+        assert {r["serial"]: r["note"] for r in noted} == {"P1": "=HYPERLINK(evil)", "P2": None}
+    text = "".join(csv_chunks(shop.report_table("serials")))
+    assert "'=HYPERLINK(evil)" in text
+    assert ",=HYPERLINK" not in text

@@ -38,6 +38,8 @@ def code_problem(raw: object, where: str = "serial") -> Problem | None:
         return Problem(where, "the serial code is empty")
     if len(code) > MAX_CODE_LENGTH:
         return Problem(where, f"the serial code is longer than {MAX_CODE_LENGTH} characters")
+    if code.isascii() and code.isprintable():  # the usual case, without a look per character
+        return None
     if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in code):
         return Problem(where, f"the serial code {code!r} contains a control character")
     return None

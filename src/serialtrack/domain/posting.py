@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cached_property
 
 from serialtrack.domain.codes import code_key, code_problem, normal_code
 from serialtrack.domain.errors import Invalid, Problem
@@ -57,8 +58,9 @@ class PlannedLine:
     warranty_days: int | None = None
     batch: str | None = None  # serial+batch: the batch the line's new units belong to
 
-    @property
+    @cached_property
     def keys(self) -> list[str]:
+        """The codes' comparison keys (computed once: a 100,000-serial line asks often)."""
         return [code_key(c) for c in self.codes]
 
 

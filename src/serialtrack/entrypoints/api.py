@@ -47,7 +47,7 @@ from serialtrack.services import bundles as bundle_service
 from serialtrack.services import idempotency
 from serialtrack.services.assembly import UnitInput
 from serialtrack.services.header import HeaderInput
-from serialtrack.services.queries import DocumentView
+from serialtrack.services.queries import SUMMARY_MOVES, DocumentView
 from serialtrack.services.serials import ScanResult
 
 SESSION_COOKIE = "serialtrack_session"
@@ -426,8 +426,29 @@ def list_documents(
 
 
 @router.get("/documents/{ref}", tags=["documents"])
-def read_document(inv: Inv, ref: str) -> DocumentView:
-    return inv.document(document_ref(ref))
+def read_document(
+    inv: Inv,
+    ref: str,
+    moves_limit: Annotated[int, Query(ge=0, le=1_000_000)] = SUMMARY_MOVES,
+) -> DocumentView:
+    """The document; of a large one at most ``moves_limit`` moves (and each line's serials
+    among them): ``moves_total`` and each line's ``serials_total`` say how many there are,
+    ``GET /documents/{ref}/moves?after_id={moves_next_after}`` pages through the rest."""
+    return inv.document(document_ref(ref), moves_limit=moves_limit)
+
+
+@router.get("/documents/{ref}/moves", tags=["documents"])
+def read_document_moves(
+    inv: Inv,
+    ref: str,
+    after_id: Annotated[int, Query(ge=0, le=2**62)] = 0,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = SUMMARY_MOVES,
+) -> dict[str, Any]:
+    """A page of the document's moves in the order they were made; the next page is after
+    ``next_after_id`` (null on the last page)."""
+    items = inv.document_moves(document_ref(ref), after_id=after_id, limit=limit)
+    following = items[-1].id if len(items) == limit else None
+    return jsonable_encoder({"items": items, "next_after_id": following})
 
 
 @router.put("/documents/{ref}", tags=["documents"])

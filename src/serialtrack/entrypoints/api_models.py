@@ -122,7 +122,7 @@ class DocumentIn(Strict):
     date: IsoDate | None = None
     partner: Annotated[str, StringConstraints(max_length=200)] | None = None
     location: Annotated[str, StringConstraints(max_length=120)] | None = Field(
-        None, description="The internal side: where goods come in or go out."
+        None, description="The store: where goods come in or go out."
     )
     reference: Annotated[str, StringConstraints(max_length=120)] | None = None
     origin: Annotated[str, StringConstraints(max_length=60)] | None = Field(

@@ -44,6 +44,7 @@ class SerialReportRow(BaseModel):
     customer: str | None = Field(description="While sold; null for a walk-in customer.")
     sales_invoice: str | None
     sale_date: dt.date | None
+    note: str | None = Field(None, description="The serial's own note; null on a batch's row.")
 
 
 class SerialReportPage(BaseModel):

@@ -34,7 +34,7 @@ partner_app = typer.Typer(
 )
 report_app = typer.Typer(no_args_is_help=True, pretty_exceptions_show_locals=False, help="Reports.")
 setting_app = typer.Typer(
-    no_args_is_help=True, pretty_exceptions_show_locals=False, help="Inventory settings."
+    no_args_is_help=True, pretty_exceptions_show_locals=False, help="The shop's settings."
 )
 app.add_typer(product_app, name="product")
 app.add_typer(location_app, name="location")
@@ -309,7 +309,13 @@ Gln = Annotated[str | None, typer.Option(help="GS1 Global Location Number (13 di
 @location_app.command("add")
 def location_add(
     name: str,
-    kind: Annotated[str, typer.Option(help="store, or a virtual kind")] = "store",
+    kind: Annotated[
+        str,
+        typer.Option(
+            help="store, or a kind the system keeps for the world outside: supplier, customer, "
+            "transit, scrap, adjustment, quarantine"
+        ),
+    ] = "store",
     gln: Gln = None,
 ) -> None:
     """Add a location (a store, warehouse or bin)."""
@@ -426,7 +432,7 @@ def partner_list(output: OutputOption = None, wide: WideOption = False) -> None:
 
 @setting_app.command("set")
 def setting_set(key: str, value: str) -> None:
-    """Change an inventory setting (e.g. allow_negative_stock true)."""
+    """Change one of the shop's settings (e.g. allow_negative_stock true)."""
     with inventory() as inv:
         stored = inv.set_setting(key, value)
     out.print(f"{key} = {stored}")

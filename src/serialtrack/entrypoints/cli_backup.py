@@ -15,7 +15,7 @@ from serialtrack.entrypoints.cli import _fail, app, err, inventory, out, state
 BACKUP_HELP = (
     "Back up the database to FILE while the app keeps running.\n\n"
     "SQLite: FILE is itself an SQLite database (a consistent snapshot, integrity-checked). "
-    "PostgreSQL: FILE is a pg_dump custom-format dump of the inventory's schema (needs pg_dump "
+    "PostgreSQL: FILE is a pg_dump custom-format dump of serialtrack's schema (needs pg_dump "
     "and pg_restore on PATH). FILE appears only once the backup is complete and verified."
 )
 RESTORE_HELP = (

@@ -28,8 +28,9 @@ from serialtrack.entrypoints.cli_output import (
     write_text,
 )
 from serialtrack.inventory import Inventory
+from serialtrack.inventory_exports import words as status_words
 from serialtrack.services.assembly import UnitInput
-from serialtrack.services.queries import REPORT_COLUMNS, DocumentView
+from serialtrack.services.queries import REPORT_COLUMNS, SUMMARY_MOVES, DocumentView
 
 Sku = Annotated[str, typer.Option("--sku", help="The product's SKU.")]
 Serials = Annotated[list[str] | None, typer.Argument(help="Serial codes, one per unit.")]
@@ -184,8 +185,9 @@ LineTexts = Annotated[
     typer.Option(
         "--line",
         help="One product of the document (repeatable, beside --sku or instead): "
-        "SKU:SN1,SN2 (serials, ranges SN1..SN9), SKU:QUANTITY, or SKU:batch=CODE:QTY[:EXPIRY] "
-        "(several batches comma-separated; serial+batch: SKU:batch=CODE:SN1,SN2).",
+        "SKU:SN1,SN2 (serials, ranges SN1..SN9), SKU:QUANTITY, or "
+        "SKU:batch=CODE:QUANTITY[:EXPIRY] (several batches comma-separated; serial+batch: "
+        "SKU:batch=CODE:SN1,SN2).",
     ),
 ]
 OptionalSku = Annotated[
@@ -275,7 +277,7 @@ def _date(text: str | None, hint: str = "--date") -> date | None:
 
 
 def _done(document: DocumentView) -> None:
-    count = sum(len(line["serials"]) or line["quantity"] for line in document.lines)
+    count = sum(line.get("serials_total") or line["quantity"] for line in document.lines)
     word = title(document.kind).lower()  # "sale", "sales return (credit note)"...
     out.print(f"{word} {document.number} {document.state.value}: {plural(count, 'unit')}")
 
@@ -644,6 +646,9 @@ def correct(
     out.print(f"{s.sku} {code.strip()} is now {s.code} (formerly {', '.join(s.old_codes)})")
 
 
+SCAN_WORDS = {"plain": "plain", "gs1": "GS1", "digital_link": "GS1 Digital Link"}
+
+
 @app.command()
 def scan(text: str) -> None:
     """Read a scanned code (plain, GS1 element string or Digital Link): product and unit."""
@@ -653,12 +658,13 @@ def scan(text: str) -> None:
         f"{name}: {value}"
         for name, value in (
             ("product", found.sku), ("serial", found.serial), ("batch", found.batch),
-            ("expiry", found.expiry), ("GTIN", found.gtin), ("status", found.status),
+            ("expiry", found.expiry), ("GTIN", found.gtin),
+            ("status", status_words(found.status) if found.status else None),
             ("location", found.location),
         )
         if value is not None
     ]  # fmt: skip
-    out.print(f"{found.kind} scan · " + " · ".join(details), markup=False)
+    out.print(f"{SCAN_WORDS[found.kind]} scan · " + " · ".join(details), markup=False)
     if found.message:
         out.print(found.message, markup=False)
 
@@ -761,15 +767,20 @@ def discard(number: str) -> None:
 
 
 @app.command()
-def document(number: str) -> None:
-    """Show a document with its lines and moves."""
+def document(
+    number: str,
+    all_serials: Annotated[
+        bool, typer.Option("--all", help="List every serial of a large document.")
+    ] = False,
+) -> None:
+    """Show a document with its lines (a large one: the first serials of each and counts)."""
     with inventory() as inv:
-        d = inv.document(number)
+        d = inv.document(number, moves_limit=None if all_serials else SUMMARY_MOVES)
     partner = f" · {d.partner}" if d.partner else ""
     bound = f" (bound for {d.destination})" if d.destination not in (None, d.to_location) else ""
     origin = f" · on {d.origin}" if d.origin else ""
     out.print(
-        f"{d.kind.value} {d.number} · {d.state.value} · {d.date}{partner} · "
+        f"{title(d.kind).lower()} {d.number} · {d.state.value} · {d.date}{partner} · "
         f"{d.from_location} → {d.to_location}{bound}{origin}",
         markup=False,
     )
@@ -781,11 +792,13 @@ def document(number: str) -> None:
             out.print(f"  bundle {bundle['sku']} x {bundle['quantity']}: {bundle['name']}",
                       markup=False)  # fmt: skip
         indent = "    " if line.get("bundle") else "  "
+        more = line.get("serials_total", 0) - len(line["serials"])
         out.print(
             f"{indent}{line['line_no']}. {line['sku']} x {line['quantity']}  "
-            f"{' '.join(line['serials'])}",
+            f"{' '.join(line['serials'])}" + (f" … and {more:,} more (--all lists them)"
+                                               if more > 0 else ""),
             markup=False,
-        )
+        )  # fmt: skip
     for left in d.in_transit:
         out.print(
             f"  still in transit: {left['sku']} x {left['quantity']}  {' '.join(left['serials'])}"
@@ -818,7 +831,7 @@ def serial(sku: str, code: str) -> None:
         s = inv.serial(sku, code)
     held = f" (held by {s.reserved_by})" if s.reserved_by else ""
     holder = f" · {s.holder}" if s.holder else ""
-    out.print(f"{s.sku} {s.code}: {s.status.value}{held} at {s.location}{holder}")
+    out.print(f"{s.sku} {s.code}: {status_words(s.status)}{held} at {s.location}{holder}")
     if s.transfer or s.inside:
         out.print(s.summary, markup=False)
     if s.contents:

@@ -13,6 +13,7 @@ from serialtrack.domain.errors import SerialtrackError
 from serialtrack.domain.reports import Report
 from serialtrack.entrypoints.cli import _table, app, inventory, out
 from serialtrack.entrypoints.cli_output import OutputOption, WideOption, emit, say, show
+from serialtrack.inventory_exports import words
 from serialtrack.services.stock_reports import StockAt, as_of_totals, refuse_on_hand_filters
 
 WHEN = "YYYY-MM-DD (the end of that day) or YYYY-MM-DDTHH:MM[:SS], UTC."
@@ -95,7 +96,7 @@ def serial_at(
         return
     how = f"cancel of {found.document}" if found.cancelled else found.document
     out.print(
-        f"{found.sku} {found.code} at {at}: {found.status} at {found.location} "
+        f"{found.sku} {found.code} at {at}: {words(found.status)} at {found.location} "
         f"(by {how}, {found.moved_at:%Y-%m-%d %H:%M:%S} UTC)",
         markup=False,
     )

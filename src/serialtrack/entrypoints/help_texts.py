@@ -15,6 +15,23 @@ class HelpPage:
     links: tuple[tuple[str, str], ...] = ()  # (address, words): the screens it is about
 
 
+# What a help link's screen needs (a permission's value); a link is shown only to who may use
+# it, like the menu. Screens missing here only need to be logged in.
+LINK_NEEDS: dict[str, str] = {
+    "/locations/new": "manage_catalog",
+    "/partners/new": "manage_catalog",
+    "/products/new": "manage_catalog",
+    "/receipts/new": "post_document",
+    "/sales/new": "post_document",
+    "/sales-returns/new": "post_document",
+    "/purchase-returns/new": "post_document",
+    "/refunds/new": "post_document",
+    "/supplier-returns/new": "post_document",
+    "/counter": "post_document",
+    "/transfers/dispatch": "post_document",
+}
+
+
 HELP: dict[str, HelpPage] = {
     "home": HelpPage(
         "Home",
@@ -80,9 +97,14 @@ HELP: dict[str, HelpPage] = {
             "Posting writes the moves of the ledger; cancelling reverses them exactly, but "
             "only while every unit is still where the document put it; otherwise the refusal "
             "names the unit, where it is now and the later document that moved it.",
+            "A form's Save as draft keeps what was typed without moving anything: a draft "
+            "sale, purchase return, dispatch or write-off holds its serials (reserved) until "
+            "it is posted or deleted. A draft opens in its form again (Edit on its page) to be "
+            "changed, saved again or posted; Documents lists the drafts (state: draft).",
+            "A document of more than 1,000 moves shows its first 1,000 and how many there are.",
             "A refused document writes nothing.",
         ),
-        (("/documents", "Documents"),),
+        (("/documents", "Documents"), ("/documents?state=draft", "Drafts")),
     ),
     "receive": HelpPage(
         "Receive goods",
@@ -126,14 +148,14 @@ HELP: dict[str, HelpPage] = {
             "reason. Only sold units come back on a sales return; only units in stock at the "
             "store go back to the supplier.",
             "Refund by scan: scan the serials that come back, or the sales slip's number; each "
-            "finds its latest sale. Supplier return by scan sends each unit back to the "
+            "finds its latest sale. Purchase return by scan sends each unit back to the "
             "supplier of the receipt it came in on.",
         ),
         (
             ("/sales-returns/new", "Sales return"),
             ("/refunds/new", "Refund by scan"),
             ("/purchase-returns/new", "Purchase return"),
-            ("/supplier-returns/new", "Supplier return by scan"),
+            ("/supplier-returns/new", "Purchase return by scan"),
         ),
     ),
     "transfers": HelpPage(
@@ -175,8 +197,9 @@ HELP: dict[str, HelpPage] = {
     "locations": HelpPage(
         "Locations",
         (
-            "Locations are your stores and warehouses, plus virtual ones that the system keeps "
-            "(Suppliers, Customers, Transit, Scrap, Inventory adjustment). Every change of "
+            "Locations are your stores and warehouses, plus the ones the system keeps for the "
+            "world outside them (Suppliers, Customers, Transit, Scrap, Inventory adjustment): "
+            "they are listed, never edited. Every change of "
             "stock is a move from one location to another, so units are never created or lost "
             "silently.",
             "Names are found whatever their case. A store no longer used can be archived on "

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from serialtrack.domain.errors import NotFound
-from serialtrack.entrypoints.help_texts import HELP
+from serialtrack.entrypoints.help_texts import HELP, LINK_NEEDS
 from serialtrack.entrypoints.pages import Page, render
 
 router = APIRouter(include_in_schema=False)
@@ -23,5 +23,5 @@ def help_page(request: Request, inv: Page, name: str) -> HTMLResponse:
     page = HELP.get(name)
     if page is None:
         raise NotFound(f"no help page {name!r}")
-    context = {"title": f"Help: {page.title}", "pages": HELP, "page": page}
+    context = {"title": f"Help: {page.title}", "pages": HELP, "page": page, "needs": LINK_NEEDS}
     return render(request, "help.html", context)

@@ -170,6 +170,13 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+def _said(entity: str, key: str, value: Any) -> Any:
+    """A stored value in the product's words: a location of kind ``internal`` is a store."""
+    if entity == "location" and key == "kind" and value == "internal":
+        return "store"
+    return value
+
+
 def summary(entity: str, action: str, detail: dict[str, Any]) -> str:
     """One line saying what changed: ``name: Phone X → Phone X renamed``."""
     parts: list[str] = []
@@ -177,7 +184,8 @@ def summary(entity: str, action: str, detail: dict[str, Any]) -> str:
     if isinstance(found, dict):
         for key, change in found.items():
             if isinstance(change, dict) and ("old" in change or "new" in change):
-                old, new = _show(change.get("old")), _show(change.get("new"))
+                old = _show(_said(entity, key, change.get("old")))
+                new = _show(_said(entity, key, change.get("new")))
                 parts.append(f"{key}: {old} {ARROW} {new}")
             else:
                 parts.append(f"{key}: {_show(change)}")
@@ -194,7 +202,9 @@ def summary(entity: str, action: str, detail: dict[str, Any]) -> str:
     else:
         skip = {"changes", "reason", "key"}
         parts += [
-            f"{k}: {_show(v)}" for k, v in detail.items() if k not in skip and v not in (None, "")
+            f"{k}: {_show(_said(entity, k, v))}"
+            for k, v in detail.items()
+            if k not in skip and v not in (None, "")
         ]
     if detail.get("reason"):
         parts.append(f"reason: {detail['reason']}")

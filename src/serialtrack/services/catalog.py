@@ -323,7 +323,10 @@ def add_location(
         location_kind = LocationKind("internal" if kind == "store" else kind)  # the web's word
     except ValueError:
         problems.append(
-            Problem("kind", f"kind is one of {', '.join(k.value for k in LocationKind)}")
+            Problem(
+                "kind",
+                f"kind is one of store, {', '.join(k.value for k in LocationKind if k.is_virtual)}",
+            )
         )
     if problems:
         raise Invalid("the location is not valid", problems)
@@ -438,7 +441,10 @@ def update_location(
     if location is None:
         raise NotFound(f"no location named {name!r}", [Problem("name", name)])
     if location.kind is not LocationKind.INTERNAL:
-        raise Invalid(f"{name} is kept by the system", [Problem("name", "virtual location")])
+        raise Invalid(
+            f"{name} is kept by the system",
+            [Problem("name", "kept by the system: only stores can be renamed")],
+        )
     problems: list[Problem] = [Problem(k, "not a field of a location") for k in changes
                                if k not in ("gln", "active")]  # fmt: skip
     values: dict[str, Any] = {}
@@ -604,4 +610,4 @@ def ensure_virtual_locations(tx: Tx, now: datetime) -> None:
     for kind, name in VIRTUAL_LOCATIONS.items():
         if tx.catalog.virtual_location(kind) is None:
             taken = tx.catalog.location_by_name(name) is not None  # a store named so already
-            tx.catalog.add_location(f"{name} (virtual)" if taken else name, kind, now)
+            tx.catalog.add_location(f"{name} (system)" if taken else name, kind, now)

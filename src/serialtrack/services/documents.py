@@ -41,8 +41,10 @@ from serialtrack.services.header import Header, HeaderInput, next_number, resolv
 def require_kind(tx: Tx, actor: Actor, kind: DocumentKind) -> None:
     """May ``actor`` make documents of ``kind``? Write-offs need a manager unless the shop's
     setting gives them to clerks."""
-    clerks = catalog.clerks_take_off_books(tx)
-    require_may(actor, document_permission(kind), clerks_take_off_books=clerks)
+    permission = document_permission(kind)
+    # The shop's setting matters only to taking units off the books (read only then).
+    clerks = permission is Permission.TAKE_OFF_BOOKS and catalog.clerks_take_off_books(tx)
+    require_may(actor, permission, clerks_take_off_books=clerks)
 
 
 def create(
@@ -78,10 +80,10 @@ def create(
         planned, states = serial_states(tx, rule, planned)
         header, states = _adopt_unknown(tx, actor, header, planned, states, now)
         check_serials(tx, rule, header, planned, states, document_id=None)
-    document_id, planned = insert_document(tx, actor, header, planned, now)
+    document_id, planned = insert_document(tx, actor, header, planned, now, posted=post)
     bundles.record(tx, document_id, expanded, {p.line_no: p.line_id for p in planned})
     if post:
-        execution.post(tx, actor, document_id, header, planned, states, now=now)
+        execution.post(tx, actor, document_id, header, planned, states, now=now, fresh=True)
     elif rule.reserves:
         _hold(tx, document_id, header, planned, states)
     else:
@@ -242,7 +244,7 @@ def _adopt_unknown(
     Then they come in first through a posted adjustment at the document's store, and each is
     listed as a discrepancy to investigate (sold, dispatched... without receipt).
     """
-    if not takes_unknown_serials(tx, actor, header.rule.kind):
+    if header.rule.kind not in ADOPTING:
         return header, states
     unknown = [
         LineInput(p.product.sku, serials=codes)
@@ -250,7 +252,7 @@ def _adopt_unknown(
         if (codes := tuple(c for c, k in zip(p.codes, p.keys, strict=True)
                            if (p.product.id, k) not in states))
     ]  # fmt: skip
-    if not unknown:
+    if not unknown or not takes_unknown_serials(tx, actor, header.rule.kind):
         return header, states
     number = header.number or next_number(tx, header.rule)
     flag, verb = ADOPTING[header.rule.kind]
@@ -474,20 +476,42 @@ def _known_lots(
 
 
 def insert_document(
-    tx: Tx, actor: Actor, header: Header, planned: Sequence[PlannedLine], now: datetime
+    tx: Tx,
+    actor: Actor,
+    header: Header,
+    planned: Sequence[PlannedLine],
+    now: datetime,
+    *,
+    posted: bool = False,
 ) -> tuple[int, list[PlannedLine]]:
-    document_id = tx.documents.insert(
-        {
-            **_header_values(header),
-            "kind": header.rule.kind.value,
-            "number": header.number or next_number(tx, header.rule),
-            "state": DocumentState.DRAFT.value,
-            "created_by": actor.user_id,
-            "created_at": now,
-        }
-    )
+    """Insert the document and its lines: a draft, or (``posted``) already marked posted by
+    ``actor`` for ``execution.post(..., fresh=True)`` in the same transaction."""
+    values: dict[str, object] = {
+        **_header_values(header),
+        "kind": header.rule.kind.value,
+        "state": DocumentState.DRAFT.value,
+        "created_by": actor.user_id,
+        "created_at": now,
+        "posted_by": actor.user_id if posted else None,
+        "posted_at": now if posted else None,
+    }
+    if posted:
+        values["state"] = DocumentState.POSTED.value
+    if header.number:  # typed: checked free when the header was resolved
+        document_id = tx.documents.insert(values)
+    else:
+        document_id = _insert_numbered(tx, header.rule, values)
     line_ids = tx.documents.insert_lines(document_id, [_line_values(p) for p in planned])
     return document_id, [replace(p, line_id=i) for p, i in zip(planned, line_ids, strict=True)]
+
+
+def _insert_numbered(tx: Tx, rule: KindRule, values: dict[str, object]) -> int:
+    """Insert with the kind's next free number (skipping numbers people typed by hand)."""
+    while True:
+        number = f"{rule.prefix}-{tx.catalog.next_number('document:' + rule.kind.value):06d}"
+        document_id = tx.documents.insert_unless_taken({**values, "number": number})
+        if document_id is not None:
+            return document_id
 
 
 def _hold(tx: Tx, document_id: int, header: Header, planned: Sequence[PlannedLine], states) -> None:  # type: ignore[no-untyped-def]

@@ -98,12 +98,16 @@ def post(
     *,
     now: datetime,
     legs: Sequence[tuple[Header, Sequence[PlannedLine]]] = (),
+    fresh: bool = False,
 ) -> None:
     """Post a checked document: its lines move along the header's route; ``legs`` are lines
     that move along another route of the same document (what an assembly puts together comes
-    out of the assembly into the store)."""
+    out of the assembly into the store). ``fresh``: this transaction inserted the document
+    already marked posted (nobody else can have seen it as a draft)."""
     stamp = {"posted_by": actor.user_id, "posted_at": now}
-    if not tx.documents.transition(document_id, DocumentState.DRAFT, DocumentState.POSTED, stamp):
+    if not fresh and not tx.documents.transition(
+        document_id, DocumentState.DRAFT, DocumentState.POSTED, stamp
+    ):
         raise Conflict("the document was posted or deleted by someone else at the same moment")
     if header.rule.takes_from_origin and header.origin_id is not None:
         _hold_origin(tx, header.rule.label, header.origin_id, planned)
@@ -138,7 +142,10 @@ def _moves(
     now: datetime,
 ) -> list[dict[str, Any]]:
     """Move the lines' goods along the header's route; return their ledger rows."""
-    allow_negative = tx.catalog.setting(ALLOW_NEGATIVE_STOCK) == "true"
+    # Quantity lines only may take stock below zero, when the shop's setting says so.
+    allow_negative = any(not line.codes and not line.batches for line in planned) and (
+        tx.catalog.setting(ALLOW_NEGATIVE_STOCK) == "true"
+    )
     rows: list[dict[str, Any]] = []
     for line in planned:
         base = {

@@ -81,7 +81,7 @@ def create_document(
 
     def work(tx: Tx, now: datetime) -> Any:
         document_id = documents.create(tx, actor, header, lines, post=post, now=now)
-        return queries.document(tx, actor, document_id)
+        return queries.document(tx, actor, document_id, moves_limit=queries.SUMMARY_MOVES)
 
     return run_once(
         store, actor, key, request_hash, work, status_code=201, encode=encode,

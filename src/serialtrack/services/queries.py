@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date
 from itertools import islice
@@ -11,7 +11,7 @@ from operator import attrgetter
 from typing import Any
 
 from serialtrack.adapters.db import lots as lots_db
-from serialtrack.adapters.db.reads import SerialFilter
+from serialtrack.adapters.db.reads import PURCHASE_KINDS, SerialFilter
 from serialtrack.adapters.db.store import Tx
 from serialtrack.domain.codes import code_key
 from serialtrack.domain.errors import Invalid, NotFound, Problem
@@ -46,6 +46,7 @@ REPORT_COLUMNS = (
     "customer",
     "sales_invoice",
     "sale_date",
+    "note",  # a serial's own note (an internal reference, a remark); None for batch parts
 )
 
 
@@ -77,6 +78,10 @@ class DocumentView:
     # A hold: what it put aside that no release has brought back yet, per product (sku,
     # quantity, serials, batches).
     on_hold: tuple[dict[str, Any], ...] = ()
+    # How many moves the document made; ``moves`` holds them all unless it is a summary (a
+    # large document answering a write): then the id to page on from (``document_moves``).
+    moves_total: int = 0
+    moves_next_after: int | None = None
 
 
 def serial(
@@ -86,29 +91,33 @@ def serial(
     product = tx.catalog.product_by_sku(sku)
     if product is None:
         raise NotFound(f"no product with SKU {sku!r}")
-    serial_id = tx.reads.serial_id(product.id, code_key(code))
-    if serial_id is None:
-        raise NotFound(f"no serial {code.strip()!r} of {sku}")
-    (state,) = tx.ledger.states_by_ids([serial_id])
-    extra = tx.reads.serial_extra(serial_id)
-    moves = tuple(_move(r) for r in tx.reads.history(serial_id)) if history else ()
+    key = code_key(code)
+    state = tx.ledger.states_by_keys(product.id, [key]).get((product.id, key))
+    if state is None:  # an earlier code of a corrected unit
+        serial_id = tx.reads.corrected_serial_id(product.id, key)
+        if serial_id is None:
+            raise NotFound(f"no serial {code.strip()!r} of {sku}")
+        (state,) = tx.ledger.states_by_ids([serial_id])
+    serial_id = state.id
+    rows = tx.reads.history(serial_id)
+    moves = tuple(_move(r) for r in rows) if history else ()
     changes = tuple(
         CodeChange(r.at, r.old_code, r.new_code, r.username, r.reason)
         for r in tx.reads.code_changes(serial_id)
     )
     in_transit = state.status is SerialStatus.IN_TRANSIT
-    product = tx.catalog.product(state.product_id)
     # Supplier, receipt, customer and invoice as the serial list shows them (one query): the
     # customer and invoice only while the unit is sold, and so the customer warranty, which
-    # runs while the customer has the unit.
+    # runs while the customer has the unit. The rest is read from the unit's moves.
     row = tx.reads.serial_row(serial_id)
     supplier_days = product.supplier_warranty_days
-    line_days = tx.reads.purchase_warranty_days(serial_id) if row.purchase_number else None
+    line_days = _purchase_line_days(rows, row.purchase_number) if row.purchase_number else None
     if line_days is not None:
         supplier_days = line_days
-    bundle = tx.reads.bundle_of(serial_id) if state.status is SerialStatus.SOLD else None
+    bundle = _bundle_of(rows, state.last_document_id) if state.status is SerialStatus.SOLD else None
     summary = describe(state) + (f", in bundle {bundle}" if bundle else "")
-    inside, contents = _assembled(tx, serial_id, state.status)
+    assembled = any(r.kind == DocumentKind.ASSEMBLY.value for r in rows)
+    inside, contents = _assembled(tx, serial_id, state.status) if assembled else (None, ())
     if inside:  # a recall of a part finds the unit it went into, and where that unit is
         (unit,) = tx.ledger.states_by_ids([inside[2]])
         summary = f"inside {inside[0]} {inside[1]} (assembled), which is {describe(unit)}"
@@ -117,7 +126,7 @@ def serial(
         inside=f"{inside[0]} {inside[1]}" if inside else None,
         contents=contents,
         id=serial_id,
-        sku=extra.sku,
+        sku=product.sku,
         code=state.code,
         status=state.status,
         location=state.location_name,
@@ -125,7 +134,7 @@ def serial(
         holder=state.holder_name if state.location_kind is not LocationKind.INTERNAL else None,
         reserved_by=state.reserved_by_number,
         last_document=state.last_document_number,
-        expiry=extra.expiry,
+        expiry=state.expiry,
         history=moves,
         summary=summary,
         transfer=state.last_document_number if in_transit else None,
@@ -141,9 +150,27 @@ def serial(
         sold_on=row.sale_date,
         supplier_warranty_until=warranty_end(row.purchase_date, supplier_days),
         customer_warranty_until=warranty_end(row.sale_date, product.customer_warranty_days),
-        expired=expired(extra.expiry, today),
-        note=extra.notes,
+        expired=expired(state.expiry, today),
+        note=row.notes,
     )
+
+
+def _purchase_line_days(rows: Sequence[Any], number: str) -> int | None:
+    """The supplier warranty days on the line of the purchase the serial list names (its
+    latest posted receipt or opening balance), from the unit's moves."""
+    cancelled = {r.document_id for r in rows if r.reversal}
+    for r in reversed(rows):
+        if r.number == number and r.kind in PURCHASE_KINDS and r.document_id not in cancelled:
+            return r.warranty_days  # type: ignore[no-any-return]
+    return None
+
+
+def _bundle_of(rows: Sequence[Any], document_id: int | None) -> str | None:
+    """The bundle (its SKU) the unit's last document moved it in, if any."""
+    for r in rows:
+        if not r.reversal and r.document_id == document_id and r.bundle:
+            return r.bundle  # type: ignore[no-any-return]
+    return None
 
 
 def _assembled(
@@ -352,30 +379,52 @@ def report_page(
     return ReportPage(items, following)
 
 
-def document(tx: Tx, actor: Actor, document_id: int) -> DocumentView:
+# A document that moved more than this answers a write (and the API's read) with a summary:
+# its first moves, each line's serials among them and its count; the rest is paged
+# (``document_moves``).
+SUMMARY_MOVES = 1000
+
+
+def document(
+    tx: Tx, actor: Actor, document_id: int, *, moves_limit: int | None = None
+) -> DocumentView:
+    """The document with its lines and moves; with ``moves_limit``, at most that many moves
+    (a summary: ``moves_total``, each line's ``serials_total``, ``moves_next_after``)."""
     require(actor, Permission.READ)
-    row = tx.reads.document(document_id)
+    row, stored = tx.reads.document_with_lines(document_id)
     if row is None:
         raise NotFound(f"no document with id {document_id}")
-    rows = tx.reads.document_moves(document_id)
+    rows = tx.reads.document_moves(
+        document_id, limit=None if moves_limit is None else moves_limit + 1
+    )
+    following = None
+    if moves_limit is not None and len(rows) > moves_limit:
+        rows = rows[:moves_limit]
+        following = rows[-1].id if rows else 0
     moves = tuple(_move(r) for r in rows)
     by_line: dict[int, list[str]] = {}  # a draft's listed codes, or what each line moved
-    for s in tx.documents.draft_serials(document_id):
-        by_line.setdefault(s["line_id"], []).append(s["code"])
     parts: dict[int, list[dict[str, Any]]] = {}  # batch lines: each batch's part
-    for b in tx.documents.draft_batches(document_id):
-        parts.setdefault(b["line_id"], []).append(
-            {"code": b["code"], "quantity": b["quantity"], "expiry": b["expiry"]}
-        )
+    if row.state == DocumentState.DRAFT.value:  # posting drops a draft's lists for its moves
+        for s in tx.documents.draft_serials(document_id):
+            by_line.setdefault(s["line_id"], []).append(s["code"])
+        for b in tx.documents.draft_batches(document_id):
+            parts.setdefault(b["line_id"], []).append(
+                {"code": b["code"], "quantity": b["quantity"], "expiry": b["expiry"]}
+            )
     for r in rows:
         if not r.reversal and r.code and r.line_id is not None:
             by_line.setdefault(r.line_id, []).append(r.code)
         if not r.reversal and r.batch and r.line_id is not None:
             parts.setdefault(r.line_id, []).append({"code": r.batch, "quantity": r.quantity})
     lines = []
-    groups = {b.id: b for b in tx.reads.document_bundles(document_id)}
+    groups = (
+        {b.id: b for b in tx.reads.document_bundles(document_id)}
+        if any(line.bundle_id for line in stored)
+        else {}
+    )
     in_bundle: dict[int, list[int]] = {}
-    for line in tx.reads.document_lines(document_id):
+    counted = tx.reads.document_serial_counts(document_id) if following is not None else {}
+    for line in stored:
         codes = by_line.get(line.id, [])
         group = groups.get(line.bundle_id) if line.bundle_id else None
         if group is not None:
@@ -384,6 +433,7 @@ def document(tx: Tx, actor: Actor, document_id: int) -> DocumentView:
             {
                 "line_no": line.line_no, "sku": line.sku, "quantity": line.quantity,
                 "serials": codes, "batches": parts.get(line.id, []),
+                "serials_total": counted.get(line.id, 0) if following is not None else len(codes),
                 "warranty_days": line.warranty_days, "expiry": line.expiry,
                 "batch": line.batch,  # a serial+batch line's batch
                 "bundle": group.sku if group else None,
@@ -420,7 +470,23 @@ def document(tx: Tx, actor: Actor, document_id: int) -> DocumentView:
         received_by=tuple(_received_by(tx, row.id, kind)) if kind in TAKEN_BY else (),
         expired_allowed_by=row.override_by_name,
         bundles=bundles,
+        moves_total=tx.reads.document_move_count(document_id)
+        if following is not None
+        else len(moves),
+        moves_next_after=following,
     )
+
+
+def document_moves(
+    tx: Tx, actor: Actor, document_id: int, *, after_id: int = 0, limit: int = SUMMARY_MOVES
+) -> list[MoveView]:
+    """One page of a document's moves, in the order they were made, after move ``after_id``."""
+    require(actor, Permission.READ)
+    if not 1 <= limit <= 10_000:
+        raise Invalid("limit is from 1 to 10000", [Problem("limit", f"not {limit}")])
+    if tx.reads.document(document_id) is None:
+        raise NotFound(f"no document with id {document_id}")
+    return [_move(r) for r in tx.reads.document_moves(document_id, after_id=after_id, limit=limit)]
 
 
 def _received_by(tx: Tx, dispatch_id: int, kind: DocumentKind) -> list[str]:

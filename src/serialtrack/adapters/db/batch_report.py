@@ -69,6 +69,7 @@ class ReportRow(NamedTuple):
     customer: str | None
     sales_invoice: str | None
     sale_date: date | None
+    note: str | None = None  # a serial's note (batch parts have none)
 
 
 class _Part(NamedTuple):

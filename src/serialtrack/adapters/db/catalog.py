@@ -4,9 +4,21 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, and_, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    RowMapping,
+    and_,
+    bindparam,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from serialtrack.adapters.db.chain import ChainRepo
@@ -37,6 +49,49 @@ from serialtrack.domain.model import (
     TrackingMode,
 )
 
+# The look-ups every document makes are built once (building costs more than running them).
+_SETTINGS = select(settings.c.key, settings.c.value)
+# A location by name, and with it the virtual ones (a handful of rows): a document's route
+# needs both, for one statement.
+_LOCATION_BY_NAME = (
+    select(locations)
+    .where(or_(locations.c.name_key == bindparam("key"), locations.c.kind != "internal"))
+    .order_by(locations.c.id)
+)
+_LOCATION = select(locations).where(locations.c.id == bindparam("id"))
+_VIRTUAL = (
+    select(locations).where(locations.c.kind == bindparam("kind")).order_by(locations.c.id).limit(1)
+)
+_PARTNER_BY_NAME = select(partners).where(partners.c.name_key == bindparam("key"))
+_PARTNER = select(partners).where(partners.c.id == bindparam("id"))
+_PRODUCT = select(products).where(products.c.id == bindparam("id"))
+_PRODUCT_BY_SKU = select(products).where(products.c.sku == bindparam("sku"))
+_PRODUCTS_BY_SKUS = select(
+    products,
+    exists().where(bundle_components.c.bundle_id == products.c.id).label("serialtrack_is_bundle"),
+).where(products.c.sku.in_(bindparam("skus", expanding=True)))
+_COMPOSITIONS = (
+    select(bundle_components.c.bundle_id, bundle_components.c.quantity, products)
+    .join(products, products.c.id == bundle_components.c.component_id)
+    .where(bundle_components.c.bundle_id.in_(bindparam("ids", expanding=True)))
+    .order_by(bundle_components.c.bundle_id, bundle_components.c.position)
+)
+
+
+@cache
+def _bump(dialect: str) -> Any:
+    """Take a counter's next value (one upsert: the row's lock serializes callers)."""
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        dialect_insert(sequences)
+        .values(name=bindparam("name"), next_value=2)
+        .on_conflict_do_update(
+            index_elements=[sequences.c.name],
+            set_={"next_value": sequences.c.next_value + 1},
+        )
+        .returning(sequences.c.next_value)
+    )
+
 
 class CatalogRepo:
     def __init__(self, connection: Connection) -> None:
@@ -44,6 +99,11 @@ class CatalogRepo:
         # The settings, read once per transaction (a sale asks for three of them); writes go
         # through ``set_setting``, which keeps the copy in step.
         self._settings: dict[str, str] | None = None
+        # Products looked up in this transaction that are no bundle (``compositions`` need
+        # not ask again).
+        self._plain: set[int] = set()
+        # The virtual locations by kind (the first of each), once a look-up by name read them.
+        self._virtual: dict[str, Location] | None = None
 
     # users and settings -------------------------------------------------------------
     def user(self, username: str) -> RowMapping | None:
@@ -64,7 +124,7 @@ class CatalogRepo:
 
     def setting(self, key: str) -> str | None:
         if self._settings is None:
-            rows = self.c.execute(select(settings.c.key, settings.c.value))
+            rows = self.c.execute(_SETTINGS)
             self._settings = {r.key: r.value for r in rows}
         return self._settings.get(key)
 
@@ -102,17 +162,8 @@ class CatalogRepo:
         One upsert, so two transactions asking for a counter's first value at once don't
         both try to create it.
         """
-        dialect_insert = postgresql.insert if self.c.dialect.name == "postgresql" else sqlite.insert
-        bump = (
-            dialect_insert(sequences)
-            .values(name=name, next_value=2)
-            .on_conflict_do_update(
-                index_elements=[sequences.c.name],
-                set_={"next_value": sequences.c.next_value + 1},
-            )
-            .returning(sequences.c.next_value)
-        )
-        return int(self.c.execute(bump).scalar_one()) - 1
+        bump = _bump(self.c.dialect.name)
+        return int(self.c.execute(bump, {"name": name}).scalar_one()) - 1
 
     def audit(
         self,
@@ -202,6 +253,7 @@ class CatalogRepo:
     def add_location(
         self, name: str, kind: LocationKind, now: datetime, gln: str | None = None
     ) -> Location:
+        self._virtual = None
         new_id = self._insert(
             locations,
             {
@@ -217,19 +269,24 @@ class CatalogRepo:
 
     def location_by_name(self, name: str) -> Location | None:
         """By name, ignoring case: "main store" finds "Main Store" (names are unique so)."""
-        query = select(locations).where(locations.c.name_key == name_key(name))
-        row = self.c.execute(query).mappings().first()
-        return _location(row) if row else None
+        key = name_key(name)
+        found = None
+        virtual: dict[str, Location] = {}
+        for row in self.c.execute(_LOCATION_BY_NAME, {"key": key}).mappings():
+            if row["name_key"] == key:
+                found = _location(row)
+            if row["kind"] != LocationKind.INTERNAL.value:
+                virtual.setdefault(row["kind"], _location(row))
+        self._virtual = virtual
+        return found
 
     def location(self, location_id: int) -> Location:
-        row = (
-            self.c.execute(select(locations).where(locations.c.id == location_id)).mappings().one()
-        )
-        return _location(row)
+        return _location(self.c.execute(_LOCATION, {"id": location_id}).mappings().one())
 
     def virtual_location(self, kind: LocationKind) -> Location | None:
-        query = select(locations).where(locations.c.kind == kind.value).order_by(locations.c.id)
-        row = self.c.execute(query.limit(1)).mappings().first()
+        if self._virtual is not None:
+            return self._virtual.get(kind.value)
+        row = self.c.execute(_VIRTUAL, {"kind": kind.value}).mappings().first()
         return _location(row) if row else None
 
     def list_locations(self) -> list[Location]:
@@ -250,13 +307,11 @@ class CatalogRepo:
 
     def partner_by_name(self, name: str) -> Partner | None:
         """By name, ignoring case (names are unique so)."""
-        query = select(partners).where(partners.c.name_key == name_key(name))
-        row = self.c.execute(query).mappings().first()
+        row = self.c.execute(_PARTNER_BY_NAME, {"key": name_key(name)}).mappings().first()
         return _partner(row) if row else None
 
     def partner(self, partner_id: int) -> Partner:
-        row = self.c.execute(select(partners).where(partners.c.id == partner_id)).mappings().one()
-        return _partner(row)
+        return _partner(self.c.execute(_PARTNER, {"id": partner_id}).mappings().one())
 
     def partners_by_names(self, names: list[str]) -> dict[str, Partner]:
         found: dict[str, Partner] = {}
@@ -275,16 +330,20 @@ class CatalogRepo:
         return self.product(new_id)
 
     def product(self, product_id: int) -> Product:
-        row = self.c.execute(select(products).where(products.c.id == product_id)).mappings().one()
-        return _product(row)
+        return _product(self.c.execute(_PRODUCT, {"id": product_id}).mappings().one())
 
     def product_by_sku(self, sku: str) -> Product | None:
-        row = self.c.execute(select(products).where(products.c.sku == sku)).mappings().first()
+        row = self.c.execute(_PRODUCT_BY_SKU, {"sku": sku}).mappings().first()
         return _product(row) if row else None
 
     def products_by_skus(self, skus: list[str]) -> dict[str, Product]:
-        rows = self.c.execute(select(products).where(products.c.sku.in_(set(skus)))).mappings()
-        return {r["sku"]: _product(r) for r in rows}
+        rows = self.c.execute(_PRODUCTS_BY_SKUS, {"skus": sorted(set(skus))}).mappings()
+        found = {}
+        for r in rows:
+            if not r["serialtrack_is_bundle"]:
+                self._plain.add(r["id"])
+            found[r["sku"]] = _product(r)
+        return found
 
     def product_by_gtin(self, gtin: str) -> Product | None:
         row = self.c.execute(select(products).where(products.c.gtin == gtin)).mappings().first()
@@ -302,16 +361,11 @@ class CatalogRepo:
     # bundles --------------------------------------------------------------------------
     def compositions(self, bundle_ids: list[int]) -> dict[int, list[Component]]:
         """The components of each of these products that is a bundle, in their order."""
-        if not bundle_ids:
+        asked = sorted(set(bundle_ids) - self._plain)
+        if not asked:
             return {}
-        query = (
-            select(bundle_components.c.bundle_id, bundle_components.c.quantity, products)
-            .join(products, products.c.id == bundle_components.c.component_id)
-            .where(bundle_components.c.bundle_id.in_(set(bundle_ids)))
-            .order_by(bundle_components.c.bundle_id, bundle_components.c.position)
-        )
         found: dict[int, list[Component]] = {}
-        for row in self.c.execute(query).mappings():
+        for row in self.c.execute(_COMPOSITIONS, {"ids": asked}).mappings():
             found.setdefault(row["bundle_id"], []).append(Component(_product(row), row["quantity"]))
         return found
 
@@ -329,6 +383,7 @@ class CatalogRepo:
         return list(self.c.execute(query).scalars())
 
     def set_components(self, bundle_id: int, parts: list[Component]) -> None:
+        self._plain.discard(bundle_id)
         self.c.execute(bundle_components.delete().where(bundle_components.c.bundle_id == bundle_id))
         if parts:
             self.c.execute(
@@ -434,6 +489,7 @@ class CatalogRepo:
         return int(counted) + int(quantity) + int(parts)
 
     def update_location(self, location_id: int, values: dict[str, Any]) -> None:
+        self._virtual = None
         if "name" in values:
             values = {**values, "name_key": name_key(values["name"])}
         self.c.execute(update(locations).where(locations.c.id == location_id).values(values))

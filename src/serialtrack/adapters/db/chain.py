@@ -2,7 +2,9 @@
 
 The head row is locked for the rest of the transaction by the first append (PostgreSQL:
 ``SELECT ... FOR UPDATE``; SQLite writers are one at a time already), so entries are numbered
-in commit order with no gap, and a rolled-back transaction gives its numbers back.
+in commit order with no gap, and a rolled-back transaction gives its numbers back. The head
+moves in memory while the transaction appends and is written once, by ``flush_head`` just
+before the commit (``Store.transaction``).
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert, select, text, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, text, update
 
+from serialtrack.adapters.db.bulk import BULK_FROM, insert_rows
 from serialtrack.adapters.db.tables import (
     audit,
     document_events,
@@ -30,7 +33,25 @@ TABLES: dict[str, Table] = {
     "redaction": ledger_redactions,
 }
 BATCH = 20_000
-HEAD = "serialtrack_chain_head"  # connection.info: (transaction, last seq, last digest)
+# connection.info: (transaction, last seq, last digest, written): the head as this transaction
+# moved it, and whether the row already says so.
+HEAD = "serialtrack_chain_head"
+_READ_HEAD = select(ledger_head.c.last_seq, ledger_head.c.last_digest).where(ledger_head.c.id == 1)
+_LOCK_HEAD = _READ_HEAD.with_for_update()
+_MOVE_HEAD = (
+    update(ledger_head)
+    .where(ledger_head.c.id == 1)
+    .values(last_seq=bindparam("seq"), last_digest=bindparam("digest"))
+)
+_INSERT = {kind: insert(table) for kind, table in TABLES.items()}
+
+
+def flush_head(connection: Connection) -> None:
+    """Write the chain's head as this transaction moved it (once, before its commit)."""
+    cached = connection.info.get(HEAD)
+    if cached is not None and not cached[3] and cached[0] is connection.get_transaction():
+        connection.execute(_MOVE_HEAD, {"seq": cached[1], "digest": cached[2]})
+        connection.info[HEAD] = (*cached[:3], True)
 
 
 class ChainRepo:
@@ -42,11 +63,7 @@ class ChainRepo:
         cached = self.c.info.get(HEAD)
         if cached is not None and cached[0] is self.c.get_transaction():
             return cached[1], cached[2]
-        query = select(ledger_head.c.last_seq, ledger_head.c.last_digest).where(
-            ledger_head.c.id == 1
-        )
-        if self.c.dialect.name == "postgresql":
-            query = query.with_for_update()
+        query = _LOCK_HEAD if self.c.dialect.name == "postgresql" else _READ_HEAD
         row = self.c.execute(query).first()
         if row is None:
             self.c.execute(insert(ledger_head).values(id=1, last_seq=0, last_digest=GENESIS))
@@ -67,13 +84,11 @@ class ChainRepo:
     def _append(self, kind: str, rows: list[dict[str, Any]]) -> None:
         last_seq, last_digest = self._head()
         seq, digest = seal(last_digest, last_seq + 1, kind, rows)
-        self.c.execute(insert(TABLES[kind]), rows)
-        self.c.execute(
-            update(ledger_head)
-            .where(ledger_head.c.id == 1)
-            .values(last_seq=seq, last_digest=digest)
-        )
-        self.c.info[HEAD] = (self.c.get_transaction(), seq, digest)
+        if len(rows) >= BULK_FROM:
+            insert_rows(self.c, TABLES[kind], rows)
+        else:
+            self.c.execute(_INSERT[kind], rows)
+        self.c.info[HEAD] = (self.c.get_transaction(), seq, digest, False)
 
     def allow_redaction(self) -> None:
         """Let this transaction remove ledger rows (PostgreSQL refuses it otherwise)."""

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, delete, insert, select, update
+from sqlalchemy import (
+    Connection,
+    RowMapping,
+    bindparam,
+    delete,
+    exists,
+    insert,
+    select,
+    update,
+)
 
 from serialtrack.adapters.db.chain import ChainRepo
 from serialtrack.adapters.db.tables import (
@@ -25,21 +35,71 @@ EVENT_FIELDS = (
 )  # fmt: skip
 
 
+# Statements on every document's path are built once (building one costs more than running
+# it on SQLite); the values come as parameters.
+_INSERT_DOCUMENT = insert(documents).returning(documents.c.id)
+_INSERT_LINE = insert(lines).returning(lines.c.id)
+_GET = select(documents).where(documents.c.id == bindparam("_id"))
+_NUMBER_TAKEN = (
+    select(documents.c.id)
+    .where(documents.c.kind == bindparam("_kind"), documents.c.number == bindparam("_number"))
+    .limit(1)
+)
+
+
+@cache
+def _insert_unless_taken(columns: tuple[str, ...]) -> Any:
+    """Insert a document unless its kind already has its number (one statement: the check
+    and the insert)."""
+    values = select(*(bindparam(c, type_=documents.c[c].type) for c in columns)).where(
+        ~exists().where(
+            documents.c.kind == bindparam("kind", type_=documents.c.kind.type),
+            documents.c.number == bindparam("number", type_=documents.c.number.type),
+        )
+    )
+    return insert(documents).from_select(list(columns), values).returning(documents.c.id)
+
+
+# Compare-and-set of the state (SET: the columns the parameters name), returning what the
+# chain records of the document.
+_TRANSITION = (
+    update(documents)
+    .where(documents.c.id == bindparam("_id"), documents.c.state == bindparam("_old"))
+    .returning(*(documents.c[name] for name in EVENT_FIELDS))
+)
+
+
 class DocumentRepo:
     def __init__(self, connection: Connection) -> None:
         self.c = connection
+        # A document's header as its last state change in this transaction returned it, for
+        # the chain's event (saves reading the row again); any other update forgets it.
+        self._headers: dict[int, Mapping[str, Any]] = {}
 
     def insert(self, values: dict[str, Any]) -> int:
-        query = insert(documents).values(**values).returning(documents.c.id)
-        return int(self.c.execute(query).scalar_one())
+        document_id = int(self.c.execute(_INSERT_DOCUMENT, values).scalar_one())
+        self._remember(document_id, values)
+        return document_id
+
+    def insert_unless_taken(self, values: dict[str, Any]) -> int | None:
+        """Insert a document; None (and nothing written) when its number is taken."""
+        query = _insert_unless_taken(tuple(sorted(values)))
+        found = self.c.execute(query, values).scalar()
+        if found is None:
+            return None
+        self._remember(int(found), values)
+        return int(found)
+
+    def _remember(self, document_id: int, values: dict[str, Any]) -> None:
+        if all(name in values for name in EVENT_FIELDS):
+            self._headers[document_id] = {name: values[name] for name in EVENT_FIELDS}
 
     def insert_lines(self, document_id: int, rows: Iterable[dict[str, Any]]) -> list[int]:
         """Insert line rows (line_no, product_id, quantity, ...); return their ids in order."""
-        ids = []
-        for values in rows:
-            query = insert(lines).values(document_id=document_id, **values).returning(lines.c.id)
-            ids.append(int(self.c.execute(query).scalar_one()))
-        return ids
+        return [
+            int(self.c.execute(_INSERT_LINE, {"document_id": document_id, **values}).scalar_one())
+            for values in rows
+        ]
 
     def insert_bundles(
         self, document_id: int, groups: Iterable[tuple[int, int, int, list[int]]]
@@ -75,11 +135,7 @@ class DocumentRepo:
             self.c.execute(insert(line_serials), rows)
 
     def get(self, document_id: int) -> RowMapping | None:
-        return (
-            self.c.execute(select(documents).where(documents.c.id == document_id))
-            .mappings()
-            .first()
-        )
+        return self.c.execute(_GET, {"_id": document_id}).mappings().first()
 
     def by_number(self, kind: str | None, number: str) -> list[RowMapping]:
         query = select(documents).where(documents.c.number == number)
@@ -88,7 +144,8 @@ class DocumentRepo:
         return list(self.c.execute(query).mappings())
 
     def number_taken(self, kind: str, number: str) -> bool:
-        return bool(self.by_number(kind, number))
+        found = self.c.execute(_NUMBER_TAKEN, {"_kind": kind, "_number": number}).first()
+        return found is not None
 
     def number_of(self, document_id: int) -> str:
         query = select(documents.c.number).where(documents.c.id == document_id)
@@ -110,19 +167,23 @@ class DocumentRepo:
 
     def transition(self, document_id: int, old: str, new: str, values: dict[str, Any]) -> bool:
         """Compare-and-set of a document's state: True only for the one caller who moved it."""
-        query = (
-            update(documents)
-            .where(documents.c.id == document_id, documents.c.state == old)
-            .values(state=new, **values)
+        row = (
+            self.c.execute(_TRANSITION, {"_id": document_id, "_old": old, "state": new, **values})
+            .mappings()
+            .first()
         )
-        return self.c.execute(query).rowcount == 1
+        if row is None:
+            self._headers.pop(document_id, None)
+            return False
+        self._headers[document_id] = row
+        return True
 
     def record_event(self, document_id: int, event: str, *, user_id: int, at: datetime) -> None:
         """Append the document's event (posted, cancelled, discarded) to the ledger's chain.
 
         Called last in a posting or cancel, after its moves: appending locks the chain's head
         until commit, so the lock is held only for the end of the transaction."""
-        row = self.get(document_id)
+        row = self._headers.get(document_id) or self.get(document_id)
         assert row is not None
         entry = {name: row[name] for name in EVENT_FIELDS}
         entry.update(document_id=document_id, event=event, user_id=user_id, at=at)
@@ -149,6 +210,7 @@ class DocumentRepo:
         self.c.execute(delete(documents).where(documents.c.id == document_id))
 
     def update(self, document_id: int, values: dict[str, Any]) -> None:
+        self._headers.pop(document_id, None)
         self.c.execute(update(documents).where(documents.c.id == document_id).values(values))
 
     def holds(self, document_id: int) -> int:
@@ -156,4 +218,5 @@ class DocumentRepo:
         return len(self.c.execute(query).all())
 
     def stamp(self, document_id: int, when: datetime, **values: Any) -> None:
+        self._headers.pop(document_id, None)
         self.c.execute(update(documents).where(documents.c.id == document_id).values(**values))

@@ -29,6 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
 
+from serialtrack.adapters.db.bulk import BULK_FROM, insert_new_rows
 from serialtrack.adapters.db.chain import ChainRepo
 from serialtrack.adapters.db.holdings import holdings_query
 from serialtrack.adapters.db.tables import (
@@ -107,6 +108,42 @@ def _state_query() -> Select[Any]:
     )
 
 
+@cache
+def _states_by_keys() -> Select[Any]:
+    return _state_query().where(
+        serials.c.product_id == bindparam("product_id"),
+        serials.c.code_key.in_(bindparam("keys", expanding=True)),
+    )
+
+
+@cache
+def _move_serials(from_location: bool, put_there_by: bool) -> Any:
+    """The compare-and-set of ``move_serials``: each serial still in a state the document
+    takes (or held by it), held by no other, where it expects it (and last put there by)."""
+    expect = [
+        serials.c.id.in_(bindparam("ids", expanding=True)),
+        or_(
+            serials.c.status.in_(bindparam("takes", expanding=True)),
+            serials.c.reserved_by == bindparam("document_id"),
+        ),
+        or_(serials.c.reserved_by.is_(None), serials.c.reserved_by == bindparam("document_id")),
+    ]
+    if from_location:
+        expect.append(serials.c.location_id == bindparam("from_location_id"))
+    if put_there_by:
+        expect.append(serials.c.last_document_id == bindparam("put_there_by"))
+    return (
+        update(serials)
+        .where(*expect)
+        .values(
+            location_id=bindparam("to_location_id"),
+            status=bindparam("status"),
+            last_document_id=bindparam("document_id"),
+            reserved_by=None,
+        )
+    )
+
+
 def _state(row: Any) -> SerialState:
     return SerialState(
         id=row.id,
@@ -159,9 +196,9 @@ class LedgerRepo:
         self, product_id: int, keys: Sequence[str]
     ) -> dict[tuple[int, str], SerialState]:
         found: dict[tuple[int, str], SerialState] = {}
-        base = _state_query().where(serials.c.product_id == product_id)
+        query = _states_by_keys()
         for part in chunks(keys):
-            for row in self.c.execute(base.where(serials.c.code_key.in_(part))):
+            for row in self.c.execute(query, {"product_id": product_id, "keys": list(part)}):
                 found[(product_id, row.code_key)] = _state(row)
         return found
 
@@ -254,14 +291,22 @@ class LedgerRepo:
         global uniqueness on, a code another product holds is skipped the same way.
         """
         ids: dict[str, int] = {}
-        query = (
-            _dialect_insert(self.c)(serials)
-            .on_conflict_do_nothing(index_elements=[serials.c.product_id, serials.c.code_key])
-            .returning(serials.c.id, serials.c.code_key)
-        )
-        for part in chunks(rows, 5000):
-            for row in self.c.execute(query, list(part)):
-                ids[row.code_key] = row.id
+        if len(rows) >= BULK_FROM:
+            found = insert_new_rows(
+                self.c,
+                serials,
+                rows,
+                unique=("product_id", "code_key"),
+                returning=("id", "code_key"),
+            )
+            ids = {key: serial_id for serial_id, key in found}
+        else:
+            query = (
+                _dialect_insert(self.c)(serials)
+                .on_conflict_do_nothing(index_elements=[serials.c.product_id, serials.c.code_key])
+                .returning(serials.c.id, serials.c.code_key)
+            )
+            ids = {row.code_key: row.id for row in self.c.execute(query, rows)}
         if ids and self.global_codes():
             taken = set(ids) - self._claim(ids)
             if taken:
@@ -324,26 +369,18 @@ class LedgerRepo:
         With ``put_there_by``, also only while that document is the last to have moved it (a
         transfer receipt takes only what is still in transit on its dispatch).
         """
-        expect = [
-            or_(
-                serials.c.status.in_([s.value for s in takes]), serials.c.reserved_by == document_id
-            ),
-            or_(serials.c.reserved_by.is_(None), serials.c.reserved_by == document_id),
-        ]
-        if from_location_id is not None:
-            expect.append(serials.c.location_id == from_location_id)
-        if put_there_by is not None:
-            expect.append(serials.c.last_document_id == put_there_by)
-        values = {
-            "location_id": to_location_id,
+        query = _move_serials(from_location_id is not None, put_there_by is not None)
+        given = {
+            "takes": sorted(s.value for s in takes),
+            "document_id": document_id,
+            "from_location_id": from_location_id,
+            "put_there_by": put_there_by,
+            "to_location_id": to_location_id,
             "status": status.value,
-            "last_document_id": document_id,
-            "reserved_by": None,
         }
         done = 0
         for part in chunks(ids):
-            query = update(serials).where(serials.c.id.in_(part), *expect).values(**values)
-            done += self.c.execute(query).rowcount
+            done += self.c.execute(query, {**given, "ids": list(part)}).rowcount
         return done
 
     def reserve(self, ids: Sequence[int], *, document_id: int, from_location_id: int) -> int:

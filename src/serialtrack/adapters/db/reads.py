@@ -7,10 +7,10 @@ million rows never become a million objects.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, and_, bindparam, case, exists, false, func, or_, select
 from sqlalchemy.orm import aliased
@@ -44,8 +44,8 @@ class SerialFilter:
     product_id: int | None = None
     status: str | None = None
     location_id: int | None = None
-    # Text anywhere in the code key (or a code it had): exact matches are listed first, then
-    # the codes starting with it, then the rest.
+    # Text anywhere in the code key (or a code it had), or in the unit's note: exact matches
+    # are listed first, then the codes starting with it, then the rest, the notes' last.
     text: str | None = None
     received_from: date | None = None
     received_to: date | None = None
@@ -90,11 +90,28 @@ def _while_sold(column: Any, label: str) -> Any:
 
 
 def _report_query(f: SerialFilter) -> Any:
+    """The serial list (and the report's serial rows), with each unit's note. A search text
+    is looked for in the codes and in the notes: the unit the text names exactly first, then
+    the codes starting with it, the codes with it further in, and last the units whose note
+    has it (``_list_tier``)."""
     query, rd, sd = _report_base()
-    query = _filtered(query, f, rd, sd)
-    if f.text is not None:  # a search: the unit the text names exactly, then prefixes
-        return query.order_by(_search_tier(f.text), serials.c.id)
+    query = _filtered(query, replace(f, text=None), rd, sd)
+    query = query.add_columns(serials.c.notes.label("note"))
+    if f.text is not None:
+        query = query.where(or_(_code_has(f.text), _note_has(f.text)))
+        return query.order_by(_list_tier(f.text), serials.c.id)
     return query.order_by(serials.c.id)
+
+
+def _note_has(text: str) -> Any:
+    """The unit's note has ``text`` in it, whatever the case; ``%`` and ``_`` are plain."""
+    return serials.c.notes.icontains(text.strip(), autoescape=True)
+
+
+def _list_tier(text: str) -> Any:
+    """The serial list's order for a search (its keyset pages follow it): 0 the unit ``text``
+    names exactly, 1 codes starting with it, 2 codes with it further in, 3 only the note."""
+    return case((_code_is(text), 0), (_code_starts(text), 1), (_code_has(text), 2), else_=3)
 
 
 @cache
@@ -198,37 +215,18 @@ class ReadRepo:
 
     def serial_id(self, product_id: int, key: str) -> int | None:
         """The serial with this code key, else the one that last had it before a correction."""
-        query = select(serials.c.id).where(
-            serials.c.product_id == product_id, serials.c.code_key == key
-        )
-        found = self.c.execute(query).scalar()
+        given = {"product_id": product_id, "key": key}
+        found = self.c.execute(_SERIAL_ID, given).scalar()
         if found is not None:
             return int(found)
-        corrected = (
-            select(serial_code_changes.c.serial_id)
-            .where(
-                serial_code_changes.c.product_id == product_id,
-                serial_code_changes.c.old_code_key == key,
-            )
-            .order_by(serial_code_changes.c.id.desc())
-            .limit(1)
-        )
-        return self.c.execute(corrected).scalar()
+        return self.corrected_serial_id(product_id, key)
+
+    def corrected_serial_id(self, product_id: int, key: str) -> int | None:
+        """The serial that last had this code key before a correction."""
+        return self.c.execute(_CORRECTED_ID, {"product_id": product_id, "key": key}).scalar()
 
     def code_changes(self, serial_id: int) -> list[Any]:
-        query = (
-            select(
-                serial_code_changes.c.at,
-                serial_code_changes.c.old_code,
-                serial_code_changes.c.new_code,
-                serial_code_changes.c.reason,
-                users.c.username,
-            )
-            .join(users, users.c.id == serial_code_changes.c.user_id)
-            .where(serial_code_changes.c.serial_id == serial_id)
-            .order_by(serial_code_changes.c.id)
-        )
-        return list(self.c.execute(query))
+        return list(self.c.execute(_CODE_CHANGES, {"serial_id": serial_id}))
 
     def in_transit(
         self, dispatch_id: int | None = None, *, kind: str = "dispatch"
@@ -359,33 +357,49 @@ class ReadRepo:
         return self.c.execute(_state_query().where(serials.c.id == serial_id)).one()
 
     def serial_extra(self, serial_id: int) -> Any:
-        query = select(serials.c.expiry, serials.c.notes, products.c.sku).join(
-            products, products.c.id == serials.c.product_id
-        )
-        return self.c.execute(query.where(serials.c.id == serial_id)).one()
+        return self.c.execute(_serial_extra_query(), {"serial_id": serial_id}).one()
 
     def history(self, serial_id: int) -> list[Any]:
-        return list(
-            self.c.execute(
-                _moves_query().where(moves.c.serial_id == serial_id).order_by(moves.c.id)
-            )
-        )
+        return list(self.c.execute(_history_query(), {"serial_id": serial_id}))
 
-    def document_moves(self, document_id: int) -> list[Any]:
-        query = _moves_query().where(moves.c.document_id == document_id).order_by(moves.c.id)
-        return list(self.c.execute(query))
+    def document_moves(
+        self, document_id: int, *, after_id: int = 0, limit: int | None = None
+    ) -> list[Any]:
+        """The document's moves in order, after move ``after_id``, at most ``limit``."""
+        if limit is None and not after_id:
+            return list(self.c.execute(_document_moves_query(), {"document_id": document_id}))
+        given = {"document_id": document_id, "after_id": after_id, "limit": limit or 2**62}
+        return list(self.c.execute(_document_moves_page_query(), given))
+
+    def document_move_count(self, document_id: int) -> int:
+        query = select(func.count()).where(moves.c.document_id == document_id)
+        return int(self.c.execute(query).scalar_one())
+
+    def document_serial_counts(self, document_id: int) -> dict[int, int]:
+        """How many serials each line of the document moved (its own moves, not reversals)."""
+        query = (
+            select(moves.c.line_id, func.count())
+            .where(
+                moves.c.document_id == document_id,
+                moves.c.reversal == false(),
+                moves.c.serial_id.is_not(None),
+            )
+            .group_by(moves.c.line_id)
+        )
+        return {r[0]: int(r[1]) for r in self.c.execute(query)}
 
     def list_serials(self, f: SerialFilter, *, after_id: int = 0, limit: int = 100) -> list[Any]:
         """One keyset page after the serial ``after_id`` (the previous page's last row).
 
         With a search text the exact matches come first, then the prefix matches, then the
-        codes with the text further in, each tier by id: the page after a row goes on with
-        its tier's rows after it, then every row of the tiers after its own."""
+        codes with the text further in, then the units only whose note has it, each tier by
+        id: the page after a row goes on with its tier's rows after it, then every row of the
+        tiers after its own."""
         query = _report_query(f)
         if f.text is None or not after_id:
             query = query.where(serials.c.id > after_id)
         else:
-            tier = _search_tier(f.text)
+            tier = _list_tier(f.text)
             after = self.c.execute(select(tier).where(serials.c.id == after_id)).scalar()
             if after is None:  # not a serial (any more): by id alone
                 query = query.where(serials.c.id > after_id)
@@ -404,10 +418,10 @@ class ReadRepo:
         return {r[0]: r[1] for r in self.c.execute(query)}
 
     def serial_row(self, serial_id: int) -> Any:
-        """This serial's row of the serial list: what the detail shows of supplier, receipt,
-        customer and invoice comes from the same query, so the two always agree."""
-        query, _, _ = _report_base()
-        return self.c.execute(query.where(serials.c.id == serial_id)).one()
+        """This serial's row of the serial list (and its notes): what the detail shows of
+        supplier, receipt, customer and invoice comes from the same query, so the two always
+        agree."""
+        return self.c.execute(_serial_row_query(), {"serial_id": serial_id}).one()
 
     def purchase_warranty_days(self, serial_id: int) -> int | None:
         """The supplier warranty days set on the line of the purchase the serial list shows
@@ -440,7 +454,7 @@ class ReadRepo:
                     yield ReportRow(
                         (0, r.id, 0, 0), r.sku, r.product, r.serial, r.batch, r.status, 1,
                         r.location, r.supplier, r.purchase_number, r.purchase_reference,
-                        r.purchase_date, r.customer, r.sales_invoice, r.sale_date,
+                        r.purchase_date, r.customer, r.sales_invoice, r.sale_date, r.note,
                     )  # fmt: skip
                 if len(page) < chunk:
                     break
@@ -467,26 +481,20 @@ class ReadRepo:
         return list(self.c.execute(query.order_by(documents.c.id.desc()).limit(limit)))
 
     def document(self, document_id: int) -> Any:
-        return self.c.execute(_documents_query().where(documents.c.id == document_id)).first()
+        return self.c.execute(_document_query(), {"document_id": document_id}).first()
 
-    def document_lines(self, document_id: int) -> list[Any]:
-        query = (
-            select(
-                lines.c.id,
-                lines.c.line_no,
-                lines.c.quantity,
-                lines.c.warranty_days,
-                lines.c.expiry,
-                lines.c.bundle_id,
-                lines.c.batch,
-                products.c.sku,
-                products.c.name,
-            )
-            .join(products, products.c.id == lines.c.product_id)
-            .where(lines.c.document_id == document_id)
-            .order_by(lines.c.line_no)
-        )
-        return list(self.c.execute(query))
+    def document_with_lines(self, document_id: int) -> tuple[Any, list[Any]]:
+        """The document's row (as ``document``) and its lines (as ``document_lines``), in one
+        query: (None, []) when there is no such document."""
+        rows = list(self.c.execute(_document_with_lines_query(), {"document_id": document_id}))
+        if not rows:
+            return None, []
+        found = [
+            _LineRow(r.line_row_id, r.line_no, r.line_quantity, r.line_warranty_days,
+                     r.line_expiry, r.line_bundle_id, r.line_batch, r.line_sku, r.line_name)
+            for r in rows if r.line_row_id is not None
+        ]  # fmt: skip
+        return rows[0], found
 
     def purchases_of(
         self, partner_id: int, kinds: tuple[str, ...], date_from: date | None,
@@ -694,6 +702,8 @@ def _moves_query() -> Any:
             moves.c.line_id,
             batches.c.code.label("batch"),
             bundle.c.sku.label("bundle"),
+            moves.c.document_id,
+            lines.c.warranty_days,
         )
         .join(documents, documents.c.id == moves.c.document_id)
         .join(lines, lines.c.id == moves.c.line_id)
@@ -706,6 +716,105 @@ def _moves_query() -> Any:
         .join(dst, dst.c.id == moves.c.to_location_id)
         .join(users, users.c.id == moves.c.user_id)
     )
+
+
+_SERIAL_ID = select(serials.c.id).where(
+    serials.c.product_id == bindparam("product_id"), serials.c.code_key == bindparam("key")
+)
+_CORRECTED_ID = (
+    select(serial_code_changes.c.serial_id)
+    .where(
+        serial_code_changes.c.product_id == bindparam("product_id"),
+        serial_code_changes.c.old_code_key == bindparam("key"),
+    )
+    .order_by(serial_code_changes.c.id.desc())
+    .limit(1)
+)
+_CODE_CHANGES = (
+    select(
+        serial_code_changes.c.at,
+        serial_code_changes.c.old_code,
+        serial_code_changes.c.new_code,
+        serial_code_changes.c.reason,
+        users.c.username,
+    )
+    .join(users, users.c.id == serial_code_changes.c.user_id)
+    .where(serial_code_changes.c.serial_id == bindparam("serial_id"))
+    .order_by(serial_code_changes.c.id)
+)
+
+
+@cache
+def _history_query() -> Any:
+    return _moves_query().where(moves.c.serial_id == bindparam("serial_id")).order_by(moves.c.id)
+
+
+@cache
+def _document_moves_query() -> Any:
+    return (
+        _moves_query().where(moves.c.document_id == bindparam("document_id")).order_by(moves.c.id)
+    )
+
+
+@cache
+def _document_moves_page_query() -> Any:
+    return (
+        _moves_query()
+        .where(moves.c.document_id == bindparam("document_id"), moves.c.id > bindparam("after_id"))
+        .order_by(moves.c.id)
+        .limit(bindparam("limit"))
+    )
+
+
+@cache
+def _serial_extra_query() -> Any:
+    return (
+        select(serials.c.expiry, serials.c.notes, products.c.sku)
+        .join(products, products.c.id == serials.c.product_id)
+        .where(serials.c.id == bindparam("serial_id"))
+    )
+
+
+@cache
+def _serial_row_query() -> Any:
+    query, _, _ = _report_base()
+    return query.add_columns(serials.c.notes).where(serials.c.id == bindparam("serial_id"))
+
+
+@cache
+def _document_query() -> Any:
+    return _documents_query().where(documents.c.id == bindparam("document_id"))
+
+
+class _LineRow(NamedTuple):
+    id: int
+    line_no: int
+    quantity: int
+    warranty_days: int | None
+    expiry: date | None
+    bundle_id: int | None
+    batch: str | None
+    sku: str
+    name: str
+
+
+@cache
+def _document_with_lines_query() -> Any:
+    line_product = products.alias("line_product")
+    return (
+        _documents_query()
+        .add_columns(
+            lines.c.id.label("line_row_id"), lines.c.line_no,
+            lines.c.quantity.label("line_quantity"),
+            lines.c.warranty_days.label("line_warranty_days"), lines.c.expiry.label("line_expiry"),
+            lines.c.bundle_id.label("line_bundle_id"), lines.c.batch.label("line_batch"),
+            line_product.c.sku.label("line_sku"), line_product.c.name.label("line_name"),
+        )
+        .outerjoin(lines, lines.c.document_id == documents.c.id)
+        .outerjoin(line_product, line_product.c.id == lines.c.product_id)
+        .where(documents.c.id == bindparam("document_id"))
+        .order_by(lines.c.line_no)
+    )  # fmt: skip
 
 
 @cache  # built once: statements are immutable

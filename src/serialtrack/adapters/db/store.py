@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from serialtrack.adapters.db.auth import AuthRepo
 from serialtrack.adapters.db.catalog import CatalogRepo
+from serialtrack.adapters.db.chain import flush_head
 from serialtrack.adapters.db.counts import CountRepo
 from serialtrack.adapters.db.documents import DocumentRepo
 from serialtrack.adapters.db.labels import LabelReads
@@ -48,6 +49,7 @@ class Store:
             try:
                 with connection.begin():
                     yield _tx(connection)
+                    flush_head(connection)
             except IntegrityError as error:
                 raise Conflict(f"the database refused the change: {_first_line(error)}") from error
             except OperationalError as error:

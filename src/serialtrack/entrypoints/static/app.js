@@ -163,9 +163,9 @@
     });
     var message = form.querySelector("[data-form-message]");
     if (message) {
-      message.textContent = "Not posted: line " + lines.join(", line ") + " had pasted serials " +
+      message.textContent = "Not saved: line " + lines.join(", line ") + " had pasted serials " +
         "not yet added. They are added to the line now: check the rows and the quantity, " +
-        "then press Save and post again.";
+        "then save again.";
       message.hidden = false;
     }
   });
