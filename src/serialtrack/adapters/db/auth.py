@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, delete, insert, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, delete, insert, select, update
 
 from serialtrack.adapters.db.tables import (
     api_tokens,
@@ -13,6 +13,14 @@ from serialtrack.adapters.db.tables import (
     sessions,
     users,
 )
+
+# Checked on every API request: built once (see adapters/db/catalog.py).
+_TOKEN_USER = (
+    select(users, api_tokens.c.id.label("token_id"), api_tokens.c.last_used_at,
+           api_tokens.c.expires_at)
+    .join(api_tokens, api_tokens.c.user_id == users.c.id)
+    .where(api_tokens.c.token_hash == bindparam("token_hash"), api_tokens.c.revoked_at.is_(None))
+)  # fmt: skip
 
 
 class AuthRepo:
@@ -31,17 +39,7 @@ class AuthRepo:
         return int(self.c.execute(insert(api_tokens).values(values)).inserted_primary_key[0])
 
     def token_user(self, token_hash: str) -> RowMapping | None:
-        query = (
-            select(
-                users,
-                api_tokens.c.id.label("token_id"),
-                api_tokens.c.last_used_at,
-                api_tokens.c.expires_at,
-            )
-            .join(api_tokens, api_tokens.c.user_id == users.c.id)
-            .where(api_tokens.c.token_hash == token_hash, api_tokens.c.revoked_at.is_(None))
-        )
-        return self.c.execute(query).mappings().first()
+        return self.c.execute(_TOKEN_USER, {"token_hash": token_hash}).mappings().first()
 
     def touch_token(self, token_id: int, now: datetime) -> None:
         self.c.execute(

@@ -10,6 +10,7 @@ come from ``tables.py`` (never from input) and are quoted by the dialect.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable, Sequence
 from operator import itemgetter
 from typing import Any
@@ -96,7 +97,8 @@ def insert_new_rows(
     """Insert ``rows``, skipping those whose ``unique`` columns are taken already; return the
     ``returning`` columns of the rows inserted.
 
-    PostgreSQL: one ``INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING RETURNING``.
+    PostgreSQL: ``COPY`` into a temporary table, then ``INSERT ... SELECT ... ON CONFLICT DO
+    NOTHING RETURNING``.
     SQLite: ``executemany`` of ``INSERT ... ON CONFLICT DO NOTHING``, then the rows with an id
     above the highest before it (SQLite writers are one at a time: those are this call's).
     """
@@ -109,14 +111,23 @@ def insert_new_rows(
     back = ", ".join(quote(c) for c in returning)
     driver = _driver(connection)
     if connection.dialect.name == "postgresql":
-        dialect = connection.dialect
-        arrays = ", ".join(f"%s::{table.c[c].type.compile(dialect=dialect)}[]" for c in columns)
-        sql = (
-            f"INSERT INTO {name} ({listed}) SELECT * FROM unnest({arrays}) "
-            f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {back}"
-        )
+        # COPY into a temporary table of the same columns (emptied at commit), then one
+        # INSERT ... SELECT: COPY's rows are written by psycopg's C code, where arrays for
+        # ``unnest`` would be built value by value in Python.
+        staging = quote(f"serialtrack_new_{table.name}_{zlib.crc32(listed.encode()):08x}")
         with driver.cursor() as cursor:
-            cursor.execute(sql, [[row[c] for row in rows] for c in columns])
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS AS "
+                f"SELECT {listed} FROM {name} WITH NO DATA"
+            )
+            cursor.execute(f"DELETE FROM {staging}")  # an earlier call of this transaction
+            with cursor.copy(f"COPY {staging} ({listed}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row([row[c] for c in columns])
+            cursor.execute(
+                f"INSERT INTO {name} ({listed}) SELECT {listed} FROM {staging} "
+                f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {back}"
+            )
             return [tuple(r) for r in cursor.fetchall()]
     processors = _processors(connection, table, columns)
     marks = ", ".join("?" * len(columns))

@@ -13,7 +13,9 @@ from typing import Any, TypeVar
 
 from sqlalchemy import (
     Connection,
+    String,
     and_,
+    any_,
     bindparam,
     case,
     delete,
@@ -109,7 +111,14 @@ def _state_query() -> Select[Any]:
 
 
 @cache
-def _states_by_keys() -> Select[Any]:
+def _states_by_keys(dialect: str) -> Select[Any]:
+    """The states of one product's serials by code key. PostgreSQL takes the keys as one
+    array (``= ANY``): a list of 900 parameters costs it ~65 ms of planning per query."""
+    if dialect == "postgresql":
+        keys = any_(bindparam("keys", type_=postgresql.ARRAY(String)))
+        return _state_query().where(
+            serials.c.product_id == bindparam("product_id"), serials.c.code_key == keys
+        )
     return _state_query().where(
         serials.c.product_id == bindparam("product_id"),
         serials.c.code_key.in_(bindparam("keys", expanding=True)),
@@ -196,8 +205,9 @@ class LedgerRepo:
         self, product_id: int, keys: Sequence[str]
     ) -> dict[tuple[int, str], SerialState]:
         found: dict[tuple[int, str], SerialState] = {}
-        query = _states_by_keys()
-        for part in chunks(keys):
+        dialect = self.c.dialect.name
+        query = _states_by_keys(dialect)
+        for part in chunks(keys, 10_000 if dialect == "postgresql" else CHUNK):
             for row in self.c.execute(query, {"product_id": product_id, "keys": list(part)}):
                 found[(product_id, row.code_key)] = _state(row)
         return found

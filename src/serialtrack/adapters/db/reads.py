@@ -193,12 +193,6 @@ def _code_has(text: str) -> Any:
     return or_(serials.c.code_key.contains(part, autoescape=True), serials.c.id.in_(corrected))
 
 
-def _search_tier(text: str) -> Any:
-    """A search's order: 0 the unit ``text`` names exactly, 1 codes starting with it, 2 the
-    codes with it further in."""
-    return case((_code_is(text), 0), (_code_starts(text), 1), else_=2)
-
-
 def _code_is(text: str) -> Any:
     """The code key is ``text``'s, or was before a correction (null-safe: it may be negated)."""
     key = text.strip().casefold()
