@@ -15,9 +15,11 @@ from datetime import date
 import pytest
 from sqlalchemy import event, select
 
+from builders import snapshot
 from serialtrack import Inventory
 from serialtrack.adapters.db.bulk import BULK_FROM
 from serialtrack.adapters.db.tables import moves, serials
+from serialtrack.domain.errors import Conflict
 from serialtrack.domain.model import SerialStatus
 from serialtrack.services.execution import serial_row
 from serialtrack.services.queries import SUMMARY_MOVES
@@ -175,3 +177,29 @@ def test_a_one_serial_sale_and_a_lookup_keep_to_few_statements(shop: Inventory) 
     assert seen.sale == sold.number
     assert seen.customer == "Jane"
     assert [m.document_number for m in seen.history][-1] == sold.number
+
+
+def test_a_large_cancel_names_exactly_the_serials_that_moved_on(shop: Inventory) -> None:
+    """The cancel's check reads only serials no longer where the document left them: those
+    are named, nothing is written; once they are back, the cancel goes through."""
+    shop.add_location("Annex")
+    codes = [f"C{i:04d}" for i in range(BULK_FROM + 50)]
+    receipt = shop.receive(supplier="Acme", location="Store", lines=[("PHONE", codes)])
+    sale = shop.sell(customer="Jane", location="Store", lines=[("PHONE", [codes[7]])])
+    moved = shop.transfer(source="Store", destination="Annex", lines=[("PHONE", [codes[201]])])
+    # Away and back: in the same store again, but put there by another document.
+    away = shop.transfer(source="Store", destination="Annex", lines=[("PHONE", [codes[202]])])
+    back = shop.transfer(source="Annex", destination="Store", lines=[("PHONE", [codes[202]])])
+    before = snapshot(shop)
+    with pytest.raises(Conflict, match="moved on since") as refused:
+        shop.cancel(receipt.number)
+    assert sorted(p.where for p in refused.value.problems) == [
+        f"serials.{codes[7]}",
+        f"serials.{codes[201]}",
+        f"serials.{codes[202]}",
+    ]
+    assert snapshot(shop) == before
+    for later in (sale, moved, back, away):
+        shop.cancel(later.number)
+    shop.cancel(receipt.number)
+    assert {s["status"] for s in shop.serials(sku="PHONE", limit=1000)} == {"returned_to_supplier"}

@@ -34,3 +34,21 @@ def test_upgrading_twice_changes_nothing(db_url: str) -> None:
         assert {"serials", "moves", "documents", "alembic_version"} <= set(tables)
     finally:
         engine.dispose()
+
+
+def test_the_batch_indexes_leave_out_rows_without_a_batch(db_url: str) -> None:
+    """Partial (revision 0015): a receipt's moves and serials without a batch add nothing
+    to them."""
+    engine = make_engine(db_url)
+    try:
+        migrate.upgrade(engine)
+        where_option = f"{engine.dialect.name}_where"
+        inspector = inspect(engine)
+        for table in ("moves", "serials"):
+            (index,) = [
+                i for i in inspector.get_indexes(table) if i["column_names"] == ["batch_id"]
+            ]
+            where = str(index.get("dialect_options", {}).get(where_option, "")).lower()
+            assert "batch_id is not null" in where, (table, index)
+    finally:
+        engine.dispose()

@@ -101,6 +101,23 @@ def test_an_earlier_code_sells_the_unit_under_its_current_code(corrected: Invent
     assert corrected.check() == []
 
 
+def test_an_earlier_code_among_a_thousand_new_ones_takes_the_unit_back(
+    corrected: Inventory,
+) -> None:
+    """A receipt of 1,000 codes reads the corrections in one go, not 900 keys at a time: the
+    unit returned to the supplier under its earlier code is taken back, not made again."""
+    corrected.return_to_supplier(supplier="Acme", location="Store", lines=[("PHONE", ["A5-0008"])])
+    many = [f"M-{i:04d}" for i in range(1000)]
+    receipt = corrected.receive(
+        supplier="Acme", location="Store", lines=[("PHONE", [*many[:500], "a5-o008", *many[500:]])]
+    )
+    assert receipt.lines[0]["serials"][500] == "A5-0008"
+    assert corrected.serial("PHONE", "A5-0008").status == "in_stock"
+    new = [s["serial"] for s in corrected.serials(sku="PHONE", q="A5-O", limit=10)]
+    assert "A5-O008" not in new
+    assert corrected.check() == []
+
+
 def test_a_unit_named_by_both_codes_is_entered_twice(corrected: Inventory) -> None:
     refused(
         corrected,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from serialtrack.domain.chain import FIELDS, GENESIS, canonical, link, seal
@@ -42,3 +42,25 @@ def test_seal_numbers_and_chains_entries_in_order() -> None:
     assert last == rows[2]["digest"]
     swapped = [dict(MOVE, serial_id=i) for i in (1, 0, 2)]
     assert seal(GENESIS, 10, "move", swapped)[1] != last
+
+
+_VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(-2, 2), st.integers(), st.text(max_size=4),
+    st.sampled_from([1.0, 0.0, 2.5]), st.decimals(allow_nan=False, places=1),
+    st.datetimes(), st.dates(),
+)  # fmt: skip
+
+
+@settings(deadline=None)
+@given(st.lists(st.dictionaries(st.sampled_from(FIELDS["move"]), _VALUES), max_size=24))
+def test_seal_gives_each_row_the_digest_link_gives_it(rows: list[dict[str, object]]) -> None:
+    """seal writes each value's text once per call: values that are equal but written
+    differently (1, True, 1.0, Decimal('1.0')) and rows missing fields still chain as
+    ``link`` does, one by one."""
+    expected, digest = [], GENESIS
+    for seq, row in enumerate(rows, start=4):
+        digest = link(digest, "move", seq, row)
+        expected.append(digest)
+    sealed = [dict(row) for row in rows]
+    assert seal(GENESIS, 4, "move", sealed) == (3 + len(rows), digest)
+    assert [r["digest"] for r in sealed] == expected

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from serialtrack.domain.codes import code_key, code_problem, normal_code
 from serialtrack.domain.errors import Invalid, Problem
@@ -431,11 +431,16 @@ def unit_code(product: Product, raw: object, at: str) -> tuple[str | None, Probl
             at, f"{text} is the GTIN of {product.sku}: it names the product, not a unit; "
             "scan the unit's serial",
         )  # fmt: skip
-    if code_key(text) == code_key(product.sku):
+    if code_key(text) == _sku_key(product.sku):
         return None, Problem(
             at, f"{text} is the SKU of {product.sku}, not a unit's serial; scan the unit's serial"
         )
     return text, None
+
+
+@lru_cache(maxsize=1024)
+def _sku_key(sku: str) -> str:
+    return code_key(sku)  # once per product, not once per unit of a 100,000-serial line
 
 
 def _check_quantity_line(product: Product, line: LineInput, where: str) -> list[Problem]:
@@ -474,9 +479,8 @@ def serial_problems(
     """
     problems: list[Problem] = []
     for line in lines:
-        for position, code in enumerate(line.codes):
-            state = states.get((line.product.id, code_key(code)))
-            where = f"lines[{line.line_no - 1}].serials[{position}]"
+        for position, (code, key) in enumerate(zip(line.codes, line.keys, strict=True)):
+            state = states.get((line.product.id, key))
             reason = (
                 _origin_refusal(rule, state, origin)
                 or _refusal(rule, state, document_id, partner_id, from_location_id)
@@ -484,6 +488,7 @@ def serial_problems(
                 or _expiry_refusal(rule, line, state, on, allow_expired)
             )
             if reason:
+                where = f"lines[{line.line_no - 1}].serials[{position}]"
                 problems.append(Problem(where, f"{line.product.sku} {code}: {reason}", "serial"))
     return problems
 

@@ -48,13 +48,15 @@ def serial_row(
     now: datetime,
     expiry: date | None = None,
     batch_id: int | None = None,
+    key: str | None = None,
 ) -> dict[str, Any]:
-    """A new serial's row, as the document that brings it in creates it."""
+    """A new serial's row, as the document that brings it in creates it (``key``: the code's
+    ``code_key``, when the caller has it already)."""
     return {
         "batch_id": batch_id,
         "product_id": product_id,
         "code": code,
-        "code_key": code_key(code),
+        "code_key": code_key(code) if key is None else key,
         "location_id": location_id,
         "status": status.value,
         "last_document_id": document_id,
@@ -211,6 +213,7 @@ def _move_serials(
             now=now,
             expiry=expiry if line.batch else line.expiry,
             batch_id=batch_id,
+            key=key,
         )
         for code, key in zip(line.codes, keys, strict=True)
         if key not in known
@@ -365,7 +368,7 @@ def cancel(tx: Tx, actor: Actor, row: Mapping[str, Any], *, now: datetime) -> No
         problems += cancel_problems(
             document_id=document_id,
             to_location_id=to_id,
-            states=tx.ledger.states_moved_by(document_id, to_id),
+            states=tx.ledger.states_moved_on(document_id, to_id),
         )
     if problems:
         raise Conflict(

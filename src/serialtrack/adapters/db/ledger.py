@@ -257,15 +257,27 @@ class LedgerRepo:
             )
         return found
 
-    def states_moved_by(self, document_id: int, to_location_id: int) -> list[SerialState]:
-        """Serials the document moved to ``to_location_id``, as they are now."""
+    def states_moved_on(self, document_id: int, to_location_id: int) -> list[SerialState]:
+        """Serials the document moved to ``to_location_id`` that are no longer just as it left
+        them (elsewhere, moved by a later document, or reserved), as they are now.
+
+        The rest need no look: a cancel of 100,000 serials still where the receipt put them
+        reads none (``posting.cancel_problems`` decides on what this returns)."""
         moved = select(moves.c.serial_id).where(
             moves.c.document_id == document_id,
             moves.c.reversal == false(),
             moves.c.serial_id.is_not(None),
             moves.c.to_location_id == to_location_id,
         )
-        return [_state(r) for r in self.c.execute(_state_query().where(serials.c.id.in_(moved)))]
+        query = _state_query().where(
+            serials.c.id.in_(moved),
+            or_(
+                serials.c.last_document_id.is_distinct_from(document_id),
+                serials.c.location_id != to_location_id,
+                serials.c.reserved_by.is_not(None),
+            ),
+        )
+        return [_state(r) for r in self.c.execute(query)]
 
     def serial_routes(self, document_id: int) -> list[tuple[int, int]]:
         """The distinct (from, to) location pairs of a document's serial moves.
@@ -462,7 +474,16 @@ class LedgerRepo:
     def insert_reversal_moves(self, *, document_id: int, user_id: int, now: datetime) -> None:
         """Append the inverse of each of the document's moves, in the order they were made."""
         original = (
-            select(moves, serials.c.code.label("current_code"))
+            select(
+                moves.c.line_id,
+                moves.c.product_id,
+                moves.c.serial_id,
+                serials.c.code,
+                moves.c.batch_id,
+                moves.c.quantity,
+                moves.c.to_location_id,
+                moves.c.from_location_id,
+            )
             .outerjoin(serials, serials.c.id == moves.c.serial_id)
             .where(moves.c.document_id == document_id, moves.c.reversal == false())
             .order_by(moves.c.id)
@@ -470,20 +491,22 @@ class LedgerRepo:
         rows = [
             {
                 "at": now,
-                "document_id": r.document_id,
-                "line_id": r.line_id,
-                "product_id": r.product_id,
-                "serial_id": r.serial_id,
-                "serial_code": r.current_code,
-                "batch_id": r.batch_id,
-                "quantity": r.quantity,
-                "from_location_id": r.to_location_id,
-                "to_location_id": r.from_location_id,
+                "document_id": document_id,
+                "line_id": line_id,
+                "product_id": product_id,
+                "serial_id": serial_id,
+                "serial_code": code,
+                "batch_id": batch_id,
+                "quantity": quantity,
+                "from_location_id": back_from,
+                "to_location_id": back_to,
                 "user_id": user_id,
                 "reversal": True,
             }
-            for r in self.c.execute(original)
-        ]
+            for (
+                line_id, product_id, serial_id, code, batch_id, quantity, back_from, back_to
+            ) in self.c.execute(original)
+        ]  # fmt: skip
         ChainRepo(self.c).append("move", rows)
 
     def quantity_moves(self, document_id: int) -> list[Any]:
@@ -656,16 +679,22 @@ class LedgerRepo:
         """Earlier codes of this product's serials among ``keys``: ``old key -> current code``
         (keys that are some serial's current code are left out: the current code wins)."""
         found: dict[str, str] = {}
+        changes = (
+            select(serial_code_changes.c.old_code_key, serials.c.code)
+            .join(serials, serials.c.id == serial_code_changes.c.serial_id)
+            .where(serial_code_changes.c.product_id == product_id)
+            .order_by(serial_code_changes.c.id)
+        )
+        if len(keys) > CHUNK:
+            # Corrections are rare: when the product has few, read them all at once rather
+            # than asking about 100,000 keys 900 at a time.
+            few = self.c.execute(changes.limit(CHUNK + 1)).all()
+            if len(few) <= CHUNK:
+                wanted = set(keys)
+                found.update((r[0], r[1]) for r in few if r[0] in wanted)
+                keys = ()
         for part in chunks(sorted(set(keys))):
-            query = (
-                select(serial_code_changes.c.old_code_key, serials.c.code)
-                .join(serials, serials.c.id == serial_code_changes.c.serial_id)
-                .where(
-                    serial_code_changes.c.product_id == product_id,
-                    serial_code_changes.c.old_code_key.in_(part),
-                )
-                .order_by(serial_code_changes.c.id)
-            )
+            query = changes.where(serial_code_changes.c.old_code_key.in_(part))
             found.update((r[0], r[1]) for r in self.c.execute(query))
         if found:
             current = self.c.execute(

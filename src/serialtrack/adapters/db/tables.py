@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -26,6 +28,12 @@ metadata = MetaData(
         "pk": "pk_%(table_name)s",
     }
 )
+
+
+def _only_set(column: Column[Any]) -> dict[str, Any]:
+    """The dialect options of a partial index over the rows where ``column`` is set."""
+    return {"sqlite_where": column.is_not(None), "postgresql_where": column.is_not(None)}
+
 
 # 64-bit ids on PostgreSQL; SQLite wants INTEGER PRIMARY KEY (its rowid), which is 64-bit anyway.
 Id = BigInteger().with_variant(Integer, "sqlite")
@@ -309,7 +317,9 @@ line_batches = Table(
 )
 
 moves.append_column(Column("batch_id", ForeignKey("batches.id")))
-Index("ix_moves_batch", moves.c.batch_id)
+# Partial (revision 0015): most moves have no batch, and indexing their NULLs cost a large
+# receipt a tenth of its time. ``batch_id = ?`` and joins on it still use it.
+Index("ix_moves_batch", moves.c.batch_id, **_only_set(moves.c.batch_id))
 # The journal by date, the home page's weeks: moves in a time window, every product.
 Index("ix_moves_at", moves.c.at)
 
@@ -476,7 +486,7 @@ discrepancies.append_column(Column("resolution", Text))
 # Tracking serial+batch: each unit has its serial and belongs to a batch (fixed when it is
 # received); a draft's line names the batch of the serials it will create.
 serials.append_column(Column("batch_id", ForeignKey("batches.id")))
-Index("ix_serials_batch", serials.c.batch_id)
+Index("ix_serials_batch", serials.c.batch_id, **_only_set(serials.c.batch_id))  # partial: 0015
 lines.append_column(Column("batch", String(100)))
 # A product's batch-code pattern ({sku}-{yy}{ww}-{seq:03}), shelf life in days (expiry = the
 # receipt's date + days) and the offsets, in days before expiry, of its best-before, removal
