@@ -467,7 +467,18 @@ class LedgerRepo:
                 serials.c.location_id == now_at,
                 serials.c.reserved_by.is_(None),
             )
-            .values(location_id=back_to, status=status.value, last_document_id=_top_of_stack())
+            .values(
+                location_id=back_to,
+                status=status.value,
+                # A unit this document created has no move of a document still standing
+                # before it (and none after: it is where this one left it), so its stack is
+                # empty; only the others look down theirs (3.9 of a 100k cancel's 8.9 s on
+                # PostgreSQL went to that look).
+                last_document_id=case(
+                    (serials.c.created_document_id == document_id, None),
+                    else_=_top_of_stack(),
+                ),
+            )
         )
         return self.c.execute(query).rowcount
 
