@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime
 
 from hypothesis import given, settings
@@ -24,6 +25,8 @@ def test_the_canonical_text_is_stable() -> None:
     )  # fmt: skip
     event = {"at": datetime(2026, 1, 1), "date": date(2026, 1, 1), "number": "SO-000001"}
     assert canonical("event", 1, event).split("\x1f")[7] == "2026-01-01"
+    body = GENESIS + "\x1e" + canonical("move", 5, MOVE)
+    assert link(GENESIS, "move", 5, MOVE) == hashlib.sha256(body.encode()).hexdigest()
 
 
 @given(st.sampled_from([f for f in FIELDS["move"] if f != "at"]), st.integers(0, 10**9))

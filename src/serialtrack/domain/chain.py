@@ -62,13 +62,21 @@ def _text(value: Any) -> str:
 
 def canonical(kind: str, seq: int, row: Mapping[str, Any]) -> str:
     """The text an entry's digest is taken over: its kind, its number and its fields."""
-    get = row.get
-    return "\x1f".join((kind, str(seq), *[_text(get(name)) for name in FIELDS[kind]]))
+    return _joined(kind, seq, map(_text, map(row.get, FIELDS[kind])))
 
 
 def link(previous: str, kind: str, seq: int, row: Mapping[str, Any]) -> str:
     """The digest of entry ``seq``, chained to ``previous``."""
-    body = previous + "\x1e" + canonical(kind, seq, row)
+    return _digest(previous, kind, seq, map(_text, map(row.get, FIELDS[kind])))
+
+
+def _joined(kind: str, seq: int, texts: Iterable[str]) -> str:
+    return "\x1f".join((kind, str(seq), *texts))
+
+
+def _digest(previous: str, kind: str, seq: int, texts: Iterable[str]) -> str:
+    """The digest over ``previous`` and the entry's field texts, in ``FIELDS`` order."""
+    body = previous + "\x1e" + _joined(kind, seq, texts)
     return hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -88,7 +96,6 @@ def seal(
     texts = _Texts()
     text_of = texts.__getitem__
     plain = _PLAIN.issuperset
-    sha256 = hashlib.sha256
     seq, digest = first_seq - 1, previous
     for row in rows:
         seq += 1
@@ -97,8 +104,7 @@ def seal(
         except KeyError:
             values = tuple(map(row.get, names))
         if plain(map(type, values)):
-            body = "\x1f".join((digest + "\x1e" + kind, str(seq), *map(text_of, values)))
-            digest = sha256(body.encode("utf-8", "surrogatepass")).hexdigest()
+            digest = _digest(digest, kind, seq, map(text_of, values))
         else:
             digest = link(digest, kind, seq, row)
         row["seq"], row["digest"] = seq, digest

@@ -614,7 +614,11 @@ def _refusal(
 def cancel_problems(
     *, document_id: int, to_location_id: int, states: Iterable[SerialState]
 ) -> list[Problem]:
-    """Serials that have moved on since the document put them where they are."""
+    """Serials that have moved on since the document put them where they are.
+
+    ``LedgerRepo.states_moved_on`` pre-filters the states with this same rule in SQL (so a
+    large cancel reads only the few that moved on): a change to the rule changes both.
+    """
     problems = []
     for state in states:
         moved = state.last_document_id != document_id or state.location_id != to_location_id

@@ -180,6 +180,10 @@ def _top_of_stack() -> Any:
 
     A document can be cancelled only while it is on top of each of its serials' stacks, so
     after cancelling, the top is the latest move of a document that is not cancelled.
+
+    ``reverse_serials`` skips this look for a unit the cancelled document created: no
+    document moved it before its creation, and it is cancellable only while no standing
+    document moved it after, so its stack is empty (``last_document_id`` NULL).
     """
     latest = aliased(moves)
     return (
@@ -689,24 +693,15 @@ class LedgerRepo:
     def corrected_codes(self, product_id: int, keys: Sequence[str]) -> dict[str, str]:
         """Earlier codes of this product's serials among ``keys``: ``old key -> current code``
         (keys that are some serial's current code are left out: the current code wins)."""
-        found: dict[str, str] = {}
         changes = (
             select(serial_code_changes.c.old_code_key, serials.c.code)
             .join(serials, serials.c.id == serial_code_changes.c.serial_id)
             .where(serial_code_changes.c.product_id == product_id)
             .order_by(serial_code_changes.c.id)
         )
-        if len(keys) > CHUNK:
-            # Corrections are rare: when the product has few, read them all at once rather
-            # than asking about 100,000 keys 900 at a time.
-            few = self.c.execute(changes.limit(CHUNK + 1)).all()
-            if len(few) <= CHUNK:
-                wanted = set(keys)
-                found.update((r[0], r[1]) for r in few if r[0] in wanted)
-                keys = ()
-        for part in chunks(sorted(set(keys))):
-            query = changes.where(serial_code_changes.c.old_code_key.in_(part))
-            found.update((r[0], r[1]) for r in self.c.execute(query))
+        found = self._all_changes_among(changes, keys) if len(keys) > CHUNK else None
+        if found is None:
+            found = self._changes_of(changes, keys)
         if found:
             current = self.c.execute(
                 select(serials.c.code_key).where(
@@ -715,6 +710,26 @@ class LedgerRepo:
             ).scalars()
             for key in current:
                 found.pop(key, None)
+        return found
+
+    def _all_changes_among(
+        self, changes: Select[Any], keys: Sequence[str]
+    ) -> dict[str, str] | None:
+        """The product's corrections read all at once and kept when among ``keys``; None when
+        it has more than a chunk of them. Corrections are rare: reading them all beats asking
+        about 100,000 keys 900 at a time."""
+        few = self.c.execute(changes.limit(CHUNK + 1)).all()
+        if len(few) > CHUNK:
+            return None
+        wanted = set(keys)
+        return {old: code for old, code in few if old in wanted}
+
+    def _changes_of(self, changes: Select[Any], keys: Sequence[str]) -> dict[str, str]:
+        """The corrections whose earlier code is among ``keys``, asked a chunk at a time."""
+        found: dict[str, str] = {}
+        for part in chunks(sorted(set(keys))):
+            query = changes.where(serial_code_changes.c.old_code_key.in_(part))
+            found.update((r[0], r[1]) for r in self.c.execute(query))
         return found
 
     # conservation and time order ----------------------------------------------------
