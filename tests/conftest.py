@@ -30,6 +30,7 @@ from databases import (
     require_postgres,
 )
 from serialtrack.inventory import Inventory
+from templates import initialized
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -69,9 +70,10 @@ def postgres_url() -> Iterator[str]:
 
 @pytest.fixture
 def inv(db_url: str) -> Iterator[Inventory]:
-    """The library on a fresh database, as admin; when the test is done, ``serialtrack
-    check`` replays its whole ledger and must find nothing."""
-    inventory = serialtrack.open(db_url)
+    """The library on a fresh database (a copy of one made by ``serialtrack.open``, see
+    ``templates``), as admin; when the test is done, ``serialtrack check`` replays its whole
+    ledger and must find nothing."""
+    inventory = serialtrack.open(initialized(db_url))
     try:
         yield inventory
         assert inventory.check() == [], "the books disagree with the ledger after this test"

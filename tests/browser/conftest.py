@@ -17,6 +17,7 @@ import pytest
 
 import serialtrack
 from e2e.live import live_server
+from templates import initialized
 
 CHROMIUM = os.environ.get("SERIALTRACK_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -58,7 +59,7 @@ def chromium() -> Iterator[Any]:
 def shop_url(tmp_path: Path) -> str:
     """A database with a store, a supplier, a customer, a manager (mia) and a clerk (kim)."""
     url = f"sqlite:///{tmp_path / 'browser.db'}"
-    with serialtrack.open(url) as inv:
+    with serialtrack.open(initialized(url)) as inv:
         inv.add_location("Main store")
         inv.add_location("Warehouse")
         inv.add_partner("Acme Distribution", supplier=True)

@@ -17,6 +17,7 @@ import pytest
 import serialtrack
 from browser.accounts import PASSWORDS, expect_text, log_in
 from e2e.live import live_server
+from templates import initialized
 
 pytestmark = pytest.mark.browser
 
@@ -26,7 +27,7 @@ SKU = "A5"
 @pytest.fixture
 def receipt_db(db_url: str) -> str:
     """A store, a supplier, the clerk kim and a serial-tracked product, on either database."""
-    with serialtrack.open(db_url) as inv:
+    with serialtrack.open(initialized(db_url)) as inv:
         inv.add_location("Main store")
         inv.add_partner("Acme Distribution", supplier=True)
         inv.add_user("kim", "clerk", PASSWORDS["kim"])

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 import serialtrack
 from serialtrack.demo import load_demo
 from serialtrack.entrypoints.web import create_app
+from templates import initialized
 
 ROLES = ("viewer", "clerk", "manager", "admin")
 
@@ -43,7 +44,7 @@ class Api:
 
 @pytest.fixture
 def api(db_url: str) -> Iterator[Api]:
-    with serialtrack.open(db_url) as inv:
+    with serialtrack.open(initialized(db_url)) as inv:
         load_demo(inv)
         tokens = {"admin": inv.create_token("admin", "tests")}
         for role in ROLES[:3]:

@@ -19,11 +19,12 @@ from webshop import MAIN, PASSWORD, as_user, library
 import serialtrack
 from serialtrack.demo import load_demo
 from serialtrack.entrypoints.web import create_app
+from templates import initialized
 
 
 @pytest.fixture
 def shop(db_url: str) -> Iterator[TestClient]:
-    with serialtrack.open(db_url) as inv:
+    with serialtrack.open(initialized(db_url)) as inv:
         load_demo(inv)
         for name, role in (("kim", "clerk"), ("mia", "manager"), ("vic", "viewer")):
             inv.add_user(name, role, PASSWORD)

@@ -14,6 +14,7 @@ import serialtrack
 from serialtrack.entrypoints import pages_audit
 from serialtrack.entrypoints.cli import app as cli_app
 from serialtrack.entrypoints.web import create_app
+from templates import initialized
 
 PASSWORD = "audit-pages-1"
 
@@ -22,7 +23,7 @@ PASSWORD = "audit-pages-1"
 def shop(db_url: str) -> Iterator[tuple[TestClient, dict[str, str]]]:
     """A shop whose trail has a rename (by mia), a setting, a role change, a revoked token
     and a corrected serial; API tokens of admin, mia (manager) and kim (clerk)."""
-    with serialtrack.open(db_url) as inv:
+    with serialtrack.open(initialized(db_url)) as inv:
         inv.add_product("PHN-X", "Phone X")
         inv.add_location("Store")
         inv.add_partner("Acme <b>&</b>", supplier=True)

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 
 import serialtrack
 from serialtrack.entrypoints.web import create_app
+from templates import initialized
 
 PASSWORD = "drafts-pass-1"
 MAIN, WAREHOUSE = "Main store", "Warehouse"
@@ -26,7 +27,7 @@ MAIN, WAREHOUSE = "Main store", "Warehouse"
 def client(db_url: str) -> Iterator[TestClient]:
     """Two stores, a supplier and a customer; PHN units P-1..P-6 at Main store, one of them
     (P-6) sold on an invoice; users kim (clerk), mia (manager) and vic (viewer)."""
-    with serialtrack.open(db_url) as inv:
+    with serialtrack.open(initialized(db_url)) as inv:
         inv.add_location(MAIN)
         inv.add_location(WAREHOUSE)
         inv.add_partner("Acme", supplier=True)
@@ -302,7 +303,7 @@ def test_notes_show_in_the_serial_list_and_report_and_are_searched(client: TestC
 # --- first steps --------------------------------------------------------------------------
 @pytest.fixture
 def empty(db_url: str) -> Iterator[TestClient]:
-    with serialtrack.open(db_url) as inv:
+    with serialtrack.open(initialized(db_url)) as inv:
         for name, role in (("kim", "clerk"), ("mia", "manager"), ("vic", "viewer")):
             inv.add_user(name, role, PASSWORD)
     with TestClient(create_app(db_url)) as test_client:

@@ -13,13 +13,14 @@ from fastapi.testclient import TestClient
 import serialtrack
 from builders import shop
 from serialtrack.entrypoints.web import create_app
+from templates import initialized
 
 TODAY = date.today()
 
 
 @pytest.fixture
 def api(db_url: str) -> Iterator[Any]:
-    with serialtrack.open(db_url) as inv:
+    with serialtrack.open(initialized(db_url)) as inv:
         shop(inv)
         admin = inv.create_token("admin", "tests")
         inv.add_user("kim", "manager", "kim-password-1")

@@ -13,12 +13,13 @@ from typer.testing import CliRunner
 import serialtrack
 from serialtrack.entrypoints.cli import app
 from serialtrack.entrypoints.web import create_app
+from templates import initialized
 
 
 @pytest.fixture
 def world(db_url: str) -> dict[str, str]:
     """Phones, cases and chargers at the Store; tokens of admin, a clerk and a viewer."""
-    with serialtrack.open(db_url) as inv:
+    with serialtrack.open(initialized(db_url)) as inv:
         inv.add_location("Store")
         inv.add_partner("Acme", supplier=True)
         inv.add_partner("Alice", customer=True)

@@ -10,12 +10,13 @@ from typer.testing import CliRunner
 
 import serialtrack
 from serialtrack.entrypoints.cli import app
+from templates import initialized
 
 
 @pytest.fixture
 def run(db_url: str) -> Callable[..., str]:
     """The CLI on a shop with a store, a supplier, a customer and no products yet."""
-    with serialtrack.open(db_url) as inv:
+    with serialtrack.open(initialized(db_url)) as inv:
         inv.add_location("Main")
         inv.add_partner("Acme", supplier=True)
         inv.add_partner("Alice", customer=True)

@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 import serialtrack
 from serialtrack.demo import load_demo
 from serialtrack.entrypoints.cli import app
+from templates import initialized
 
 LONG_NAME = "Refurbished phone X1 128GB with charger, case and screen protector"
 
@@ -40,7 +41,7 @@ def shop(db_url: str) -> Shop:
     """The demo shop, and: X1-00010..X1-00012 on their way from Main store to Warehouse, a
     product with a long name, NEW-1 sold without a receipt (an open discrepancy), a user
     kim with an API token."""
-    with serialtrack.open(db_url) as inv:
+    with serialtrack.open(initialized(db_url)) as inv:
         load_demo(inv)
         inv.add_product("PHN-R1", LONG_NAME, customer_warranty_days=90)
         inv.receive(supplier="Acme Distribution", location="Main store",

@@ -22,6 +22,7 @@ from fastapi.testclient import TestClient
 
 import serialtrack
 from serialtrack.entrypoints.web import create_app
+from templates import initialized
 
 PASSWORD = "export-pages-1"
 EVIL = "=cmd|' /C calc'!A0"
@@ -45,7 +46,7 @@ def world(db_url: str) -> Iterator[World]:
     Main; NEW-1 sold without a receipt (an open discrepancy). Users kim (clerk), mia
     (manager), vic (viewer), each with an API token."""
     today = datetime.now(UTC).date()
-    with serialtrack.open(db_url) as inv:
+    with serialtrack.open(initialized(db_url)) as inv:
         inv.add_location("Main")
         inv.add_location("Back")
         inv.add_partner("Acme", supplier=True)

@@ -19,6 +19,7 @@ import serialtrack
 from serialtrack.demo import load_demo
 from serialtrack.entrypoints.cli import app
 from serialtrack.entrypoints.web import create_app
+from templates import initialized
 
 HEADER = "sku,product name,location,serial,batch,expiry,quantity\n"
 
@@ -30,7 +31,7 @@ def csv_file(*rows: str) -> bytes:
 @pytest.fixture
 def api(db_url: str) -> Iterator[tuple[TestClient, dict[str, str]]]:
     """The demo shop (VIT-C batches, CBL-USB quantities) with a serial+batch PEN, as admin."""
-    with serialtrack.open(db_url) as inv:
+    with serialtrack.open(initialized(db_url)) as inv:
         load_demo(inv)
         inv.add_product("PEN", "Insulin pen", "serial+batch", expiry_required=True)
         headers = {"Authorization": f"Bearer {inv.create_token('admin', 'tests')}"}

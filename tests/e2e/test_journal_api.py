@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 import serialtrack
 from serialtrack.entrypoints.cli import app as cli_app
 from serialtrack.entrypoints.web import create_app
+from templates import initialized
 
 PASSWORD = "journal-pages-1"
 EVIL = "=cmd|' /C calc'!A0"
@@ -26,7 +27,7 @@ def world(db_url: str) -> Iterator[tuple[TestClient, dict[str, str], str]]:
     """A shop: P1..P3 received at Store from Acme, P1 sent to Warehouse, P2 sold to a customer
     named like a formula, NEW-1 sold without a receipt (one open discrepancy); users kim
     (clerk), mia (manager), vic (viewer) with API tokens."""
-    with serialtrack.open(db_url) as inv:
+    with serialtrack.open(initialized(db_url)) as inv:
         inv.add_location("Store")
         inv.add_location("Warehouse")
         inv.add_partner("Acme", supplier=True)

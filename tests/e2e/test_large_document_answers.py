@@ -15,13 +15,14 @@ import serialtrack
 from serialtrack.entrypoints.cli import app
 from serialtrack.entrypoints.web import create_app
 from serialtrack.services.queries import SUMMARY_MOVES
+from templates import initialized
 
 CODES = [f"B{i:05d}" for i in range(SUMMARY_MOVES + 120)]
 
 
 @pytest.fixture
 def api(db_url: str) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    with serialtrack.open(db_url) as inv:
+    with serialtrack.open(initialized(db_url)) as inv:
         inv.add_location("Store")
         inv.add_partner("Acme", supplier=True)
         inv.add_product("PHONE", "Phone")

@@ -32,6 +32,7 @@ import pytest
 import serialtrack
 from e2e.live import live_server
 from serialtrack.demo import load_demo
+from templates import initialized
 
 PASSWORD = "offline-pass-1"
 URL = re.compile(rb"(?i)\bhttps?://[^\s\"'<>()\\]+")
@@ -74,7 +75,7 @@ sys.addaudithook(_hook)
 @pytest.fixture
 def offline(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """The demo shop served with no network; yields (base URL, the log of refused calls)."""
-    with serialtrack.open(db_url) as inv:
+    with serialtrack.open(initialized(db_url)) as inv:
         load_demo(inv)
         inv.add_user("kim", "clerk", PASSWORD)
     hook = tmp_path / "no_network"

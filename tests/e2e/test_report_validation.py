@@ -20,6 +20,7 @@ from serialtrack.domain.errors import Invalid
 from serialtrack.entrypoints.cli import app
 from serialtrack.entrypoints.web import create_app
 from serialtrack.services.queries import REPORT_COLUMNS
+from templates import initialized
 
 BAD = [
     ({"sku": "NOPE"}, {"sku"}),
@@ -36,7 +37,7 @@ BAD = [
 
 @pytest.fixture
 def shop(db_url: str) -> str:
-    with serialtrack.open(db_url) as inv:
+    with serialtrack.open(initialized(db_url)) as inv:
         load_demo(inv)
     return db_url
 

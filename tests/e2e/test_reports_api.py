@@ -17,6 +17,7 @@ import serialtrack
 from serialtrack import REPORT_COLUMNS
 from serialtrack.demo import load_demo
 from serialtrack.entrypoints.web import create_app
+from templates import initialized
 
 REPORT = "/api/v1/reports/serials"
 IN_TRANSIT = "/api/v1/transfers/in-transit"
@@ -41,7 +42,7 @@ def api(db_url: str) -> Iterator[tuple[TestClient, dict[str, str], str]]:
     """The demo shop, and: VIT-C LOT-2401 partly sold to Jane Doe, partly on its way to the
     Warehouse with phone X1-00010 (TR-000001); LOT-2402 partly sent to the Warehouse in one
     step. The viewer vic's token."""
-    with serialtrack.open(db_url) as inv:
+    with serialtrack.open(initialized(db_url)) as inv:
         load_demo(inv)
         inv.sell(customer="Jane Doe", location="Main store", lines=vitamins("LOT-2401", 5))
         inv.dispatch(source="Main store", destination="Warehouse",

@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 import serialtrack
 from serialtrack.demo import load_demo
 from serialtrack.entrypoints.web import create_app
+from templates import initialized
 
 BIG_RANGE = "R00000-000000..R00000-099999"  # 100,000 codes, the most one range may hold
 
@@ -37,7 +38,7 @@ class Api:
 
 @pytest.fixture
 def api(db_url: str) -> Iterator[Api]:
-    with serialtrack.open(db_url) as inv:
+    with serialtrack.open(initialized(db_url)) as inv:
         load_demo(inv)
         tokens = {}
         for role in ("viewer", "clerk"):

@@ -13,6 +13,7 @@ from webshop import library
 
 import serialtrack
 from serialtrack.entrypoints.web import create_app
+from templates import initialized
 
 PASSWORD = "kim-pass-12345"
 CSP = {
@@ -29,7 +30,7 @@ FIXED = {
 
 @pytest.fixture
 def client(db_url: str) -> Iterator[TestClient]:
-    with serialtrack.open(db_url) as inv:
+    with serialtrack.open(initialized(db_url)) as inv:
         inv.add_location("Main store")
         inv.add_user("kim", "clerk", PASSWORD)
         inv.add_user("mia", "manager", PASSWORD)

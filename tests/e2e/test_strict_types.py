@@ -13,11 +13,12 @@ from fastapi.testclient import TestClient
 import serialtrack
 from serialtrack.demo import load_demo
 from serialtrack.entrypoints.web import create_app
+from templates import initialized
 
 
 @pytest.fixture
 def api(db_url: str) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    with serialtrack.open(db_url) as inv:
+    with serialtrack.open(initialized(db_url)) as inv:
         load_demo(inv)
         token = inv.create_token("admin", "tests")
     with TestClient(create_app(db_url)) as client:

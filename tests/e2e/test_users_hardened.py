@@ -17,6 +17,7 @@ import serialtrack
 from serialtrack.domain.errors import Unauthenticated
 from serialtrack.entrypoints.cli import app as cli_app
 from serialtrack.entrypoints.web import create_app
+from templates import initialized
 
 PASSWORDS = {"vic": "viewer-password", "kim": "clerk-password", "ada": "admin2-password"}
 
@@ -56,7 +57,7 @@ class Site:
 
 @pytest.fixture
 def site(db_url: str) -> Iterator[Site]:
-    with serialtrack.open(db_url) as inv:
+    with serialtrack.open(initialized(db_url)) as inv:
         tokens = {"admin": inv.create_token("admin", "tests")}
         for name, role in (("vic", "viewer"), ("kim", "clerk"), ("ada", "admin")):
             inv.add_user(name, role, PASSWORDS[name])
@@ -211,7 +212,7 @@ def test_the_web_form_records_the_client_address(site: Site) -> None:
 @pytest.fixture
 def cli(db_url: str):  # type: ignore[no-untyped-def]
     runner = CliRunner()
-    with serialtrack.open(db_url) as inv:
+    with serialtrack.open(initialized(db_url)) as inv:
         inv.add_user("kim", "clerk", PASSWORDS["kim"])
 
     def run(*args: str, ok: bool = True, input: str | None = None) -> str:

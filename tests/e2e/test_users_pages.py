@@ -19,6 +19,7 @@ from serialtrack.adapters.db.tables import api_tokens, users
 from serialtrack.entrypoints import pages_users
 from serialtrack.entrypoints.cli import app as cli_app
 from serialtrack.entrypoints.web import create_app
+from templates import initialized
 
 ADA, KIM = "admin2-password", "clerk-password"
 
@@ -31,7 +32,7 @@ def app_for(url: str) -> Any:
 
 @pytest.fixture
 def site(db_url: str) -> Iterator[TestClient]:
-    with serialtrack.open(db_url) as inv:
+    with serialtrack.open(initialized(db_url)) as inv:
         inv.add_user("ada", "admin", ADA)
         inv.add_user("kim", "clerk", KIM)
     with TestClient(app_for(db_url)) as client:
@@ -241,7 +242,7 @@ def test_api_resets_passwords_and_tokens_expire(site: TestClient, db_url: str) -
 @pytest.fixture
 def cli(db_url: str):  # type: ignore[no-untyped-def]
     runner = CliRunner()
-    with serialtrack.open(db_url) as inv:
+    with serialtrack.open(initialized(db_url)) as inv:
         inv.add_user("kim", "clerk", KIM)
 
     def run(*args: str, ok: bool = True, input: str | None = None, code: int = 1) -> str:

@@ -13,13 +13,14 @@ from builders import snapshot
 from serialtrack.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from serialtrack.domain.model import LineInput
 from serialtrack.inventory import Inventory
+from templates import initialized
 
 PHONE_GTIN = "09506000134352"
 
 
 @pytest.fixture
 def inv(db_url: str):  # type: ignore[no-untyped-def]
-    with serialtrack.open(db_url) as inventory:
+    with serialtrack.open(initialized(db_url)) as inventory:
         inventory.add_location("Store")
         inventory.add_location("Annex")
         inventory.add_partner("Acme", supplier=True)

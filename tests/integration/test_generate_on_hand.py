@@ -11,11 +11,12 @@ import serialtrack
 from builders import snapshot
 from serialtrack.domain.errors import Invalid
 from serialtrack.inventory import Inventory
+from templates import initialized
 
 
 @pytest.fixture
 def inv(db_url: str):  # type: ignore[no-untyped-def]
-    with serialtrack.open(db_url) as inventory:
+    with serialtrack.open(initialized(db_url)) as inventory:
         inventory.add_location("Store")
         inventory.add_location("Depot")
         inventory.add_partner("Acme", supplier=True)

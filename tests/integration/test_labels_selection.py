@@ -10,6 +10,7 @@ import pytest
 import serialtrack
 from serialtrack.domain.errors import Invalid, NotFound
 from serialtrack.inventory import Inventory
+from templates import initialized
 
 pdfium = pytest.importorskip("pypdfium2")
 zxingcpp = pytest.importorskip("zxingcpp")
@@ -42,7 +43,7 @@ def texts(data: bytes, name: str) -> list[str]:
 
 @pytest.fixture
 def inv(db_url: str):  # type: ignore[no-untyped-def]
-    with serialtrack.open(db_url) as inventory:
+    with serialtrack.open(initialized(db_url)) as inventory:
         inventory.add_location("Store")
         inventory.add_partner("Acme", supplier=True)
         inventory.add_product("PHONE", "Phone X", gtin=GTIN)

@@ -12,6 +12,7 @@ import serialtrack
 from serialtrack.domain.errors import Invalid, NotFound, SerialtrackError, Unauthenticated
 from serialtrack.inventory import Inventory, _anonymous
 from serialtrack.inventory_labels import LabelsMixin
+from templates import initialized
 
 pdfium = pytest.importorskip("pypdfium2")
 zxingcpp = pytest.importorskip("zxingcpp")
@@ -46,7 +47,7 @@ def decoded(data: bytes) -> list[tuple[str, str, str]]:
 
 @pytest.fixture
 def inv(db_url: str):  # type: ignore[no-untyped-def]
-    with serialtrack.open(db_url) as inventory:
+    with serialtrack.open(initialized(db_url)) as inventory:
         inventory.add_location("Store")
         inventory.add_location("Warehouse")
         inventory.add_partner("Acme", supplier=True)

@@ -65,6 +65,7 @@ from serialtrack.adapters.db.tables import (
 )
 from serialtrack.domain.model import LineInput, LocationKind, status_for
 from serialtrack.inventory import Inventory
+from templates import initialized
 
 CODES = st.lists(
     st.sampled_from(["A1", "A2", "A3", "B1", "B2", "C1"]), min_size=1, max_size=3, unique=True
@@ -1208,7 +1209,7 @@ def test_ledger_properties_postgres() -> None:
 
     def make() -> tuple[str, Callable[[], None]]:
         url, schema = new_postgres_schema()
-        inv = shop(serialtrack.open(url))
+        inv = shop(serialtrack.open(initialized(url)))
         inv.add_product("PILLS", "Pills", "batch")
         inv.close()
         return url, lambda: drop_postgres_schema(schema)

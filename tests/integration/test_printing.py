@@ -11,6 +11,7 @@ import serialtrack
 from serialtrack.adapters.printing.document_pdf import fonts
 from serialtrack.domain.errors import Invalid, NotFound
 from serialtrack.inventory import Inventory
+from templates import initialized
 
 pdfium = pytest.importorskip("pypdfium2")
 zxingcpp = pytest.importorskip("zxingcpp")
@@ -44,7 +45,7 @@ def barcodes(data: bytes) -> list[str]:
 
 @pytest.fixture
 def inv(db_url: str):  # type: ignore[no-untyped-def]
-    with serialtrack.open(db_url) as inventory:
+    with serialtrack.open(initialized(db_url)) as inventory:
         inventory.set_setting("shop_name", "Corner Phones")
         inventory.set_setting("shop_address", "1 Market Square\n  4021 Springfield  ")
         inventory.add_location("Store")

@@ -11,13 +11,14 @@ import pytest
 import serialtrack
 from serialtrack.domain.errors import Invalid, NotFound
 from serialtrack.inventory import Inventory
+from templates import initialized
 
 LAST_MONTH = date.today() - timedelta(days=30)
 
 
 @pytest.fixture
 def inv(db_url: str):  # type: ignore[no-untyped-def]
-    with serialtrack.open(db_url) as inventory:
+    with serialtrack.open(initialized(db_url)) as inventory:
         inventory.add_location("Main")
         inventory.add_location("Annex")
         inventory.add_partner("Acme", supplier=True)

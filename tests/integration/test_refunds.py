@@ -11,6 +11,7 @@ import serialtrack
 from builders import snapshot
 from serialtrack.domain.errors import Forbidden, Invalid
 from serialtrack.inventory import Inventory
+from templates import initialized
 
 GTIN = "09506000134352"
 LONG_AGO = date.today() - timedelta(days=400)
@@ -18,7 +19,7 @@ LONG_AGO = date.today() - timedelta(days=400)
 
 @pytest.fixture
 def inv(db_url: str):  # type: ignore[no-untyped-def]
-    with serialtrack.open(db_url) as inventory:
+    with serialtrack.open(initialized(db_url)) as inventory:
         inventory.add_location("Store")
         inventory.add_location("Quarantine")
         inventory.add_partner("Acme", supplier=True)

@@ -17,6 +17,7 @@ from builders import shop, snapshot
 from serialtrack.domain.errors import Conflict, Invalid, SerialtrackError
 from serialtrack.entrypoints.web import create_app
 from serialtrack.inventory import Inventory
+from templates import initialized
 
 GTIN = "09506000134352"
 OTHER_GTIN = "09506000134369"
@@ -147,7 +148,7 @@ def test_a_count_scan_of_the_products_gtin_adds_no_unit(corrected: Inventory) ->
 # --- through the REST API ---------------------------------------------------------------------
 @pytest.fixture
 def api(db_url: str) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    with serialtrack.open(db_url) as inv:
+    with serialtrack.open(initialized(db_url)) as inv:
         shop(inv)
         inv.update_product("PHONE", gtin=GTIN)
         token = inv.create_token("admin", "tests")

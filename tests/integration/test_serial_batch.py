@@ -19,6 +19,7 @@ import serialtrack
 from serialtrack.domain.errors import Conflict, Invalid
 from serialtrack.inventory import Inventory
 from serialtrack.services.queries import REPORT_COLUMNS
+from templates import initialized
 
 GTIN = "09506000134352"
 SCHEMA = json.loads(
@@ -29,7 +30,7 @@ VALIDATOR = Draft7Validator(SCHEMA, format_checker=Draft7Validator.FORMAT_CHECKE
 
 @pytest.fixture
 def inv(db_url: str) -> Iterator[Inventory]:
-    with serialtrack.open(db_url) as inventory:
+    with serialtrack.open(initialized(db_url)) as inventory:
         yield shop(inventory)
 
 
