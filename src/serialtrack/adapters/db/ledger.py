@@ -126,6 +126,13 @@ def _states_by_keys(dialect: str) -> Select[Any]:
 
 
 @cache
+def _state_by_key() -> Select[Any]:
+    return _state_query().where(
+        serials.c.product_id == bindparam("product_id"), serials.c.code_key == bindparam("key")
+    )
+
+
+@cache
 def _move_serials(from_location: bool, put_there_by: bool) -> Any:
     """The compare-and-set of ``move_serials``: each serial still in a state the document
     takes (or held by it), held by no other, where it expects it (and last put there by)."""
@@ -209,6 +216,11 @@ class LedgerRepo:
         self, product_id: int, keys: Sequence[str]
     ) -> dict[tuple[int, str], SerialState]:
         found: dict[tuple[int, str], SerialState] = {}
+        if len(keys) == 1:  # a sale or a lookup: no list to expand into the statement
+            given = {"product_id": product_id, "key": keys[0]}
+            for row in self.c.execute(_state_by_key(), given):
+                found[(product_id, row.code_key)] = _state(row)
+            return found
         dialect = self.c.dialect.name
         query = _states_by_keys(dialect)
         for part in chunks(keys, 10_000 if dialect == "postgresql" else CHUNK):
