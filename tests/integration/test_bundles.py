@@ -253,3 +253,45 @@ def test_refund_by_scan_says_which_bundle_a_unit_left_in(inv: Inventory) -> None
     ]  # fmt: skip
     made = inv.refund(["P1"], location="Store", reason="the phone is faulty; kit kept")
     assert [(x["sku"], x["serials"]) for x in made[0].lines] == [("PHONE", ["P1"])]
+
+
+def test_every_move_names_its_product_serial_batch_places_user_and_bundle(
+    inv: Inventory,
+) -> None:
+    """The names of a move are read beside it (not joined): each one is the move's own."""
+    inv.add_user("kim", "clerk", "kim-password-1")
+    sale = inv.as_user("kim").sell(
+        customer="Alice",
+        location="Store",
+        lines=[("KIT", ["P2", "C2"]), {"sku": "GEL", "batches": [("G-1", 2)]}],
+    )
+    named = [
+        (m.document_number, m.product_sku, m.serial, m.quantity, m.batch, m.from_location,
+         m.to_location, m.user, m.bundle, m.reversal)
+        for m in sale.moves
+    ]  # fmt: skip
+    customers = {m.to_location for m in sale.moves}
+    assert len(customers) == 1
+    assert "Store" not in customers
+    (customer,) = customers
+    assert sorted(named, key=str) == sorted(
+        [
+            (sale.number, "PHONE", "P2", 1, None, "Store", customer, "kim", "KIT", False),
+            (sale.number, "CHG", None, 1, None, "Store", customer, "kim", "KIT", False),
+            (sale.number, "CASE", "C2", 1, None, "Store", customer, "kim", "KIT", False),
+            (sale.number, "GEL", None, 2, "G-1", "Store", customer, "kim", None, False),
+        ],
+        key=str,
+    )
+    assert inv.document_moves(sale.number) == list(sale.moves)  # the paged read agrees
+    inv.cancel(sale.number)
+    last = inv.serial("PHONE", "P2").history[-1]
+    assert (last.document_number, last.from_location, last.to_location, last.user) == (
+        sale.number, customer, "Store", "admin",
+    )  # fmt: skip
+    assert (last.reversal, last.bundle, last.product_sku, last.serial) == (
+        True,
+        "KIT",
+        "PHONE",
+        "P2",
+    )
