@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, bindparam, delete, insert, select, update
 
+from serialtrack.adapters.db import driver
 from serialtrack.adapters.db.tables import (
     api_tokens,
     login_failures,
@@ -39,7 +40,7 @@ class AuthRepo:
         return int(self.c.execute(insert(api_tokens).values(values)).inserted_primary_key[0])
 
     def token_user(self, token_hash: str) -> RowMapping | None:
-        return self.c.execute(_TOKEN_USER, {"token_hash": token_hash}).mappings().first()
+        return driver.execute(self.c, _TOKEN_USER, {"token_hash": token_hash}).mappings().first()
 
     def touch_token(self, token_id: int, now: datetime) -> None:
         self.c.execute(

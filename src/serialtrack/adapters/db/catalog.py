@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from serialtrack.adapters.db import driver
 from serialtrack.adapters.db.chain import ChainRepo
 from serialtrack.adapters.db.lots import removal_days, sellable_expiry
 from serialtrack.adapters.db.tables import (
@@ -163,7 +164,7 @@ class CatalogRepo:
         both try to create it.
         """
         bump = _bump(self.c.dialect.name)
-        return int(self.c.execute(bump, {"name": name}).scalar_one()) - 1
+        return int(driver.execute(self.c, bump, {"name": name}).scalar_one()) - 1
 
     def audit(
         self,
@@ -272,7 +273,7 @@ class CatalogRepo:
         key = name_key(name)
         found = None
         virtual: dict[str, Location] = {}
-        for row in self.c.execute(_LOCATION_BY_NAME, {"key": key}).mappings():
+        for row in driver.execute(self.c, _LOCATION_BY_NAME, {"key": key}).mappings():
             if row["name_key"] == key:
                 found = _location(row)
             if row["kind"] != LocationKind.INTERNAL.value:
@@ -307,7 +308,7 @@ class CatalogRepo:
 
     def partner_by_name(self, name: str) -> Partner | None:
         """By name, ignoring case (names are unique so)."""
-        row = self.c.execute(_PARTNER_BY_NAME, {"key": name_key(name)}).mappings().first()
+        row = driver.execute(self.c, _PARTNER_BY_NAME, {"key": name_key(name)}).mappings().first()
         return _partner(row) if row else None
 
     def partner(self, partner_id: int) -> Partner:
@@ -333,11 +334,11 @@ class CatalogRepo:
         return _product(self.c.execute(_PRODUCT, {"id": product_id}).mappings().one())
 
     def product_by_sku(self, sku: str) -> Product | None:
-        row = self.c.execute(_PRODUCT_BY_SKU, {"sku": sku}).mappings().first()
+        row = driver.execute(self.c, _PRODUCT_BY_SKU, {"sku": sku}).mappings().first()
         return _product(row) if row else None
 
     def products_by_skus(self, skus: list[str]) -> dict[str, Product]:
-        rows = self.c.execute(_PRODUCTS_BY_SKUS, {"skus": sorted(set(skus))}).mappings()
+        rows = driver.execute(self.c, _PRODUCTS_BY_SKUS, {"skus": sorted(set(skus))}).mappings()
         found = {}
         for r in rows:
             if not r["serialtrack_is_bundle"]:

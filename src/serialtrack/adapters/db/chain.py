@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, insert, select, text, update
 
+from serialtrack.adapters.db import driver
 from serialtrack.adapters.db.bulk import BULK_FROM, insert_rows
 from serialtrack.adapters.db.tables import (
     audit,
@@ -50,7 +51,7 @@ def flush_head(connection: Connection) -> None:
     """Write the chain's head as this transaction moved it (once, before its commit)."""
     cached = connection.info.get(HEAD)
     if cached is not None and not cached[3] and cached[0] is connection.get_transaction():
-        connection.execute(_MOVE_HEAD, {"seq": cached[1], "digest": cached[2]})
+        driver.execute(connection, _MOVE_HEAD, {"seq": cached[1], "digest": cached[2]})
         connection.info[HEAD] = (*cached[:3], True)
 
 
@@ -64,7 +65,7 @@ class ChainRepo:
         if cached is not None and cached[0] is self.c.get_transaction():
             return cached[1], cached[2]
         query = _LOCK_HEAD if self.c.dialect.name == "postgresql" else _READ_HEAD
-        row = self.c.execute(query).first()
+        row = driver.execute(self.c, query).first()
         if row is None:
             self.c.execute(insert(ledger_head).values(id=1, last_seq=0, last_digest=GENESIS))
             return 0, GENESIS
@@ -86,6 +87,8 @@ class ChainRepo:
         seq, digest = seal(last_digest, last_seq + 1, kind, rows)
         if len(rows) >= BULK_FROM:
             insert_rows(self.c, TABLES[kind], rows)
+        elif len(rows) == 1:
+            driver.execute(self.c, _INSERT[kind], rows[0])
         else:
             self.c.execute(_INSERT[kind], rows)
         self.c.info[HEAD] = (self.c.get_transaction(), seq, digest, False)

@@ -18,6 +18,7 @@ from sqlalchemy import (
     update,
 )
 
+from serialtrack.adapters.db import driver
 from serialtrack.adapters.db.chain import ChainRepo
 from serialtrack.adapters.db.tables import (
     document_bundles,
@@ -84,7 +85,7 @@ class DocumentRepo:
     def insert_unless_taken(self, values: dict[str, Any]) -> int | None:
         """Insert a document; None (and nothing written) when its number is taken."""
         query = _insert_unless_taken(tuple(sorted(values)))
-        found = self.c.execute(query, values).scalar()
+        found = driver.execute(self.c, query, values).scalar()
         if found is None:
             return None
         self._remember(int(found), values)
@@ -97,7 +98,11 @@ class DocumentRepo:
     def insert_lines(self, document_id: int, rows: Iterable[dict[str, Any]]) -> list[int]:
         """Insert line rows (line_no, product_id, quantity, ...); return their ids in order."""
         return [
-            int(self.c.execute(_INSERT_LINE, {"document_id": document_id, **values}).scalar_one())
+            int(
+                driver.execute(
+                    self.c, _INSERT_LINE, {"document_id": document_id, **values}
+                ).scalar_one()
+            )
             for values in rows
         ]
 

@@ -31,6 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
 
+from serialtrack.adapters.db import driver
 from serialtrack.adapters.db.bulk import BULK_FROM, insert_new_rows
 from serialtrack.adapters.db.chain import ChainRepo
 from serialtrack.adapters.db.holdings import holdings_query
@@ -218,7 +219,7 @@ class LedgerRepo:
         found: dict[tuple[int, str], SerialState] = {}
         if len(keys) == 1:  # a sale or a lookup: no list to expand into the statement
             given = {"product_id": product_id, "key": keys[0]}
-            for row in self.c.execute(_state_by_key(), given):
+            for row in driver.execute(self.c, _state_by_key(), given):
                 found[(product_id, row.code_key)] = _state(row)
             return found
         dialect = self.c.dialect.name
@@ -418,7 +419,7 @@ class LedgerRepo:
         }
         done = 0
         for part in chunks(ids):
-            done += self.c.execute(query, {**given, "ids": list(part)}).rowcount
+            done += driver.execute(self.c, query, {**given, "ids": list(part)}).rowcount
         return done
 
     def reserve(self, ids: Sequence[int], *, document_id: int, from_location_id: int) -> int:

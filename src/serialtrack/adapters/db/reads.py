@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, and_, bindparam, case, exists, false, func, or_, select
 from sqlalchemy.orm import aliased
 
+from serialtrack.adapters.db import driver
 from serialtrack.adapters.db.batch_report import BATCHES_PER_PAGE, ReportRow, batch_rows
 from serialtrack.adapters.db.ledger import _state_query
 from serialtrack.adapters.db.lots import sellable_expiry
@@ -218,7 +219,7 @@ class ReadRepo:
         return self.c.execute(_CORRECTED_ID, {"product_id": product_id, "key": key}).scalar()
 
     def code_changes(self, serial_id: int) -> list[Any]:
-        return list(self.c.execute(_CODE_CHANGES, {"serial_id": serial_id}))
+        return list(driver.execute(self.c, _CODE_CHANGES, {"serial_id": serial_id}))
 
     def in_transit(
         self, dispatch_id: int | None = None, *, kind: str = "dispatch"
@@ -352,16 +353,18 @@ class ReadRepo:
         return self.c.execute(_serial_extra_query(), {"serial_id": serial_id}).one()
 
     def history(self, serial_id: int) -> list[Any]:
-        return list(self.c.execute(_history_query(), {"serial_id": serial_id}))
+        return list(driver.execute(self.c, _history_query(), {"serial_id": serial_id}))
 
     def document_moves(
         self, document_id: int, *, after_id: int = 0, limit: int | None = None
     ) -> list[Any]:
         """The document's moves in order, after move ``after_id``, at most ``limit``."""
         if limit is None and not after_id:
-            return list(self.c.execute(_document_moves_query(), {"document_id": document_id}))
+            return list(
+                driver.execute(self.c, _document_moves_query(), {"document_id": document_id})
+            )
         given = {"document_id": document_id, "after_id": after_id, "limit": limit or 2**62}
-        return list(self.c.execute(_document_moves_page_query(), given))
+        return list(driver.execute(self.c, _document_moves_page_query(), given))
 
     def document_move_count(self, document_id: int) -> int:
         query = select(func.count()).where(moves.c.document_id == document_id)
@@ -413,7 +416,7 @@ class ReadRepo:
         """This serial's row of the serial list (and its notes): what the detail shows of
         supplier, receipt, customer and invoice comes from the same query, so the two always
         agree."""
-        return self.c.execute(_serial_row_query(), {"serial_id": serial_id}).one()
+        return driver.execute(self.c, _serial_row_query(), {"serial_id": serial_id}).one()
 
     def purchase_warranty_days(self, serial_id: int) -> int | None:
         """The supplier warranty days set on the line of the purchase the serial list shows
@@ -478,7 +481,9 @@ class ReadRepo:
     def document_with_lines(self, document_id: int) -> tuple[Any, list[Any]]:
         """The document's row (as ``document``) and its lines (as ``document_lines``), in one
         query: (None, []) when there is no such document."""
-        rows = list(self.c.execute(_document_with_lines_query(), {"document_id": document_id}))
+        rows = list(
+            driver.execute(self.c, _document_with_lines_query(), {"document_id": document_id})
+        )
         if not rows:
             return None, []
         found = [
