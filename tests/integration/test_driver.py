@@ -172,4 +172,11 @@ def test_a_list_of_any_length_takes_its_own_statement(inv: Inventory) -> None:
     with inv.store.transaction(write=False) as tx:
         for asked in (["A"], ["A", "B"], ["C", "B", "A"], ["B"]):
             found = driver.execute(tx.connection, _SKUS, {"skus": asked})
+            assert isinstance(found, driver.Rows)
             assert sorted(r.sku for r in found) == sorted(asked)
+        long = ["A", "B", *(f"NONE{i}" for i in range(driver.MAX_LIST))]  # a bulk chunk
+        plans = len(driver._PLANS)
+        found = driver.execute(tx.connection, _SKUS, {"skus": long})
+        assert not isinstance(found, driver.Rows)  # SQLAlchemy's, and no plan kept for it
+        assert sorted(r.sku for r in found) == ["A", "B"]
+        assert len(driver._PLANS) == plans

@@ -19,8 +19,8 @@ What is sent and what comes back is what SQLAlchemy would send and return:
   any (the tests count statements with them).
 
 What it does not handle it hands to ``connection.execute`` unchanged: statements whose
-columns need Python-side defaults, an empty list for an ``IN``, several rows at once,
-escaped parameter names. Only statements that live as long as the process (module constants
+columns need Python-side defaults, an empty or long (bulk) list for an ``IN``, several rows
+at once, escaped parameter names. Only statements that live as long as the process (module constants
 or ``functools.cache``'d builders) may be passed: plans are remembered by statement.
 ``tests/integration/test_driver.py`` compares every answer with ``connection.execute``'s.
 """
@@ -37,6 +37,7 @@ from sqlalchemy.sql import Executable
 
 _Processor = Callable[[Any], Any] | None
 MAX_PLANS = 2000  # statements x key sets x list lengths; beyond it, plain execution
+MAX_LIST = 32  # an IN list longer (a bulk chunk) goes to SQLAlchemy: no plan per length
 
 
 @dataclass
@@ -65,13 +66,15 @@ def execute(
     if not isinstance(given, Mapping):
         return connection.execute(statement, params)
     lengths = tuple(len(v) for v in given.values() if isinstance(v, list | tuple))
+    if lengths and (0 in lengths or max(lengths) > MAX_LIST):
+        return connection.execute(statement, params)
     key = (id(statement), connection.dialect.name, tuple(given), lengths)
     plan = _PLANS.get(key, False)
     if plan is False:
         plan = _make_plan(connection, statement, given) if len(_PLANS) < MAX_PLANS else None
         if len(_PLANS) < MAX_PLANS:
             _PLANS[key] = plan
-    if plan is None or 0 in lengths:
+    if plan is None:
         return connection.execute(statement, params)
     return _run(connection, plan, given)
 
