@@ -827,7 +827,8 @@ def _hot_routes_first() -> None:
         return any((method, path) in HOT_ROUTES for method in getattr(route, "methods", ()))
 
     first = [route for route in router.routes if hot(route)]
-    assert len(first) == len(HOT_ROUTES), "a hot route is missing"
+    if len(first) != len(HOT_ROUTES):
+        raise RuntimeError(f"a route of HOT_ROUTES is not defined: {HOT_ROUTES}")
     router.routes[:] = first + [route for route in router.routes if not hot(route)]
 
 

@@ -70,11 +70,9 @@ def execute(
         return connection.execute(statement, params)
     key = (id(statement), connection.dialect.name, tuple(given), lengths)
     plan = _PLANS.get(key, False)
-    if plan is False:
-        plan = _make_plan(connection, statement, given) if len(_PLANS) < MAX_PLANS else None
-        if len(_PLANS) < MAX_PLANS:
-            _PLANS[key] = plan
-    if plan is None:
+    if plan is False and len(_PLANS) < MAX_PLANS:
+        plan = _PLANS[key] = _make_plan(connection, statement, given)
+    if not plan:
         return connection.execute(statement, params)
     return _run(connection, plan, given)
 
@@ -103,8 +101,8 @@ def _make_plan(
     if not compiled.positional:
         names = list(compiled.bind_names.values())
         if expanded_from:
-            names = [n for n in names if n not in {b for b, _ in expanded_from.values()}]
-            names += list(expanded_from)
+            bases = {base for base, _ in expanded_from.values()}
+            names = [n for n in names if n not in bases] + list(expanded_from)
     keyed = {name: bind.key for bind, name in compiled.bind_names.items()}
     defaults = {}
     for name, bind in compiled.binds.items():
@@ -196,23 +194,11 @@ def _row_class(keys: tuple[str, ...]) -> type:
     return Row
 
 
-class Rows:
-    """The rows of one execution, answering as a ``CursorResult`` is asked here."""
+class _Listed:
+    """What ``CursorResult`` and ``MappingResult`` both answer: the rows, the first, one."""
 
-    __slots__ = ("_plan", "_rows", "rowcount")
-
-    def __init__(self, plan: _Plan, rows: list[Any], rowcount: int) -> None:
-        self._plan, self.rowcount = plan, rowcount
-        process = plan.result
-        if process:
-            converted = []
-            for raw in rows:
-                row = list(raw)
-                for index, convert in process:
-                    row[index] = convert(row[index])
-                converted.append(row)
-            rows = converted
-        self._rows = [plan.row._make(r) for r in rows] if rows else []  # type: ignore[union-attr]
+    __slots__ = ("_rows",)
+    _rows: list[Any]
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self._rows)
@@ -228,41 +214,41 @@ class Rows:
             raise _one_error(len(self._rows))
         return self._rows[0]
 
+
+class Rows(_Listed):
+    """The rows of one execution, answering as a ``CursorResult`` is asked here."""
+
+    __slots__ = ("_plan", "rowcount")
+
+    def __init__(self, plan: _Plan, rows: list[Any], rowcount: int) -> None:
+        self._plan, self.rowcount = plan, rowcount
+        process = plan.result
+        if process:
+            converted = []
+            for raw in rows:
+                row = list(raw)
+                for index, convert in process:
+                    row[index] = convert(row[index])
+                converted.append(row)
+            rows = converted
+        self._rows = [plan.row._make(r) for r in rows] if rows else []  # type: ignore[union-attr]
+
     def scalar(self) -> Any:
         return self._rows[0][0] if self._rows else None
 
     def scalar_one(self) -> Any:
         return self.one()[0]
 
-    def scalar_one_or_none(self) -> Any:
-        if len(self._rows) > 1:
-            raise _one_error(len(self._rows))
-        return self.scalar()
-
     def mappings(self) -> _Mappings:
         keys = self._plan.keys
         return _Mappings([dict(zip(keys, row, strict=True)) for row in self._rows])
 
 
-class _Mappings:
-    __slots__ = ("_rows",)
+class _Mappings(_Listed):
+    __slots__ = ()
 
     def __init__(self, rows: list[dict[str, Any]]) -> None:
         self._rows = rows
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        return iter(self._rows)
-
-    def all(self) -> list[dict[str, Any]]:
-        return list(self._rows)
-
-    def first(self) -> dict[str, Any] | None:
-        return self._rows[0] if self._rows else None
-
-    def one(self) -> dict[str, Any]:
-        if len(self._rows) != 1:
-            raise _one_error(len(self._rows))
-        return self._rows[0]
 
 
 def _one_error(count: int) -> Exception:
